@@ -1,0 +1,37 @@
+/** The environment contract: Gymnasium's `reset` / `step` semantics, plus an exact state save and restore. */
+
+/** What an environment is: sizes, action bounds and time limit. */
+export interface EnvSpec {
+  id: string;
+  observationSize: number;
+  actionSize: number;
+  actionLow: number[];
+  actionHigh: number[];
+  /** The TimeLimit: `truncated` is true exactly when this many steps have been taken since reset. */
+  maxEpisodeSteps: number;
+}
+
+/** One transition's outcome, as Gymnasium's `step` returns it (without `info`). */
+export interface StepResult {
+  observation: Float32Array | number[];
+  reward: number;
+  /** The MDP ended (goal reached, fell over): the value of what follows is zero. */
+  terminated: boolean;
+  /** The episode was cut by the time limit: the state still has a value, so learning must bootstrap. */
+  truncated: boolean;
+}
+
+export interface Env {
+  spec: EnvSpec;
+  /** Starts an episode; the same seed gives the same initial state. Without a seed the env's stream goes on. */
+  reset(seed?: number): Float32Array | number[];
+  step(action: ArrayLike<number>): StepResult;
+  /** The full simulator state: Pendulum [θ, θdot]; MountainCar [position, velocity]; MuJoCo [...qpos, ...qvel]. */
+  getState(): number[];
+  /** Restores a state from `getState` exactly; leaves the step counter alone. */
+  setState(state: ArrayLike<number>): void;
+  /** The observation of the current state (what `step` would return after `setState`). */
+  observe(): Float32Array | number[];
+  /** Frees native resources (WASM physics); a no-op for pure TypeScript envs. */
+  close(): void;
+}

@@ -1,0 +1,46 @@
+/**
+ * Adam (Kingma & Ba), with PyTorch's defaults and bias correction, so results compare with the authors' code.
+ * Its own class rather than tf.train.adam: the learning rate changes live from the UI, and the moments
+ * are plain variables that a checkpoint can save.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export class Adam {
+  private readonly m: tf.Variable[];
+  private readonly v: tf.Variable[];
+  private steps = 0;
+
+  constructor(
+    private readonly params: tf.Variable[],
+    public learningRate: number,
+    private readonly beta1 = 0.9,
+    private readonly beta2 = 0.999,
+    private readonly epsilon = 1e-8,
+  ) {
+    this.m = params.map((p) => tf.variable(tf.zerosLike(p), false));
+    this.v = params.map((p) => tf.variable(tf.zerosLike(p), false));
+  }
+
+  /** One step: m ← β1 m + (1−β1) g;  v ← β2 v + (1−β2) g²;  θ ← θ − lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + ε). */
+  /** A null gradient leaves its parameter (and moments) as they are. */
+  apply(grads: (tf.Tensor | null)[]): void {
+    this.steps++;
+    const stepSize = this.learningRate / (1 - this.beta1 ** this.steps);
+    const sqrtCorrection2 = Math.sqrt(1 - this.beta2 ** this.steps);
+    tf.tidy(() => {
+      grads.forEach((g, i) => {
+        if (!g) return;
+        const m = this.m[i];
+        const v = this.v[i];
+        m.assign(tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1)));
+        v.assign(tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2)));
+        const denom = tf.add(tf.div(tf.sqrt(v), sqrtCorrection2), this.epsilon);
+        this.params[i].assign(tf.sub(this.params[i], tf.mul(tf.div(m, denom), stepSize)));
+      });
+    });
+  }
+
+  dispose(): void {
+    for (const t of [...this.m, ...this.v]) t.dispose();
+  }
+}

@@ -1,0 +1,325 @@
+/**
+ * TD3: Twin Delayed Deep Deterministic policy gradient (Fujimoto, van Hoof & Meger, ICML 2018, Algorithm 1).
+ *
+ * The three tricks are three independent switches of the config, each used in exactly one place of `train`:
+ *   twinCritics      clipped double Q learning: the target takes min(Q1′, Q2′); off → Q1′ alone
+ *   policyDelay d    the actor and the targets update every d critic updates; d = 1 → every update
+ *   targetSmoothing  ã′ = clip(π′(s′) + clip(ε, −c, c), low, high), ε ~ N(0, σ); off → ã′ = π′(s′)
+ * With all three off this is DDPG with TD3's other choices (the authors' "OurDDPG").
+ *
+ * Noise scales σ and c are given in units of half the action range, as the authors' code multiplies them by
+ * max_action; half the range is the same thing for asymmetric bounds.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Random } from '../common/random';
+import { Adam } from './adam';
+import type { Config } from './hyperparameters';
+import { Mlp, type MlpWeights } from './mlp';
+
+/** What the agent needs to know of an environment: sizes and action bounds. */
+export interface ActionSpace {
+  observationSize: number;
+  actionSize: number;
+  actionLow: number[];
+  actionHigh: number[];
+}
+
+export type AgentConfig = Pick<
+  Config,
+  | 'hidden1'
+  | 'hidden2'
+  | 'actorLr'
+  | 'criticLr'
+  | 'discount'
+  | 'tau'
+  | 'twinCritics'
+  | 'policyDelay'
+  | 'targetSmoothing'
+  | 'policyNoise'
+  | 'noiseClip'
+>;
+
+/** Settings that may change between updates without rebuilding the networks. */
+export type LiveAgentConfig = Omit<AgentConfig, 'hidden1' | 'hidden2'>;
+
+/** A minibatch of transitions, row-major. `notDone` is 1 − terminated: truncation never zeroes it. */
+export interface Batch {
+  size: number;
+  observations: Float32Array;
+  actions: Float32Array;
+  rewards: Float32Array;
+  nextObservations: Float32Array;
+  notDone: Float32Array;
+}
+
+/** Means over the batch of one update, read back only when asked for. */
+export interface UpdateStats {
+  update: number;
+  criticLoss: number;
+  /** −mean Q1(s, π(s)) at the last actor update; NaN before the first one. */
+  actorLoss: number;
+  q1: number;
+  q2: number;
+  targetQ: number;
+  actorUpdated: boolean;
+}
+
+export type AgentWeights = Record<
+  'actor' | 'actorTarget' | 'critic1' | 'critic2' | 'critic1Target' | 'critic2Target',
+  MlpWeights
+>;
+
+export class TD3 {
+  readonly actor: Mlp;
+  readonly actorTarget: Mlp;
+  readonly critic1: Mlp;
+  readonly critic2: Mlp;
+  readonly critic1Target: Mlp;
+  readonly critic2Target: Mlp;
+  private readonly actorOptimizer: Adam;
+  private readonly criticOptimizer: Adam;
+  private readonly smoothingRng: Random;
+  /** Half the action range and its centre, shaped [1, actionSize], to map tanh's (−1, 1) onto [low, high]. */
+  private readonly actionScale: tf.Tensor2D;
+  private readonly actionCenter: tf.Tensor2D;
+  private readonly actionLow: tf.Tensor2D;
+  private readonly actionHigh: tf.Tensor2D;
+  private readonly halfRange: Float64Array;
+  private config: LiveAgentConfig;
+  /** Critic updates so far (the authors' total_it). */
+  updates = 0;
+  private lastActorLoss = Number.NaN;
+
+  constructor(
+    readonly space: ActionSpace,
+    config: AgentConfig,
+    seed: number,
+  ) {
+    const { observationSize: obs, actionSize: act } = space;
+    const { hidden1, hidden2 } = config;
+    const init = Random.stream(seed, 'network-init');
+    this.actor = new Mlp([obs, hidden1, hidden2, act], init);
+    this.critic1 = new Mlp([obs + act, hidden1, hidden2, 1], init);
+    this.critic2 = new Mlp([obs + act, hidden1, hidden2, 1], init);
+    // Targets start as copies: θ′ ← θ.
+    this.actorTarget = new Mlp(this.actor.sizes, init);
+    this.critic1Target = new Mlp(this.critic1.sizes, init);
+    this.critic2Target = new Mlp(this.critic2.sizes, init);
+    this.actorTarget.polyakFrom(this.actor, 1);
+    this.critic1Target.polyakFrom(this.critic1, 1);
+    this.critic2Target.polyakFrom(this.critic2, 1);
+
+    this.actorOptimizer = new Adam(this.actor.variables(), config.actorLr);
+    this.criticOptimizer = new Adam(
+      [...this.critic1.variables(), ...this.critic2.variables()],
+      config.criticLr,
+    );
+    this.smoothingRng = Random.stream(seed, 'target-smoothing');
+
+    this.halfRange = Float64Array.from(space.actionHigh, (h, i) => (h - space.actionLow[i]) / 2);
+    const center = space.actionHigh.map((h, i) => (h + space.actionLow[i]) / 2);
+    this.actionScale = tf.tensor2d(Array.from(this.halfRange), [1, act]);
+    this.actionCenter = tf.tensor2d(center, [1, act]);
+    this.actionLow = tf.tensor2d(space.actionLow, [1, act]);
+    this.actionHigh = tf.tensor2d(space.actionHigh, [1, act]);
+    this.config = { ...config };
+  }
+
+  /** Changes live settings (learning rates, γ, τ, the three tricks) before the next update. */
+  setConfig(config: Partial<LiveAgentConfig>): void {
+    this.config = { ...this.config, ...config };
+    this.actorOptimizer.learningRate = this.config.actorLr;
+    this.criticOptimizer.learningRate = this.config.criticLr;
+  }
+
+  getConfig(): LiveAgentConfig {
+    return { ...this.config };
+  }
+
+  /** π(s): the deterministic policy, tanh scaled onto [low, high]. */
+  policy(net: Mlp, observations: tf.Tensor2D): tf.Tensor2D {
+    return tf.add(tf.mul(tf.tanh(net.apply(observations)), this.actionScale), this.actionCenter);
+  }
+
+  /** Q(s, a) of one critic network. */
+  q(net: Mlp, observations: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor2D {
+    return net.apply(tf.concat([observations, actions], 1));
+  }
+
+  /** The deterministic action for one observation. */
+  act(observation: ArrayLike<number>): Float32Array {
+    return this.actBatch(Float32Array.from(observation), 1);
+  }
+
+  /** Deterministic actions for `n` observations laid out row by row. */
+  actBatch(observations: Float32Array, n: number): Float32Array {
+    return tf.tidy(() => {
+      const s = tf.tensor2d(observations, [n, this.space.observationSize]);
+      return this.policy(this.actor, s).dataSync() as Float32Array;
+    });
+  }
+
+  /** Q1(s, a) and Q2(s, a) for `n` pairs (the overestimation probe's estimate). */
+  qValues(
+    observations: Float32Array,
+    actions: Float32Array,
+    n: number,
+  ): { q1: Float32Array; q2: Float32Array } {
+    return tf.tidy(() => {
+      const s = tf.tensor2d(observations, [n, this.space.observationSize]);
+      const a = tf.tensor2d(actions, [n, this.space.actionSize]);
+      return {
+        q1: this.q(this.critic1, s, a).dataSync() as Float32Array,
+        q2: this.q(this.critic2, s, a).dataSync() as Float32Array,
+      };
+    });
+  }
+
+  /** ε for target policy smoothing: N(0, σ) clipped to [−c, c], per action dimension in its own units. */
+  sampleSmoothingNoise(n: number): Float32Array | null {
+    if (!this.config.targetSmoothing) return null;
+    const act = this.space.actionSize;
+    const noise = new Float32Array(n * act);
+    for (let i = 0; i < noise.length; i++) {
+      const half = this.halfRange[i % act];
+      const sigma = this.config.policyNoise * half;
+      const clip = this.config.noiseClip * half;
+      noise[i] = Math.min(Math.max(this.smoothingRng.normal() * sigma, -clip), clip);
+    }
+    return noise;
+  }
+
+  /**
+   * The critics' regression target:
+   *   ã′ = clip(π′(s′) + ε, low, high)                     (target policy smoothing, ε already clipped)
+   *   y  = r + γ (1 − terminated) min(Q1′(s′, ã′), Q2′(s′, ã′))   (clipped double Q; off → Q1′ alone)
+   */
+  targetQ(batch: Batch, smoothingNoise: Float32Array | null): tf.Tensor2D {
+    return tf.tidy(() => {
+      const n = batch.size;
+      const nextObs = tf.tensor2d(batch.nextObservations, [n, this.space.observationSize]);
+      let nextAction = this.policy(this.actorTarget, nextObs);
+      if (smoothingNoise) {
+        const noise = tf.tensor2d(smoothingNoise, [n, this.space.actionSize]);
+        nextAction = tf.minimum(tf.maximum(tf.add(nextAction, noise), this.actionLow), this.actionHigh);
+      }
+      const q1Next = this.q(this.critic1Target, nextObs, nextAction);
+      const qNext = this.config.twinCritics
+        ? tf.minimum(q1Next, this.q(this.critic2Target, nextObs, nextAction))
+        : q1Next;
+      const reward = tf.tensor2d(batch.rewards, [n, 1]);
+      const notDone = tf.tensor2d(batch.notDone, [n, 1]);
+      return tf.add(reward, tf.mul(tf.mul(notDone, this.config.discount), qNext));
+    });
+  }
+
+  /** One iteration of Algorithm 1's update on a sampled minibatch. Statistics are read back only if asked. */
+  train(batch: Batch, wantStats = false): UpdateStats | null {
+    this.updates++;
+    const { twinCritics, policyDelay, tau } = this.config;
+    const n = batch.size;
+    let stats: UpdateStats | null = null;
+
+    tf.tidy(() => {
+      const s = tf.tensor2d(batch.observations, [n, this.space.observationSize]);
+      const a = tf.tensor2d(batch.actions, [n, this.space.actionSize]);
+
+      // Compute the target Q value, with target policy smoothing and clipped double Q.
+      const y = this.targetQ(batch, this.sampleSmoothingNoise(n));
+
+      // Update the critics towards it: minimise MSE(Q1(s, a), y) + MSE(Q2(s, a), y).
+      let q1: tf.Tensor2D | null = null;
+      let q2: tf.Tensor2D | null = null;
+      const criticVars = twinCritics
+        ? [...this.critic1.variables(), ...this.critic2.variables()]
+        : this.critic1.variables();
+      const critic = tf.variableGrads(() => {
+        // Kept past variableGrads' own scope only when the statistics will read them.
+        const keep = <T extends tf.Tensor>(t: T): T => (wantStats ? tf.keep(t) : t);
+        q1 = keep(this.q(this.critic1, s, a));
+        let loss = tf.losses.meanSquaredError(y, q1);
+        if (twinCritics) {
+          q2 = keep(this.q(this.critic2, s, a));
+          loss = tf.add(loss, tf.losses.meanSquaredError(y, q2));
+        }
+        return loss as tf.Scalar;
+      }, criticVars);
+      this.criticOptimizer.apply(
+        this.gradsInOrder(critic.grads, [...this.critic1.variables(), ...this.critic2.variables()]),
+      );
+
+      // Delayed policy updates: every d-th update, the actor ascends Q1(s, π(s)) and the targets follow.
+      const actorUpdated = this.updates % policyDelay === 0;
+      let actorLoss: tf.Scalar | null = null;
+      if (actorUpdated) {
+        const actor = tf.variableGrads(
+          () => tf.neg(tf.mean(this.q(this.critic1, s, this.policy(this.actor, s)))),
+          this.actor.variables(),
+        );
+        actorLoss = actor.value;
+        this.actorOptimizer.apply(this.gradsInOrder(actor.grads, this.actor.variables()));
+        // Soft target updates: θ′ ← τθ + (1 − τ)θ′.
+        this.actorTarget.polyakFrom(this.actor, tau);
+        this.critic1Target.polyakFrom(this.critic1, tau);
+        if (twinCritics) this.critic2Target.polyakFrom(this.critic2, tau);
+      }
+
+      if (wantStats) {
+        if (actorLoss) this.lastActorLoss = (actorLoss as tf.Scalar).dataSync()[0];
+        const q1Mean = tf.mean(q1 as unknown as tf.Tensor).dataSync()[0];
+        stats = {
+          update: this.updates,
+          criticLoss: critic.value.dataSync()[0],
+          actorLoss: this.lastActorLoss,
+          q1: q1Mean,
+          q2: q2 ? tf.mean(q2 as tf.Tensor).dataSync()[0] : Number.NaN,
+          targetQ: tf.mean(y).dataSync()[0],
+          actorUpdated,
+        };
+        // tf.keep outlives every scope: release the kept Q values by hand.
+        (q1 as tf.Tensor | null)?.dispose();
+        (q2 as tf.Tensor | null)?.dispose();
+      }
+    });
+    return stats;
+  }
+
+  /** Gradients listed in the order of `vars`; a variable the loss did not touch (Q2 with one critic) gets none. */
+  private gradsInOrder(grads: tf.NamedTensorMap, vars: tf.Variable[]): (tf.Tensor | null)[] {
+    return vars.map((v) => grads[v.name] ?? null);
+  }
+
+  getWeights(): AgentWeights {
+    return {
+      actor: this.actor.getWeights(),
+      actorTarget: this.actorTarget.getWeights(),
+      critic1: this.critic1.getWeights(),
+      critic2: this.critic2.getWeights(),
+      critic1Target: this.critic1Target.getWeights(),
+      critic2Target: this.critic2Target.getWeights(),
+    };
+  }
+
+  setWeights(weights: Partial<AgentWeights>): void {
+    for (const key of Object.keys(weights) as (keyof AgentWeights)[]) {
+      const w = weights[key];
+      if (w) this[key].setWeights(w);
+    }
+  }
+
+  dispose(): void {
+    for (const net of [
+      this.actor,
+      this.actorTarget,
+      this.critic1,
+      this.critic2,
+      this.critic1Target,
+      this.critic2Target,
+    ]) {
+      net.dispose();
+    }
+    this.actorOptimizer.dispose();
+    this.criticOptimizer.dispose();
+    for (const t of [this.actionScale, this.actionCenter, this.actionLow, this.actionHigh]) t.dispose();
+  }
+}

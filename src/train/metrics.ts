@@ -1,0 +1,94 @@
+/**
+ * The metric stream of a training session: one typed record per event, in the order they happen.
+ * Names follow the quantities of the paper; `step` is always the env step count when the record was made.
+ */
+import type { Config } from '../rl/hyperparameters';
+
+/** The run's configuration and where it runs, first in every stream. */
+export interface ConfigRecord {
+  type: 'config';
+  step: 0;
+  config: Config;
+  backend: string;
+}
+/** One finished training episode (with exploration noise). */
+export interface EpisodeRecord {
+  type: 'episode';
+  step: number;
+  episode: number;
+  return: number;
+  length: number;
+  /** true when the episode ended by termination, false when the time limit cut it. */
+  terminated: boolean;
+}
+/** Deterministic evaluation: K episodes of π(s) without noise on the eval env. */
+export interface EvalRecord {
+  type: 'eval';
+  step: number;
+  mean: number;
+  std: number;
+  returns: number[];
+}
+/** Update statistics, means over one minibatch, every `logEvery` updates. */
+export interface UpdateRecord {
+  type: 'update';
+  step: number;
+  update: number;
+  criticLoss: number;
+  actorLoss: number;
+  q1: number;
+  q2: number;
+  targetQ: number;
+}
+/** The overestimation probe (the paper's Figure 1): the critic's estimate against a Monte-Carlo true value. */
+export interface ProbeRecord {
+  type: 'probe';
+  step: number;
+  pairs: number;
+  /** Mean of the value the target uses: min(Q1, Q2) with twin critics, Q1 without. */
+  estimate: number;
+  /** Mean Q1(s, a). */
+  estimateQ1: number;
+  /** Mean discounted return of taking a in s, then following π. */
+  trueValue: number;
+  /** estimate − trueValue. */
+  bias: number;
+  biasQ1: number;
+  /** Steps each rollout ran at most (γ^horizon below the tolerance). */
+  horizon: number;
+}
+export interface ThroughputRecord {
+  type: 'throughput';
+  step: number;
+  envStepsPerSec: number;
+  updatesPerSec: number;
+}
+/** Training stopped by itself: the critic diverged or the env raised an error. */
+export interface StoppedRecord {
+  type: 'stopped';
+  step: number;
+  reason: string;
+}
+
+export type MetricRecord =
+  | ConfigRecord
+  | EpisodeRecord
+  | EvalRecord
+  | UpdateRecord
+  | ProbeRecord
+  | ThroughputRecord
+  | StoppedRecord;
+
+export function mean(values: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i];
+  return values.length ? sum / values.length : Number.NaN;
+}
+
+/** Population standard deviation (NumPy's default, as the paper's plots use). */
+export function std(values: ArrayLike<number>): number {
+  const m = mean(values);
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += (values[i] - m) ** 2;
+  return values.length ? Math.sqrt(sum / values.length) : Number.NaN;
+}

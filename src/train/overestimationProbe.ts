@@ -1,0 +1,105 @@
+/**
+ * The overestimation probe: the paper's Figure 1, live (the authors explain the method in sfujim/TD3 #23).
+ *
+ * Take P (s, a) pairs from the replay buffer. The estimate is the critic's value of them: min(Q1, Q2) when
+ * twin critics are on (what the target uses), and Q1. The true value is a Monte-Carlo return: restore the
+ * simulator to s, take a, then follow the current deterministic policy, summing γᵗ rₜ until the episode
+ * terminates or γᵗ falls below a tolerance. It never bootstraps from Q, and ignores the time limit: the
+ * critic estimates the infinite-horizon value, since truncated transitions bootstrap.
+ *
+ * Cost: P env copies stepped in lockstep for at most `horizon` steps, with one batched policy call per step.
+ */
+import type { Random } from '../common/random';
+import type { Env } from '../envs/types';
+import type { ReplayBuffer } from '../rl/replayBuffer';
+import type { TD3 } from '../rl/td3';
+import type { ProbeRecord } from './metrics';
+import { mean } from './metrics';
+
+/** Rollouts stop after this many steps even when γ is very close to 1. */
+export const MAX_PROBE_HORIZON = 10_000;
+
+/** Steps until γᵗ < tolerance: the rest of the return is negligible. */
+export function probeHorizon(discount: number, tolerance: number): number {
+  return Math.min(MAX_PROBE_HORIZON, Math.ceil(Math.log(tolerance) / Math.log(discount)));
+}
+
+export class OverestimationProbe {
+  /** Simulator states, row i belonging to the replay buffer's row i. */
+  private readonly states: Float64Array;
+
+  constructor(
+    private readonly buffer: ReplayBuffer,
+    readonly stateSize: number,
+    private readonly envs: Env[],
+    private readonly rng: Random,
+  ) {
+    this.states = new Float64Array(buffer.capacity * stateSize);
+  }
+
+  /** Call just before `buffer.add` with the state the transition starts from. */
+  recordState(state: ArrayLike<number>): void {
+    this.states.set(state, this.buffer.nextIndex * this.stateSize);
+  }
+
+  measure(
+    agent: TD3,
+    pairs: number,
+    discount: number,
+    tolerance: number,
+  ): Omit<ProbeRecord, 'type' | 'step'> {
+    const n = Math.min(pairs, this.envs.length, this.buffer.size);
+    const { observationSize: os, actionSize: as } = agent.space;
+    const observations = new Float32Array(n * os);
+    const actions = new Float32Array(n * as);
+    const rows = this.buffer.sampleIndices(n, this.rng);
+    rows.forEach((row, k) => {
+      observations.set(this.buffer.observations.subarray(row * os, row * os + os), k * os);
+      actions.set(this.buffer.actions.subarray(row * as, row * as + as), k * as);
+    });
+
+    // The critic's estimate of the sampled pairs.
+    const { q1, q2 } = agent.qValues(observations, actions, n);
+    const twin = agent.getConfig().twinCritics;
+    const estimates = Float64Array.from(q1, (v, k) => (twin ? Math.min(v, q2[k]) : v));
+
+    // The true value: restore s, take a, then follow π until termination or γᵗ < tolerance.
+    const horizon = probeHorizon(discount, tolerance);
+    const returns = new Float64Array(n);
+    const alive = new Array<boolean>(n).fill(true);
+    const current = new Float32Array(n * os);
+    for (let k = 0; k < n; k++) {
+      const env = this.envs[k];
+      env.setState(this.states.subarray(rows[k] * this.stateSize, (rows[k] + 1) * this.stateSize));
+      const result = env.step(actions.subarray(k * as, k * as + as));
+      returns[k] = result.reward;
+      alive[k] = !result.terminated;
+      current.set(result.observation, k * os);
+    }
+    let weight = 1;
+    for (let t = 1; t < horizon && alive.some(Boolean); t++) {
+      weight *= discount;
+      const policyActions = agent.actBatch(current, n);
+      for (let k = 0; k < n; k++) {
+        if (!alive[k]) continue;
+        const result = this.envs[k].step(policyActions.subarray(k * as, k * as + as));
+        returns[k] += weight * result.reward;
+        alive[k] = !result.terminated;
+        current.set(result.observation, k * os);
+      }
+    }
+
+    const estimate = mean(estimates);
+    const estimateQ1 = mean(q1);
+    const trueValue = mean(returns);
+    return {
+      pairs: n,
+      estimate,
+      estimateQ1,
+      trueValue,
+      bias: estimate - trueValue,
+      biasQ1: estimateQ1 - trueValue,
+      horizon,
+    };
+  }
+}

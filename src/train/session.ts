@@ -1,0 +1,261 @@
+/**
+ * One training session: joins an environment and a TD3 agent (the authors' main.py loop), and produces the
+ * metric stream. Pure TypeScript: the Web Worker and the CLI drive the same class, chunk by chunk.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Random } from '../common/random';
+import { makeEnv } from '../envs';
+import type { Env } from '../envs/types';
+import { type Config, parseConfig } from '../rl/hyperparameters';
+import { addNoiseAndClip, type ExplorationNoise, makeExplorationNoise } from '../rl/noise';
+import { ReplayBuffer } from '../rl/replayBuffer';
+import { type LiveAgentConfig, TD3 } from '../rl/td3';
+import { evaluatePolicy } from './evaluate';
+import type { MetricRecord } from './metrics';
+import { OverestimationProbe } from './overestimationProbe';
+
+/** Settings that change a running session in place; everything else needs a new session. */
+export type LiveConfig = Pick<
+  Config,
+  | 'totalSteps'
+  | 'actorLr'
+  | 'criticLr'
+  | 'batchSize'
+  | 'discount'
+  | 'tau'
+  | 'updatesPerStep'
+  | 'twinCritics'
+  | 'policyDelay'
+  | 'targetSmoothing'
+  | 'policyNoise'
+  | 'noiseClip'
+  | 'explNoise'
+  | 'explNoiseType'
+  | 'evalEvery'
+  | 'evalEpisodes'
+  | 'probeEvery'
+  | 'probePairs'
+  | 'probeTolerance'
+  | 'logEvery'
+>;
+
+/** Env steps between throughput records. */
+const THROUGHPUT_EVERY = 1000;
+
+export class TrainingSession {
+  readonly agent: TD3;
+  readonly buffer: ReplayBuffer;
+  private config: Config;
+  private readonly probe: OverestimationProbe;
+  private noise: ExplorationNoise;
+  private readonly randomActions: Random;
+  private readonly explorationRng: Random;
+  private readonly samplingRng: Random;
+  private readonly halfRange: number[];
+  private readonly action: Float32Array;
+  private observation: Float32Array | number[];
+  private episodeReturn = 0;
+  private episodeLength = 0;
+  private throughputMark = { time: 0, step: 0, updates: 0 };
+  /** Env steps taken so far. */
+  step = 0;
+  episodes = 0;
+  /** Why training stopped early (divergence, env error); null while healthy. */
+  stoppedReason: string | null = null;
+
+  private constructor(
+    config: Config,
+    readonly env: Env,
+    private readonly evalEnv: Env,
+    private readonly probeEnvs: Env[],
+    private readonly emit: (record: MetricRecord) => void,
+  ) {
+    this.config = config;
+    const spec = env.spec;
+    this.observation = env.reset(config.seed);
+    this.agent = new TD3(spec, config, config.seed);
+    this.buffer = new ReplayBuffer(config.bufferSize, spec.observationSize, spec.actionSize);
+    this.probe = new OverestimationProbe(
+      this.buffer,
+      env.getState().length,
+      probeEnvs,
+      Random.stream(config.seed, 'overestimation-probe'),
+    );
+    this.halfRange = spec.actionHigh.map((h, i) => (h - spec.actionLow[i]) / 2);
+    this.explorationRng = Random.stream(config.seed, 'exploration-noise');
+    this.noise = makeExplorationNoise(
+      config.explNoiseType as 'gaussian' | 'ou',
+      this.halfRange,
+      config.explNoise,
+      this.explorationRng,
+    );
+    this.randomActions = Random.stream(config.seed, 'random-actions');
+    this.samplingRng = Random.stream(config.seed, 'batch-sampling');
+    this.action = new Float32Array(spec.actionSize);
+    emit({ type: 'config', step: 0, config: { ...config }, backend: tf.getBackend() });
+    this.throughputMark = { time: performance.now(), step: 0, updates: 0 };
+  }
+
+  /** Validates the configuration, makes the envs (training, evaluation, probe copies) and the agent. */
+  static async create(
+    input: Partial<Config>,
+    emit: (record: MetricRecord) => void,
+    envFactory: (id: string) => Promise<Env> = makeEnv,
+  ): Promise<TrainingSession> {
+    const config = parseConfig(input);
+    const env = await envFactory(config.env);
+    const evalEnv = await envFactory(config.env);
+    const probeEnvs = await Promise.all(
+      Array.from({ length: config.probePairs }, () => envFactory(config.env)),
+    );
+    return new TrainingSession(config, env, evalEnv, probeEnvs, emit);
+  }
+
+  getConfig(): Config {
+    return { ...this.config };
+  }
+
+  get done(): boolean {
+    return this.step >= this.config.totalSteps || this.stoppedReason !== null;
+  }
+
+  /** Applies settings that may change mid-run; they take effect from the next env step. */
+  setLiveConfig(change: Partial<LiveConfig>): void {
+    const next = parseConfig({ ...this.config, ...change });
+    const noiseChanged = next.explNoiseType !== this.config.explNoiseType;
+    this.config = next;
+    const agentConfig: LiveAgentConfig = next;
+    this.agent.setConfig(agentConfig);
+    if (noiseChanged) {
+      this.noise = makeExplorationNoise(
+        next.explNoiseType as 'gaussian' | 'ou',
+        this.halfRange,
+        next.explNoise,
+        this.explorationRng,
+      );
+    }
+    this.noise.sigma = next.explNoise;
+  }
+
+  /** Runs up to `maxSteps` env steps (stopping early at the end or on divergence); returns the steps taken. */
+  advance(maxSteps: number): number {
+    let taken = 0;
+    while (taken < maxSteps && !this.done) {
+      try {
+        this.envStep();
+      } catch (error) {
+        this.stop(`Stopped at env step ${this.step}: ${(error as Error).message}`);
+        break;
+      }
+      taken++;
+    }
+    return taken;
+  }
+
+  /** Runs env steps until `budgetMs` of wall time has passed (at least one step); returns the steps taken. */
+  runFor(budgetMs: number): number {
+    const start = performance.now();
+    let taken = 0;
+    do {
+      taken += this.advance(1);
+    } while (!this.done && performance.now() - start < budgetMs);
+    return taken;
+  }
+
+  private stop(reason: string): void {
+    this.stoppedReason = reason;
+    this.emit({ type: 'stopped', step: this.step, reason });
+  }
+
+  /** One env step of the authors' loop, then the updates, evaluation and probe it triggers. */
+  private envStep(): void {
+    const c = this.config;
+    const spec = this.env.spec;
+
+    // Uniform random actions before learning starts; then π(s) plus exploration noise, clipped to the bounds.
+    if (this.step < c.startSteps) {
+      for (let i = 0; i < spec.actionSize; i++) {
+        this.action[i] = this.randomActions.uniformRange(spec.actionLow[i], spec.actionHigh[i]);
+      }
+    } else {
+      addNoiseAndClip(
+        this.agent.act(this.observation),
+        this.noise.sample(),
+        spec.actionLow,
+        spec.actionHigh,
+        this.action,
+      );
+    }
+
+    this.probe.recordState(this.env.getState());
+    const result = this.env.step(this.action);
+    // Only termination cuts the bootstrap; a time-limit truncation is stored as not done.
+    this.buffer.add(this.observation, this.action, result.reward, result.observation, result.terminated);
+    this.observation = result.observation;
+    this.episodeReturn += result.reward;
+    this.episodeLength++;
+    this.step++;
+
+    if (this.step > c.startSteps) {
+      for (let k = 0; k < c.updatesPerStep; k++) this.update();
+    }
+
+    if (result.terminated || result.truncated) {
+      this.episodes++;
+      this.emit({
+        type: 'episode',
+        step: this.step,
+        episode: this.episodes,
+        return: this.episodeReturn,
+        length: this.episodeLength,
+        terminated: result.terminated,
+      });
+      this.observation = this.env.reset();
+      this.noise.reset();
+      this.episodeReturn = 0;
+      this.episodeLength = 0;
+    }
+
+    if (this.step % c.evalEvery === 0) {
+      const { mean, std, returns } = evaluatePolicy(this.agent, this.evalEnv, c.evalEpisodes, c.seed + 100);
+      this.emit({ type: 'eval', step: this.step, mean, std, returns });
+    }
+    if (this.step % c.probeEvery === 0 && this.step > c.startSteps && c.probePairs > 0) {
+      const probe = this.probe.measure(this.agent, c.probePairs, c.discount, c.probeTolerance);
+      this.emit({ type: 'probe', step: this.step, ...probe });
+    }
+    if (this.step % THROUGHPUT_EVERY === 0) this.emitThroughput();
+  }
+
+  private update(): void {
+    const c = this.config;
+    const wantStats = (this.agent.updates + 1) % c.logEvery === 0;
+    const stats = this.agent.train(this.buffer.sample(c.batchSize, this.samplingRng), wantStats);
+    if (!stats) return;
+    if (!Number.isFinite(stats.criticLoss) || !Number.isFinite(stats.q1)) {
+      throw new Error(
+        `the critic diverged at update ${stats.update}: critic loss ${stats.criticLoss}, mean Q1 ${stats.q1}`,
+      );
+    }
+    const { update, criticLoss, actorLoss, q1, q2, targetQ } = stats;
+    this.emit({ type: 'update', step: this.step, update, criticLoss, actorLoss, q1, q2, targetQ });
+  }
+
+  private emitThroughput(): void {
+    const now = performance.now();
+    const seconds = (now - this.throughputMark.time) / 1000;
+    if (seconds <= 0) return;
+    this.emit({
+      type: 'throughput',
+      step: this.step,
+      envStepsPerSec: (this.step - this.throughputMark.step) / seconds,
+      updatesPerSec: (this.agent.updates - this.throughputMark.updates) / seconds,
+    });
+    this.throughputMark = { time: now, step: this.step, updates: this.agent.updates };
+  }
+
+  dispose(): void {
+    this.agent.dispose();
+    for (const env of [this.env, this.evalEnv, ...this.probeEnvs]) env.close();
+  }
+}
