@@ -126,7 +126,7 @@ export function trainUsage(): string {
   ];
   for (const name of FIELD_NAMES) {
     const field = FIELDS[name];
-    const flag = `--${kebab(name)}${field.kind === 'boolean' ? ' / --no-' + kebab(name) : ''}`;
+    const flag = `--${kebab(name)}${field.kind === 'boolean' ? ` / --no-${kebab(name)}` : ''}`;
     lines.push(
       `  ${flag.padEnd(36)} ${field.description} (${String(field.default)}; ${allowedValues(field)})`,
     );

@@ -9,7 +9,7 @@ export const NODE_BACKENDS = ['wasm', 'cpu'] as const;
 export type NodeBackend = (typeof NODE_BACKENDS)[number];
 
 /** Activates the requested backend, or the fastest that initialises; returns the one in use. */
-export async function useNodeBackend(requested?: string): Promise<NodeBackend> {
+export async function activateNodeBackend(requested?: string): Promise<NodeBackend> {
   if (requested !== undefined && !NODE_BACKENDS.includes(requested as NodeBackend)) {
     throw new Error(`Unknown backend "${requested}": in Node the choices are ${NODE_BACKENDS.join(', ')}`);
   }

@@ -9,7 +9,7 @@ import { configFromPreset, presetAvailable } from '../rl/presets';
 import type { EvalRecord, MetricRecord } from '../train/metrics';
 import { TrainingSession } from '../train/session';
 import { parseTrainArgs, trainUsage, UsageError } from './args';
-import { useNodeBackend } from './backend';
+import { activateNodeBackend } from './backend';
 import { ProgressBar } from './progressBar';
 
 /** A run's outcome, printed as the last line and written as the last JSONL record. */
@@ -52,7 +52,7 @@ async function main(argv: string[]): Promise<number> {
 
   let backend: string;
   try {
-    backend = await useNodeBackend(args.backend);
+    backend = await activateNodeBackend(args.backend);
   } catch (error) {
     return usageFailure(error);
   }
