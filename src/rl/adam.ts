@@ -4,6 +4,7 @@
  * are plain variables that a checkpoint can save.
  */
 import * as tf from '@tensorflow/tfjs';
+import { variableFrom } from './mlp';
 
 export class Adam {
   private readonly m: tf.Variable[];
@@ -17,8 +18,8 @@ export class Adam {
     private readonly beta2 = 0.999,
     private readonly epsilon = 1e-8,
   ) {
-    this.m = params.map((p) => tf.variable(tf.zerosLike(p), false));
-    this.v = params.map((p) => tf.variable(tf.zerosLike(p), false));
+    this.m = params.map((p) => variableFrom(tf.zerosLike(p), false));
+    this.v = params.map((p) => variableFrom(tf.zerosLike(p), false));
   }
 
   /** One step: m ← β1 m + (1−β1) g;  v ← β2 v + (1−β2) g²;  θ ← θ − lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + ε). */

@@ -28,10 +28,7 @@ export class Mlp {
       for (let j = 0; j < w.length; j++) w[j] = rng.uniformRange(-bound, bound);
       const b = new Float32Array(fanOut);
       for (let j = 0; j < b.length; j++) b[j] = rng.uniformRange(-bound, bound);
-      this.layers.push({
-        weight: tf.variable(tf.tensor2d(w, [fanIn, fanOut]), true),
-        bias: tf.variable(tf.tensor1d(b), true),
-      });
+      this.layers.push({ weight: variableFrom(tf.tensor2d(w, [fanIn, fanOut])), bias: variableFrom(tf.tensor1d(b)) });
     }
   }
 
@@ -81,4 +78,11 @@ export class Mlp {
   dispose(): void {
     for (const v of this.variables()) v.dispose();
   }
+}
+
+/** A trainable variable holding `initial`'s values; `initial` itself is released (the variable keeps the data). */
+export function variableFrom<R extends tf.Rank>(initial: tf.Tensor<R>, trainable = true): tf.Variable<R> {
+  const v = tf.variable(initial, trainable);
+  initial.dispose();
+  return v;
 }

@@ -1,0 +1,158 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { makeEnv } from '../../src/envs';
+import type { Config } from '../../src/rl/hyperparameters';
+import type { MetricRecord, ProbeRecord } from '../../src/train/metrics';
+import { probeHorizon } from '../../src/train/overestimationProbe';
+import { TrainingSession } from '../../src/train/session';
+import { ScriptedEnv, type ScriptedEnvOptions } from '../helpers/scriptedEnv';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  await tf.ready();
+});
+
+/** Small networks and short schedules so a session runs in a second on the cpu backend. */
+const tiny: Partial<Config> = {
+  hidden1: 8,
+  hidden2: 8,
+  batchSize: 16,
+  startSteps: 50,
+  bufferSize: 1000,
+  evalEvery: 100,
+  evalEpisodes: 2,
+  probeEvery: 100,
+  probePairs: 4,
+  logEvery: 10,
+};
+
+async function run(config: Partial<Config>, steps: number, envOptions?: ScriptedEnvOptions) {
+  const records: MetricRecord[] = [];
+  const factory = envOptions ? async () => new ScriptedEnv(envOptions) : makeEnv;
+  const session = await TrainingSession.create({ ...tiny, ...config, totalSteps: steps }, (r) => records.push(r), factory);
+  while (!session.done) session.advance(50);
+  return { session, records };
+}
+
+const withoutTiming = (records: MetricRecord[]) => records.filter((r) => r.type !== 'throughput');
+
+describe('TrainingSession', () => {
+  it('stores time-limit truncations as not done, so their targets bootstrap', async () => {
+    // Pendulum never terminates; every 200th step is a truncation.
+    const { session } = await run({ env: 'Pendulum-v1' }, 450);
+    const notDone = session.buffer.notDone.subarray(0, session.buffer.size);
+    expect(session.episodes).toBe(2);
+    expect(Array.from(notDone).every((v) => v === 1)).toBe(true);
+    session.dispose();
+  });
+
+  it('stores terminations as done, and only those', async () => {
+    const { session, records } = await run({}, 200, { terminateAt: 30, maxEpisodeSteps: 1000 });
+    const notDone = Array.from(session.buffer.notDone.subarray(0, 200));
+    const doneRows = notDone.flatMap((v, i) => (v === 0 ? [i] : []));
+    expect(doneRows).toEqual([29, 59, 89, 119, 149, 179]);
+    const episodes = records.filter((r) => r.type === 'episode');
+    expect(episodes).toHaveLength(6);
+    expect(episodes.every((e) => e.type === 'episode' && e.length === 30 && e.terminated)).toBe(true);
+    session.dispose();
+  });
+
+  it('emits config first, then episodes, evals every evalEvery steps and update stats every logEvery updates', async () => {
+    const { session, records } = await run({ env: 'Pendulum-v1' }, 400);
+    expect(records[0].type).toBe('config');
+    const evals = records.filter((r) => r.type === 'eval');
+    expect(evals.map((r) => r.step)).toEqual([100, 200, 300, 400]);
+    for (const e of evals) if (e.type === 'eval') expect(e.returns).toHaveLength(2);
+    const updates = records.filter((r) => r.type === 'update');
+    // Learning starts after 50 steps: 350 updates, a record every 10th.
+    expect(updates).toHaveLength(35);
+    expect(updates.every((u) => u.type === 'update' && Number.isFinite(u.criticLoss))).toBe(true);
+    session.dispose();
+  });
+
+  it('gives identical metrics for the same config and seed, and different ones for another seed', async () => {
+    const a = await run({ env: 'Pendulum-v1', seed: 7 }, 300);
+    const b = await run({ env: 'Pendulum-v1', seed: 7 }, 300);
+    const c = await run({ env: 'Pendulum-v1', seed: 8 }, 300);
+    expect(withoutTiming(b.records)).toEqual(withoutTiming(a.records));
+    expect(withoutTiming(c.records)).not.toEqual(withoutTiming(a.records));
+    for (const r of [a, b, c]) r.session.dispose();
+  });
+
+  it('keeps the tensor count constant while training, and frees everything on dispose', async () => {
+    const before = tf.memory().numTensors;
+    const records: MetricRecord[] = [];
+    const session = await TrainingSession.create({ ...tiny, env: 'Pendulum-v1' }, (r) => records.push(r));
+    session.advance(150);
+    const during = tf.memory().numTensors;
+    session.advance(300);
+    expect(tf.memory().numTensors).toBe(during);
+    session.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('measures the true value by Monte-Carlo rollouts: constant reward r gives r(1 − γ^H)/(1 − γ)', async () => {
+    const discount = 0.9;
+    const probeTolerance = 1e-4;
+    const { session, records } = await run({ discount, probeTolerance, probeEvery: 100 }, 200, {
+      reward: 2,
+      maxEpisodeSteps: 40,
+    });
+    const probes = records.filter((r): r is ProbeRecord => r.type === 'probe');
+    expect(probes.map((p) => p.step)).toEqual([100, 200]);
+    const horizon = probeHorizon(discount, probeTolerance);
+    expect(horizon).toBe(88);
+    for (const p of probes) {
+      expect(p.horizon).toBe(horizon);
+      // The time limit (40 steps) is ignored: the rollout runs the whole horizon.
+      expect(p.trueValue).toBeCloseTo((2 * (1 - discount ** horizon)) / (1 - discount), 9);
+      expect(p.bias).toBeCloseTo(p.estimate - p.trueValue, 9);
+    }
+    session.dispose();
+  });
+
+  it('stops the true-value rollout at termination', async () => {
+    // Terminates when the counter reaches 5: from state t the return is Σ_{k < 5 − t} γ^k.
+    const discount = 0.8;
+    const { session, records } = await run({ discount, probeEvery: 100, startSteps: 10 }, 100, {
+      reward: 1,
+      terminateAt: 5,
+      maxEpisodeSteps: 1000,
+    });
+    const probe = records.find((r): r is ProbeRecord => r.type === 'probe');
+    expect(probe).toBeDefined();
+    // Every stored state is in 0..4; each possible true value is (1 − γ^(5−t))/(1 − γ) ∈ [1, 3.3616].
+    const possible = [0, 1, 2, 3, 4].map((t) => (1 - discount ** (5 - t)) / (1 - discount));
+    expect(probe?.trueValue).toBeGreaterThanOrEqual(Math.min(...possible));
+    expect(probe?.trueValue).toBeLessThanOrEqual(Math.max(...possible));
+    // Without the stop at termination it would be ≈ 1/(1 − γ) = 5.
+    expect(possible[0]).toBeCloseTo(3.3616, 4);
+    session.dispose();
+  });
+
+  it('stops cleanly with a clear reason when the critic diverges', async () => {
+    const { session, records } = await run({ logEvery: 1 }, 400, { reward: 1e38, maxEpisodeSteps: 1000 });
+    const stopped = records.find((r) => r.type === 'stopped');
+    expect(stopped).toBeDefined();
+    expect(stopped?.type === 'stopped' && stopped.reason).toMatch(/critic diverged at update \d+/);
+    expect(session.done).toBe(true);
+    expect(session.step).toBeLessThan(400);
+    session.dispose();
+  });
+
+  it('applies live settings and rejects bad ones with a message naming the field', async () => {
+    const records: MetricRecord[] = [];
+    const session = await TrainingSession.create({ ...tiny, env: 'Pendulum-v1' }, (r) => records.push(r));
+    session.setLiveConfig({ twinCritics: false, actorLr: 1e-3, policyDelay: 3 });
+    expect(session.agent.getConfig()).toMatchObject({ twinCritics: false, actorLr: 1e-3, policyDelay: 3 });
+    expect(() => session.setLiveConfig({ criticLr: Number.NaN })).toThrow(/criticLr = NaN/);
+    expect(() => session.setLiveConfig({ tau: 5 })).toThrow(/tau = 5 .*\[0\.0001, 1\]/);
+    expect(session.getConfig().tau).toBe(0.005); // the bad change was not applied
+    session.dispose();
+  });
+
+  it('rejects an unknown env id and an invalid config before training anything', async () => {
+    await expect(TrainingSession.create({ env: 'Nope-v0' }, () => {})).rejects.toThrow(/Nope-v0/);
+    await expect(TrainingSession.create({ batchSize: 0 }, () => {})).rejects.toThrow(/batchSize = 0/);
+  });
+});
