@@ -82,6 +82,8 @@ async function main(argv: string[]): Promise<number> {
   const session = await TrainingSession.create(config, onRecord);
   while (!session.done) {
     session.runFor(250);
+    // Let the event loop run between chunks: the JSONL stream flushes and Ctrl-C is heard.
+    await new Promise((resolve) => setImmediate(resolve));
     bar?.update(session.step, (lastEval as EvalRecord | null)?.mean ?? null);
   }
   bar?.finish();

@@ -28,7 +28,10 @@ export class Mlp {
       for (let j = 0; j < w.length; j++) w[j] = rng.uniformRange(-bound, bound);
       const b = new Float32Array(fanOut);
       for (let j = 0; j < b.length; j++) b[j] = rng.uniformRange(-bound, bound);
-      this.layers.push({ weight: variableFrom(tf.tensor2d(w, [fanIn, fanOut])), bias: variableFrom(tf.tensor1d(b)) });
+      this.layers.push({
+        weight: variableFrom(tf.tensor2d(w, [fanIn, fanOut])),
+        bias: variableFrom(tf.tensor1d(b)),
+      });
     }
   }
 

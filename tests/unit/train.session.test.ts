@@ -29,7 +29,11 @@ const tiny: Partial<Config> = {
 async function run(config: Partial<Config>, steps: number, envOptions?: ScriptedEnvOptions) {
   const records: MetricRecord[] = [];
   const factory = envOptions ? async () => new ScriptedEnv(envOptions) : makeEnv;
-  const session = await TrainingSession.create({ ...tiny, ...config, totalSteps: steps }, (r) => records.push(r), factory);
+  const session = await TrainingSession.create(
+    { ...tiny, ...config, totalSteps: steps },
+    (r) => records.push(r),
+    factory,
+  );
   while (!session.done) session.advance(50);
   return { session, records };
 }

@@ -1,0 +1,159 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseTrainArgs, trainUsage, UsageError } from '../../src/cli/args';
+
+const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
+
+function train(args: string[]) {
+  const result = spawnSync(TSX, ['src/cli/train.ts', ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('train flags', () => {
+  it('maps the paper-style aliases onto schema fields', () => {
+    const args = parseTrainArgs([
+      '--env',
+      'Pendulum-v1',
+      '--steps',
+      '20000',
+      '--seed',
+      '3',
+      '--no-twin',
+      '--delay',
+      '1',
+      '--no-smoothing',
+    ]);
+    expect(args.overrides).toEqual({
+      env: 'Pendulum-v1',
+      totalSteps: 20000,
+      seed: 3,
+      twinCritics: false,
+      policyDelay: 1,
+      targetSmoothing: false,
+    });
+  });
+
+  it('accepts every schema field in kebab or camel case, with = or a separate value', () => {
+    const args = parseTrainArgs([
+      '--actor-lr',
+      '1e-3',
+      '--criticLr=2e-4',
+      '--target-smoothing',
+      'false',
+      '--twin-critics',
+      '--expl-noise-type',
+      'ou',
+    ]);
+    expect(args.overrides).toEqual({
+      actorLr: 1e-3,
+      criticLr: 2e-4,
+      targetSmoothing: false,
+      twinCritics: true,
+      explNoiseType: 'ou',
+    });
+  });
+
+  it('reads --preset, --out and --backend', () => {
+    const args = parseTrainArgs(['--preset', 'ddpg', '--out', 'runs/x.jsonl', '--backend', 'cpu']);
+    expect(args).toMatchObject({ preset: 'ddpg', out: 'runs/x.jsonl', backend: 'cpu' });
+  });
+
+  it('rejects unknown flags, missing values, non-numbers and unknown presets', () => {
+    expect(() => parseTrainArgs(['--bogus', '1'])).toThrow(/Unknown flag --bogus/);
+    expect(() => parseTrainArgs(['--seed'])).toThrow(/--seed needs a value/);
+    expect(() => parseTrainArgs(['--actor-lr', 'fast'])).toThrow(
+      /--actor-lr fast: not a number; expected a number in \[0\.000001, 0\.01\]/,
+    );
+    expect(() => parseTrainArgs(['--preset', 'best'])).toThrow(UsageError);
+    expect(() => parseTrainArgs(['--no-seed'])).toThrow(/Unknown flag --no-seed/);
+  });
+
+  it('lists every schema field in --help', () => {
+    const usage = trainUsage();
+    for (const flag of [
+      '--actor-lr',
+      '--twin-critics',
+      '--policy-delay',
+      '--target-smoothing',
+      '--probe-pairs',
+    ]) {
+      expect(usage).toContain(flag);
+    }
+  });
+});
+
+describe('npm run train', () => {
+  it('exits with code 2 and a clear message on an unknown flag', () => {
+    const { code, stderr } = train(['--wat']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/Unknown flag --wat/);
+  });
+
+  it('exits with code 2 naming the field, value and range of a bad value', () => {
+    const { code, stderr } = train(['--actor-lr', '5']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/actorLr = 5 is not allowed: expected a number in \[0\.000001, 0\.01\]/);
+  });
+
+  it('exits with code 2 on an unknown env id, listing the known ones', () => {
+    const { code, stderr } = train(['--env', 'Nope-v0']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/Nope-v0/);
+    expect(stderr).toMatch(/Pendulum-v1/);
+  });
+
+  it('trains, writes one JSON record per line and ends with a summary', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'td3-cli-')), 'run.jsonl');
+    const { code, stdout, stderr } = train([
+      '--env',
+      'Pendulum-v1',
+      '--preset',
+      'quick',
+      '--steps',
+      '300',
+      '--seed',
+      '1',
+      '--start-steps',
+      '100',
+      '--hidden1',
+      '8',
+      '--hidden2',
+      '8',
+      '--batch-size',
+      '16',
+      '--eval-every',
+      '100',
+      '--eval-episodes',
+      '1',
+      '--probe-every',
+      '200',
+      '--probe-pairs',
+      '2',
+      '--quiet',
+      '--out',
+      out,
+    ]);
+    expect(stderr).toMatch(/tfjs backend: wasm/);
+    expect(code).toBe(0);
+    const records = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(records[0]).toMatchObject({ type: 'config', backend: 'wasm' });
+    expect(records[0].config).toMatchObject({ env: 'Pendulum-v1', totalSteps: 300, hidden1: 8, seed: 1 });
+    expect(records.filter((r) => r.type === 'eval').map((r) => r.step)).toEqual([100, 200, 300]);
+    expect(records.filter((r) => r.type === 'probe')).toHaveLength(1);
+    const summary = records.at(-1);
+    expect(summary).toMatchObject({
+      type: 'summary',
+      steps: 300,
+      episodes: 1,
+      env: 'Pendulum-v1',
+      preset: 'quick',
+    });
+    expect(JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}')).toEqual(summary);
+  });
+});
