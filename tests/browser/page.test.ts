@@ -30,9 +30,9 @@ describe('the page', () => {
     expect(response?.headers()['cross-origin-embedder-policy']).toBe('require-corp');
     await page.getByRole('heading', { name: 'TD3 Playground' }).waitFor();
     expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
-    const text = await page.locator('main').innerText();
+    const text = await page.locator('main').textContent();
     for (const word of ['twinCritics', 'policyDelay', 'targetSmoothing', 'author', 'paper', 'ddpg']) {
-      expect(text).toContain(word);
+      expect(text ?? '').toContain(word);
     }
     expect(errors).toEqual([]);
     await page.close();
