@@ -9,7 +9,8 @@ import { variableFrom } from './mlp';
 export class Adam {
   private readonly m: tf.Variable[];
   private readonly v: tf.Variable[];
-  private steps = 0;
+  /** Steps taken by each parameter: one skipped (null gradient) does not advance its bias correction. */
+  private readonly steps: number[];
 
   constructor(
     private readonly params: tf.Variable[],
@@ -20,17 +21,18 @@ export class Adam {
   ) {
     this.m = params.map((p) => variableFrom(tf.zerosLike(p), false));
     this.v = params.map((p) => variableFrom(tf.zerosLike(p), false));
+    this.steps = params.map(() => 0);
   }
 
   /** One step: m ← β1 m + (1−β1) g;  v ← β2 v + (1−β2) g²;  θ ← θ − lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + ε). */
   /** A null gradient leaves its parameter (and moments) as they are. */
   apply(grads: (tf.Tensor | null)[]): void {
-    this.steps++;
-    const stepSize = this.learningRate / (1 - this.beta1 ** this.steps);
-    const sqrtCorrection2 = Math.sqrt(1 - this.beta2 ** this.steps);
     tf.tidy(() => {
       grads.forEach((g, i) => {
         if (!g) return;
+        const t = ++this.steps[i];
+        const stepSize = this.learningRate / (1 - this.beta1 ** t);
+        const sqrtCorrection2 = Math.sqrt(1 - this.beta2 ** t);
         const m = this.m[i];
         const v = this.v[i];
         m.assign(tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1)));

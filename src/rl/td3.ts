@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Random } from '../common/random';
 import { Adam } from './adam';
 import type { Config } from './hyperparameters';
-import { Mlp, type MlpWeights } from './mlp';
+import { Mlp, type MlpWeights, variableFrom } from './mlp';
 
 /** What the agent needs to know of an environment: sizes and action bounds. */
 export interface ActionSpace {
@@ -88,7 +88,8 @@ export class TD3 {
   private config: LiveAgentConfig;
   /** Critic updates so far (the authors' total_it). */
   updates = 0;
-  private lastActorLoss = Number.NaN;
+  /** −mean Q1(s, π(s)) of the last actor update (NaN before the first), kept on the device until read. */
+  private readonly lastActorLoss = variableFrom(tf.scalar(Number.NaN), false);
 
   constructor(
     readonly space: ActionSpace,
@@ -250,13 +251,12 @@ export class TD3 {
 
       // Delayed policy updates: every d-th update, the actor ascends Q1(s, π(s)) and the targets follow.
       const actorUpdated = this.updates % policyDelay === 0;
-      let actorLoss: tf.Scalar | null = null;
       if (actorUpdated) {
         const actor = tf.variableGrads(
           () => tf.neg(tf.mean(this.q(this.critic1, s, this.policy(this.actor, s)))),
           this.actor.variables(),
         );
-        actorLoss = actor.value;
+        this.lastActorLoss.assign(actor.value);
         this.actorOptimizer.apply(this.gradsInOrder(actor.grads, this.actor.variables()));
         // Soft target updates: θ′ ← τθ + (1 − τ)θ′.
         this.actorTarget.polyakFrom(this.actor, tau);
@@ -265,12 +265,11 @@ export class TD3 {
       }
 
       if (wantStats) {
-        if (actorLoss) this.lastActorLoss = (actorLoss as tf.Scalar).dataSync()[0];
         const q1Mean = tf.mean(q1 as unknown as tf.Tensor).dataSync()[0];
         stats = {
           update: this.updates,
           criticLoss: critic.value.dataSync()[0],
-          actorLoss: this.lastActorLoss,
+          actorLoss: this.lastActorLoss.dataSync()[0],
           q1: q1Mean,
           q2: q2 ? tf.mean(q2 as tf.Tensor).dataSync()[0] : Number.NaN,
           targetQ: tf.mean(y).dataSync()[0],
@@ -319,6 +318,7 @@ export class TD3 {
       net.dispose();
     }
     this.actorOptimizer.dispose();
+    this.lastActorLoss.dispose();
     this.criticOptimizer.dispose();
     for (const t of [this.actionScale, this.actionCenter, this.actionLow, this.actionHigh]) t.dispose();
   }

@@ -111,6 +111,11 @@ export class TrainingSession {
     return new TrainingSession(config, env, evalEnv, probeEnvs, emit);
   }
 
+  /** The action of the last env step (for drawing). */
+  get lastAction(): Float32Array {
+    return this.action;
+  }
+
   getConfig(): Config {
     return { ...this.config };
   }

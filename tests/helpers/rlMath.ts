@@ -94,7 +94,9 @@ export function policy(net: MlpWeights, s: number[], low: number[], high: number
 export const q = (net: MlpWeights, s: number[], a: number[]): number => mlp(net, [...s, ...a])[0];
 
 export const rows = (data: ArrayLike<number>, width: number): number[][] =>
-  Array.from({ length: data.length / width }, (_, k) => Array.from(data).slice(k * width, (k + 1) * width));
+  Array.from({ length: data.length / width }, (_, k) =>
+    Array.from({ length: width }, (_, j) => data[k * width + j]),
+  );
 
 /** Gradient of mean_k (Q(s_k, a_k) − y_k)² with respect to the critic's weights. */
 export function criticMseGrads(net: MlpWeights, s: number[][], a: number[][], y: number[]): MlpWeights {
