@@ -1,7 +1,7 @@
-/** Shared set-up of the browser tests: a Vite server on loopback and Debian's Chromium through playwright-core. */
+/** Shared set-up of the browser tests: the app served on loopback and Debian's Chromium through playwright-core. */
 import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
-import { createServer, type ViteDevServer } from 'vite';
+import { build, createServer, preview } from 'vite';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -26,11 +26,33 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
 }
 
+export interface Served {
+  url: string;
+  close: () => Promise<void>;
+}
+
+function urlOf(address: ReturnType<import('node:net').Server['address']> | undefined): string {
+  if (!address || typeof address === 'string') throw new Error('server has no port');
+  return `http://127.0.0.1:${address.port}/`;
+}
+
 /** The dev server, as `npm start` runs it, on a free loopback port. */
-export async function startServer(): Promise<{ server: ViteDevServer; url: string }> {
+export async function startDevServer(): Promise<Served> {
   const server = await createServer({ server: { host: '127.0.0.1', port: 0 }, logLevel: 'error' });
   await server.listen();
-  const address = server.httpServer?.address();
-  if (!address || typeof address === 'string') throw new Error('Vite server has no port');
-  return { server, url: `http://127.0.0.1:${address.port}/` };
+  return { url: urlOf(server.httpServer?.address()), close: () => server.close() };
+}
+
+/** The production build (`npm run build`), served by `vite preview` on a free loopback port. */
+export async function startPreviewServer(outDir: string): Promise<Served> {
+  await build({ logLevel: 'error', build: { outDir, emptyOutDir: true } });
+  const server = await preview({
+    preview: { host: '127.0.0.1', port: 0 },
+    build: { outDir },
+    logLevel: 'error',
+  });
+  return {
+    url: urlOf(server.httpServer.address()),
+    close: () => new Promise<void>((resolve) => server.httpServer.close(() => resolve())),
+  };
 }

@@ -1,0 +1,184 @@
+/** Live charts over env steps: returns, the overestimation probe, losses, Q values and throughput. */
+import { useMemo } from 'react';
+import {
+  Area,
+  CartesianGrid,
+  ComposedChart,
+  Legend,
+  Line,
+  ResponsiveContainer,
+  Scatter,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
+import { downsample, ema, joinSeries, type Point } from './series';
+import { type SeriesKey, type SeriesSet, usePlayground } from './store';
+import { useThrottled } from './useThrottled';
+
+/** Points drawn per series: enough to look smooth, few enough to render in a few milliseconds. */
+const MAX_POINTS = 300;
+/** Each chart redraws at most this often; the six take turns. */
+const REDRAW_MS = 600;
+const CHART_COUNT = 6;
+
+interface LineSpec {
+  key: SeriesKey;
+  name: string;
+  color: string;
+  smooth?: boolean;
+  dashed?: boolean;
+}
+
+function prepare(series: SeriesSet, lines: LineSpec[], smoothing: number): Record<string, number>[] {
+  const picked: Record<string, Point[]> = {};
+  for (const line of lines) {
+    const points = line.smooth ? ema(series[line.key], smoothing) : series[line.key];
+    picked[line.key] = downsample(points, MAX_POINTS);
+  }
+  return joinSeries(picked);
+}
+
+const formatStep = (x: number) => (x >= 1000 ? `${(x / 1000).toFixed(x >= 10000 ? 0 : 1)}k` : String(x));
+const formatValue = (v: number) =>
+  Math.abs(v) >= 1000 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toPrecision(3);
+
+interface ChartProps {
+  title: string;
+  lines: LineSpec[];
+  band?: boolean;
+  /** Position in the redraw rotation: charts redraw one at a time. */
+  phase: number;
+  children?: string;
+}
+
+function Chart({ title, lines, band, phase, children }: ChartProps) {
+  const version = useThrottled(
+    usePlayground((s) => s.seriesVersion),
+    REDRAW_MS,
+    (phase * REDRAW_MS) / CHART_COUNT,
+  );
+  const smoothing = usePlayground((s) => s.smoothing);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: series is mutated in place; version marks changes
+  const data = useMemo(() => {
+    const series = usePlayground.getState().series;
+    const rows = prepare(
+      series,
+      band
+        ? [...lines, { key: 'evalLow', name: '', color: '' }, { key: 'evalHigh', name: '', color: '' }]
+        : lines,
+      smoothing,
+    );
+    if (band)
+      for (const row of rows)
+        if ('evalLow' in row) (row as Record<string, unknown>).evalBand = [row.evalLow, row.evalHigh];
+    return rows;
+  }, [version, smoothing, lines, band]);
+  const points = data.length;
+  return (
+    <figure className="chart" data-testid={`chart-${title}`} data-points={points}>
+      <figcaption>
+        {title}
+        {children ? <span className="chart-note">{children}</span> : null}
+      </figcaption>
+      <ResponsiveContainer width="100%" height={210}>
+        <ComposedChart data={data} margin={{ top: 4, right: 12, bottom: 0, left: 0 }}>
+          <CartesianGrid stroke="#e5e7eb" />
+          <XAxis
+            dataKey="x"
+            type="number"
+            domain={['dataMin', 'dataMax']}
+            tickFormatter={formatStep}
+            fontSize={11}
+          />
+          <YAxis fontSize={11} width={52} tickFormatter={formatValue} domain={['auto', 'auto']} />
+          <Tooltip
+            formatter={(v) => (typeof v === 'number' ? formatValue(v) : String(v))}
+            labelFormatter={(x) => `step ${x}`}
+          />
+          <Legend wrapperStyle={{ fontSize: 12 }} />
+          {band ? (
+            <Area
+              dataKey="evalBand"
+              name="eval ± std"
+              stroke="none"
+              fill="#2563eb"
+              fillOpacity={0.15}
+              isAnimationActive={false}
+              connectNulls
+            />
+          ) : null}
+          {lines.map((line) =>
+            line.key === 'episodeReturn' ? (
+              <Scatter
+                key={line.key}
+                dataKey={line.key}
+                name={line.name}
+                fill={line.color}
+                isAnimationActive={false}
+                shape="circle"
+                legendType="circle"
+              />
+            ) : (
+              <Line
+                key={line.key}
+                dataKey={line.key}
+                name={line.name}
+                stroke={line.color}
+                strokeDasharray={line.dashed ? '4 3' : undefined}
+                dot={false}
+                strokeWidth={1.8}
+                isAnimationActive={false}
+                connectNulls
+              />
+            ),
+          )}
+        </ComposedChart>
+      </ResponsiveContainer>
+    </figure>
+  );
+}
+
+const RETURN: LineSpec[] = [
+  { key: 'episodeReturn', name: 'training episode (with noise)', color: '#9ca3af', smooth: true },
+  { key: 'evalMean', name: 'eval (deterministic)', color: '#2563eb' },
+];
+const PROBE: LineSpec[] = [
+  { key: 'estimate', name: 'estimate (target’s Q)', color: '#dc2626' },
+  { key: 'estimateQ1', name: 'Q1', color: '#f59e0b', dashed: true },
+  { key: 'trueValue', name: 'true value (Monte Carlo)', color: '#059669' },
+];
+const BIAS: LineSpec[] = [
+  { key: 'bias', name: 'bias of the estimate', color: '#dc2626' },
+  { key: 'biasQ1', name: 'bias of Q1', color: '#f59e0b', dashed: true },
+];
+const LOSSES: LineSpec[] = [
+  { key: 'criticLoss', name: 'critic loss', color: '#7c3aed', smooth: true },
+  { key: 'actorLoss', name: 'actor loss (−Q1)', color: '#0891b2', smooth: true },
+];
+const QS: LineSpec[] = [
+  { key: 'q1', name: 'mean Q1', color: '#f59e0b', smooth: true },
+  { key: 'q2', name: 'mean Q2', color: '#d97706', smooth: true, dashed: true },
+  { key: 'targetQ', name: 'mean target y', color: '#6b7280', smooth: true },
+];
+const SPEED: LineSpec[] = [
+  { key: 'envStepsPerSec', name: 'env steps/s', color: '#2563eb' },
+  { key: 'updatesPerSec', name: 'updates/s', color: '#7c3aed' },
+];
+
+export function Charts() {
+  return (
+    <div className="charts">
+      <Chart title="Return" lines={RETURN} band phase={0} />
+      <Chart title="Q estimate vs true value" lines={PROBE} phase={1}>
+        the paper’s Figure 1, live
+      </Chart>
+      <Chart title="Overestimation bias" lines={BIAS} phase={2}>
+        estimate − true value
+      </Chart>
+      <Chart title="Losses" lines={LOSSES} phase={3} />
+      <Chart title="Q values" lines={QS} phase={4} />
+      <Chart title="Speed" lines={SPEED} phase={5} />
+    </div>
+  );
+}

@@ -1,0 +1,87 @@
+/** Run state, step counter, the active tfjs backend (and why), the backend override, and notices. */
+import { BACKENDS } from '../worker/protocol';
+import { usePlayground } from './store';
+
+export function StatusBar() {
+  const status = usePlayground((s) => s.status);
+  const backendRequest = usePlayground((s) => s.backendRequest);
+  return (
+    <div className="status-bar">
+      <span className="state" data-testid="run-state">
+        {status?.state ?? 'idle'}
+      </span>
+      <span>
+        step <strong data-testid="step-counter">{status?.step ?? 0}</strong>
+      </span>
+      <span>episodes {status?.episodes ?? 0}</span>
+      <span>updates {status?.updates ?? 0}</span>
+      <span className="backend" data-testid="backend-badge" title={status?.backendReason ?? ''}>
+        backend: {status?.backend ?? '—'}
+      </span>
+      <label title="Override the measured choice (also ?backend= in the URL); applies at the next start">
+        <select
+          aria-label="backend"
+          value={backendRequest ?? 'auto'}
+          onChange={(e) =>
+            usePlayground.setState({ backendRequest: e.target.value === 'auto' ? undefined : e.target.value })
+          }
+        >
+          <option value="auto">auto (measured)</option>
+          {BACKENDS.map((b) => (
+            <option key={b} value={b}>
+              {b}
+            </option>
+          ))}
+        </select>
+      </label>
+      {status?.config ? (
+        <span
+          className="running-tricks"
+          data-testid="running-tricks"
+          title="The configuration the worker is training with"
+        >
+          running: twin critics {status.config.twinCritics ? 'on' : 'off'} · delay {status.config.policyDelay}{' '}
+          · smoothing {status.config.targetSmoothing ? 'on' : 'off'} · seed {status.config.seed}
+        </span>
+      ) : null}
+      {status?.stoppedReason ? <span className="badge error">{status.stoppedReason}</span> : null}
+    </div>
+  );
+}
+
+export function Notices() {
+  const notices = usePlayground((s) => s.notices);
+  if (!notices.length) return null;
+  return (
+    <ul className="notices" aria-live="polite">
+      {notices.map((n) => (
+        <li key={n.id} className={`notice ${n.level}`}>
+          {n.message}
+          <button type="button" aria-label="dismiss" onClick={() => usePlayground.getState().dismiss(n.id)}>
+            ×
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function SmoothingControl() {
+  const smoothing = usePlayground((s) => s.smoothing);
+  return (
+    <label
+      className="smoothing"
+      title="Exponential moving average of noisy series (training returns, losses, Q)"
+    >
+      smoothing {smoothing.toFixed(2)}
+      <input
+        type="range"
+        min={0}
+        max={0.99}
+        step={0.01}
+        value={smoothing}
+        onChange={(e) => usePlayground.setState({ smoothing: Number(e.target.value) })}
+      />
+    </label>
+  );
+}

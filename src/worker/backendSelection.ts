@@ -1,0 +1,152 @@
+/**
+ * Choosing the tfjs backend inside the worker by measurement, not by "first that initialises": on a machine
+ * without a GPU, WebGPU and WebGL run in software (SwiftShader) and are far slower than wasm.
+ *
+ * Each candidate must initialise, pass a tiny numeric self-check, and then runs a short piece of the real
+ * workload (forward and backward through a network of the run's size); the fastest wins.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import type { Config } from '../rl/hyperparameters';
+import { BACKENDS, type BackendName } from './protocol';
+import type { BackendChooser } from './trainingHost';
+
+// The threaded wasm build spawns its pthreads from an inlined script that breaks once bundled and minified,
+// and measured no faster than single-threaded SIMD on the TD3 update (shared/BROWSER.md): use SIMD alone.
+tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+
+setWasmPaths({
+  'tfjs-backend-wasm.wasm': wasmPlainUrl,
+  'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
+  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
+});
+
+/** A backend slower than this on its first (warm-up) pass is not timed further. */
+const WARMUP_LIMIT_MS = 1500;
+
+interface Trial {
+  name: BackendName;
+  msPerPass: number | null;
+  note: string;
+}
+
+async function activate(name: BackendName): Promise<string | null> {
+  try {
+    if (!(await tf.setBackend(name))) return 'did not initialise';
+    await tf.ready();
+  } catch (error) {
+    return `failed to initialise (${(error as Error).message})`;
+  }
+  // Self-check: [[1, 2], [3, 4]] · [[5], [6]] = [[17], [39]].
+  const check = tf.tidy(() =>
+    tf
+      .matMul(
+        tf.tensor2d([
+          [1, 2],
+          [3, 4],
+        ]),
+        tf.tensor2d([[5], [6]]),
+      )
+      .dataSync(),
+  );
+  if (Math.abs(check[0] - 17) > 1e-4 || Math.abs(check[1] - 39) > 1e-4)
+    return 'failed the numeric self-check';
+  return null;
+}
+
+/** Forward and backward through an MLP of the run's size, on a batch of the run's size. */
+function workloadPass(hidden1: number, hidden2: number, batch: number, inputs: number): void {
+  tf.tidy(() => {
+    const x = tf.randomUniform([batch, inputs], -1, 1, 'float32', 1);
+    const w1 = tf.randomUniform([inputs, hidden1], -0.1, 0.1, 'float32', 2);
+    const w2 = tf.randomUniform([hidden1, hidden2], -0.1, 0.1, 'float32', 3);
+    const w3 = tf.randomUniform([hidden2, 1], -0.1, 0.1, 'float32', 4);
+    const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+      tf.mean(tf.matMul(tf.relu(tf.matMul(tf.relu(tf.matMul(x, a)), b)), c)),
+    )([w1, w2, w3]);
+    for (const g of grads) g.dataSync();
+  });
+}
+
+/**
+ * A software GPU (SwiftShader, a fallback adapter) is never faster than wasm on the same CPU: skip it without
+ * paying its shader compilation. `?backend=` still forces it.
+ */
+async function softwareGpu(name: BackendName): Promise<string | null> {
+  try {
+    if (name === 'webgpu') {
+      const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+      if (!gpu) return 'not available (no navigator.gpu)';
+      const adapter = (await gpu.requestAdapter()) as {
+        isFallbackAdapter?: boolean;
+        info?: { architecture?: string; vendor?: string; description?: string };
+      } | null;
+      if (!adapter) return 'not available (no adapter)';
+      const info = adapter.info ?? {};
+      const text = `${info.architecture ?? ''} ${info.vendor ?? ''} ${info.description ?? ''}`.toLowerCase();
+      if (adapter.isFallbackAdapter || text.includes('swiftshader'))
+        return 'skipped: software adapter (SwiftShader)';
+    }
+    if (name === 'webgl') {
+      const canvas = new OffscreenCanvas(1, 1);
+      const gl = canvas.getContext('webgl2');
+      if (!gl) return 'not available (no WebGL2)';
+      const debug = gl.getExtension('WEBGL_debug_renderer_info');
+      const renderer = String(
+        gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER),
+      ).toLowerCase();
+      if (renderer.includes('swiftshader') || renderer.includes('llvmpipe')) {
+        return 'skipped: software renderer (SwiftShader)';
+      }
+    }
+  } catch (error) {
+    return `not available (${(error as Error).message})`;
+  }
+  return null;
+}
+
+async function measure(name: BackendName, config: Config): Promise<Trial> {
+  const software = await softwareGpu(name);
+  if (software) return { name, msPerPass: null, note: software };
+  const problem = await activate(name);
+  if (problem) return { name, msPerPass: null, note: problem };
+  const run = () => workloadPass(config.hidden1, config.hidden2, config.batchSize, 20);
+  let start = performance.now();
+  run();
+  const warmup = performance.now() - start;
+  if (warmup > WARMUP_LIMIT_MS)
+    return { name, msPerPass: warmup, note: `slow (${warmup.toFixed(0)} ms warm-up)` };
+  const passes = 3;
+  start = performance.now();
+  for (let i = 0; i < passes; i++) run();
+  const ms = (performance.now() - start) / passes;
+  return { name, msPerPass: ms, note: `${ms.toFixed(1)} ms/pass` };
+}
+
+export const measuredBackends: BackendChooser = {
+  async choose(requested, config) {
+    if (requested) {
+      const problem = await activate(requested);
+      if (!problem) return { name: requested, reason: `${requested} chosen by you` };
+      const fallback = await this.choose(undefined, config);
+      return { ...fallback, reason: `${requested} ${problem}; ${fallback.reason}` };
+    }
+    const trials: Trial[] = [];
+    for (const name of BACKENDS) trials.push(await measure(name, config));
+    const working = trials.filter((t): t is Trial & { msPerPass: number } => t.msPerPass !== null);
+    if (!working.length)
+      throw new Error(`No tfjs backend works here: ${trials.map((t) => `${t.name} ${t.note}`).join('; ')}`);
+    working.sort((a, b) => a.msPerPass - b.msPerPass);
+    const best = working[0];
+    if (!(await tf.setBackend(best.name)))
+      throw new Error(`${best.name} stopped working after its measurement`);
+    return {
+      name: best.name,
+      reason: `fastest at start-up: ${trials.map((t) => `${t.name} ${t.note}`).join(', ')}`,
+    };
+  },
+};

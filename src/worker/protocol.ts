@@ -1,0 +1,93 @@
+/**
+ * The typed message protocol between the page and the training worker. Both sides validate what they
+ * receive with these zod schemas, so a malformed message is answered with an error, never acted upon.
+ */
+import { z } from 'zod';
+import type { Config } from '../rl/hyperparameters';
+import type { MetricRecord } from '../train/metrics';
+
+export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+const configInput = z.record(z.string(), z.unknown());
+
+/** Page → worker. */
+export const commandSchema = z.discriminatedUnion('type', [
+  /** Build a session from a (partial) configuration and start training. */
+  z.object({ type: z.literal('start'), config: configInput, backend: z.enum(BACKENDS).optional() }),
+  z.object({ type: z.literal('pause') }),
+  z.object({ type: z.literal('resume') }),
+  /** Run exactly n env steps, then pause. */
+  z.object({ type: z.literal('step'), steps: z.number().int().min(1).max(100_000) }),
+  z.object({ type: z.literal('stop') }),
+  /**
+   * Start over with the run's seed or a new one; `config` (the controls' settings, for changes that need a
+   * restart) replaces the current configuration except for the seed.
+   */
+  z.object({ type: z.literal('restart'), newSeed: z.boolean(), config: configInput.optional() }),
+  /** Change live settings; others are refused with the reason (they need a restart). */
+  z.object({ type: z.literal('setParams'), params: configInput }),
+  /** Cap on env steps per second; null = as fast as possible. */
+  z.object({ type: z.literal('setSpeed'), stepsPerSecond: z.number().positive().max(1e6).nullable() }),
+  /** Run the current deterministic policy in real time in a separate env, for the view. */
+  z.object({ type: z.literal('watchPolicy'), on: z.boolean() }),
+  /** Pendulum only: V(θ, θ̇) = Q1(s, π(s)) and π(θ, θ̇) over a grid. */
+  z.object({ type: z.literal('landscape'), resolution: z.number().int().min(4).max(128) }),
+]);
+export type Command = z.infer<typeof commandSchema>;
+
+export type RunState = 'idle' | 'starting' | 'running' | 'paused' | 'done' | 'stopped' | 'error';
+
+export interface StatusEvent {
+  type: 'status';
+  state: RunState;
+  step: number;
+  episodes: number;
+  updates: number;
+  config: Config | null;
+  backend: BackendName | null;
+  /** Why this backend runs: the start-up measurement, an override, or a fallback. */
+  backendReason: string;
+  /** Steps per second cap, null = unlimited. */
+  speed: number | null;
+  stoppedReason: string | null;
+}
+export interface MetricsEvent {
+  type: 'metrics';
+  records: MetricRecord[];
+}
+/** The simulator state to draw, at display rate. */
+export interface FrameEvent {
+  type: 'frame';
+  source: 'train' | 'watch';
+  envId: string;
+  state: number[];
+  action: number[];
+  step: number;
+}
+export interface LandscapeEvent {
+  type: 'landscape';
+  resolution: number;
+  thetaRange: [number, number];
+  thetaDotRange: [number, number];
+  /** Row-major [thetaDot][theta]. */
+  value: Float32Array;
+  action: Float32Array;
+  step: number;
+}
+/** Something the user should read: a refused parameter, a backend fallback. */
+export interface NoticeEvent {
+  type: 'notice';
+  level: 'info' | 'warning' | 'error';
+  message: string;
+}
+export type WorkerEvent = StatusEvent | MetricsEvent | FrameEvent | LandscapeEvent | NoticeEvent;
+
+/** Parses an incoming command; the error message says what was wrong. */
+export function parseCommand(data: unknown): { ok: true; command: Command } | { ok: false; error: string } {
+  const parsed = commandSchema.safeParse(data);
+  if (parsed.success) return { ok: true, command: parsed.data };
+  const issue = parsed.error.issues[0];
+  const where = issue.path.length ? ` at ${issue.path.join('.')}` : '';
+  return { ok: false, error: `Malformed command${where}: ${issue.message}` };
+}

@@ -1,0 +1,378 @@
+/**
+ * The worker's side of training: owns one TrainingSession, answers commands, and streams metrics, frames
+ * and status. Training runs in short chunks on a timer, so a command waits at most one chunk (≈ 30 ms, or
+ * one update when a single update is slower than that).
+ *
+ * Pure TypeScript with no Worker globals: the worker entry wires it to postMessage, tests drive it directly.
+ */
+import { Random } from '../common/random';
+import { makeEnv } from '../envs';
+import type { Env } from '../envs/types';
+import { type Config, FIELDS, type FieldName, validateConfig } from '../rl/hyperparameters';
+import type { MetricRecord } from '../train/metrics';
+import { type LiveConfig, TrainingSession } from '../train/session';
+import {
+  type BackendName,
+  type Command,
+  parseCommand,
+  type RunState,
+  type StatusEvent,
+  type WorkerEvent,
+} from './protocol';
+
+/** How the host switches tfjs backends: the worker measures them; tests pass a fixed one. */
+export interface BackendChooser {
+  choose(requested: BackendName | undefined, config: Config): Promise<{ name: BackendName; reason: string }>;
+}
+
+export interface HostOptions {
+  post: (event: WorkerEvent, transfer?: Transferable[]) => void;
+  backends: BackendChooser;
+  envFactory?: (id: string) => Promise<Env>;
+  /** Wall time of one training chunk. */
+  chunkMs?: number;
+}
+
+/** Metric batches and frames go out at most this often (≈ 30 per second each). */
+const FLUSH_MS = 33;
+/** Real-time rate of "watch policy" when an env has no physical time step. */
+const WATCH_STEPS_PER_SECOND: Record<string, number> = { 'Pendulum-v1': 20 };
+const DEFAULT_WATCH_RATE = 30;
+
+export class TrainingHost {
+  private session: TrainingSession | null = null;
+  private config: Config | null = null;
+  private state: RunState = 'idle';
+  private backend: BackendName | null = null;
+  private backendReason = '';
+  private speed: number | null = null;
+  /** Steps still to run for a `step(n)` command; the run pauses after them. */
+  private stepsToRun = 0;
+  private pending: MetricRecord[] = [];
+  private lastFlush = 0;
+  private lastFrame = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private speedMark = { time: 0, step: 0 };
+  private watch: { env: Env; observation: ArrayLike<number>; last: number; action: number[] } | null = null;
+  private watchWanted = false;
+  private readonly envFactory: (id: string) => Promise<Env>;
+  private readonly chunkMs: number;
+  /** Commands are handled one at a time, in order (start and restart are asynchronous). */
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: HostOptions) {
+    this.envFactory = options.envFactory ?? makeEnv;
+    this.chunkMs = options.chunkMs ?? 30;
+  }
+
+  /** Entry point for every message from the page. */
+  receive(data: unknown): Promise<void> {
+    const parsed = parseCommand(data);
+    if (!parsed.ok) {
+      this.notice('error', parsed.error);
+      return this.queue;
+    }
+    this.queue = this.queue
+      .then(() => this.handle(parsed.command))
+      .catch((error: unknown) => {
+        this.notice('error', (error as Error).message);
+      });
+    return this.queue;
+  }
+
+  private async handle(command: Command): Promise<void> {
+    switch (command.type) {
+      case 'start':
+        return this.start(command.config, command.backend);
+      case 'restart': {
+        if (!this.config) return this.notice('warning', 'Nothing to restart: start a run first');
+        const seed = command.newSeed
+          ? Random.stream(Date.now(), 'new-seed').int(2 ** 31 - 1)
+          : this.config.seed;
+        return this.start({ ...this.config, ...command.config, seed }, this.backend ?? undefined);
+      }
+      case 'pause':
+        if (this.state === 'running') this.setState('paused');
+        return;
+      case 'resume':
+        if (this.state === 'paused' && this.session && !this.session.done) {
+          this.stepsToRun = 0;
+          this.setState('running');
+        }
+        return;
+      case 'step':
+        if (!this.session || this.session.done)
+          return this.notice('warning', 'No run to step: start one first');
+        this.stepsToRun = command.steps;
+        this.setState('running');
+        return;
+      case 'stop':
+        this.disposeSession();
+        this.setState('stopped');
+        return;
+      case 'setParams':
+        return this.setParams(command.params);
+      case 'setSpeed':
+        this.speed = command.stepsPerSecond;
+        this.speedMark = { time: performance.now(), step: this.session?.step ?? 0 };
+        this.postStatus();
+        return;
+      case 'watchPolicy':
+        return this.setWatch(command.on);
+      case 'landscape':
+        return this.postLandscape(command.resolution);
+    }
+  }
+
+  private async start(input: Record<string, unknown>, requested: BackendName | undefined): Promise<void> {
+    const validation = validateConfig(input);
+    if (!validation.ok) {
+      // The current run (if any) goes on: a bad configuration loses nothing.
+      this.notice('error', `Not started: ${validation.errors.join('; ')}`);
+      return;
+    }
+    const config = validation.config;
+    this.disposeSession();
+    this.config = config;
+    this.setState('starting');
+    try {
+      const chosen = await this.options.backends.choose(requested, config);
+      this.backend = chosen.name;
+      this.backendReason = chosen.reason;
+      this.session = await TrainingSession.create(
+        config,
+        (record) => this.pending.push(record),
+        this.envFactory,
+      );
+    } catch (error) {
+      this.session = null;
+      this.setState('error');
+      this.notice('error', `Could not start: ${(error as Error).message}`);
+      return;
+    }
+    this.stepsToRun = 0;
+    this.speedMark = { time: performance.now(), step: 0 };
+    if (this.watchWanted) await this.setWatch(true);
+    this.setState('running');
+    this.flush();
+  }
+
+  private setParams(params: Record<string, unknown>): void {
+    if (!this.session || !this.config) {
+      this.notice('warning', 'No run yet: the change applies when you start one');
+      return;
+    }
+    const live: Record<string, unknown> = {};
+    const needRestart: string[] = [];
+    for (const [name, value] of Object.entries(params)) {
+      const field = FIELDS[name as FieldName];
+      if (!field) {
+        this.notice('error', `Unknown setting "${name}"`);
+        return;
+      }
+      if (field.live) live[name] = value;
+      else if (value !== this.config[name as FieldName]) needRestart.push(name);
+    }
+    const validation = validateConfig({ ...this.config, ...live });
+    if (!validation.ok) {
+      this.notice('error', `Not applied: ${validation.errors.join('; ')}`);
+      return;
+    }
+    this.session.setLiveConfig(live as Partial<LiveConfig>);
+    this.config = validation.config;
+    if (needRestart.length) {
+      this.notice(
+        'warning',
+        `${needRestart.join(', ')} can only change with a restart: press Restart to apply`,
+      );
+    }
+    this.postStatus();
+  }
+
+  private async setWatch(on: boolean): Promise<void> {
+    this.watchWanted = on;
+    this.watch?.env.close();
+    this.watch = null;
+    if (on && this.config) {
+      const env = await this.envFactory(this.config.env);
+      this.watch = {
+        env,
+        observation: env.reset(this.config.seed + 200),
+        last: performance.now(),
+        action: [],
+      };
+    }
+    this.postStatus();
+  }
+
+  private postLandscape(resolution: number): void {
+    const session = this.session;
+    if (!session || this.config?.env !== 'Pendulum-v1') {
+      this.notice('info', 'The Q-landscape is drawn for Pendulum-v1 only');
+      return;
+    }
+    const n = resolution * resolution;
+    const thetaRange: [number, number] = [-Math.PI, Math.PI];
+    const thetaDotRange: [number, number] = [-8, 8];
+    const observations = new Float32Array(n * 3);
+    for (let row = 0; row < resolution; row++) {
+      const thetaDot = thetaDotRange[0] + ((thetaDotRange[1] - thetaDotRange[0]) * row) / (resolution - 1);
+      for (let col = 0; col < resolution; col++) {
+        const theta = thetaRange[0] + ((thetaRange[1] - thetaRange[0]) * col) / (resolution - 1);
+        observations.set([Math.cos(theta), Math.sin(theta), thetaDot], (row * resolution + col) * 3);
+      }
+    }
+    const action = session.agent.actBatch(observations, n);
+    const value = session.agent.qValues(observations, action, n).q1;
+    const event = {
+      type: 'landscape' as const,
+      resolution,
+      thetaRange,
+      thetaDotRange,
+      value,
+      action,
+      step: session.step,
+    };
+    this.options.post(event, [value.buffer as ArrayBuffer, action.buffer as ArrayBuffer]);
+  }
+
+  /** One chunk of training, then what is due: metrics, a frame, the watched policy; then the next chunk. */
+  private tick = (): void => {
+    this.timer = null;
+    const session = this.session;
+    if (session && this.state === 'running') {
+      let budget = Number.POSITIVE_INFINITY;
+      if (this.stepsToRun > 0) budget = this.stepsToRun;
+      if (this.speed !== null) {
+        const allowed = Math.floor(((performance.now() - this.speedMark.time) / 1000) * this.speed);
+        budget = Math.min(budget, Math.max(0, this.speedMark.step + allowed - session.step));
+      }
+      if (budget > 0) {
+        const taken = Number.isFinite(budget) ? this.runSteps(session, budget) : session.runFor(this.chunkMs);
+        if (this.stepsToRun > 0) {
+          this.stepsToRun -= taken;
+          if (this.stepsToRun <= 0) this.setState('paused');
+        }
+      }
+      if (session.done) {
+        this.setState(session.stoppedReason ? 'stopped' : 'done');
+      }
+    }
+    this.stepWatch();
+    const now = performance.now();
+    if (now - this.lastFlush >= FLUSH_MS) this.flush();
+    if (session && now - this.lastFrame >= FLUSH_MS) this.postFrame(session);
+    this.schedule();
+  };
+
+  /** At most `steps` env steps, within one chunk of wall time. */
+  private runSteps(session: TrainingSession, steps: number): number {
+    const start = performance.now();
+    let taken = 0;
+    while (taken < steps && !session.done && performance.now() - start < this.chunkMs)
+      taken += session.advance(1);
+    return taken;
+  }
+
+  private stepWatch(): void {
+    const watch = this.watch;
+    const session = this.session;
+    if (!watch || !session || !this.config) return;
+    const rate = WATCH_STEPS_PER_SECOND[this.config.env] ?? DEFAULT_WATCH_RATE;
+    const now = performance.now();
+    const due = Math.min(10, Math.floor(((now - watch.last) / 1000) * rate));
+    if (due <= 0) return;
+    watch.last += (due * 1000) / rate;
+    for (let i = 0; i < due; i++) {
+      const action = session.agent.act(watch.observation);
+      const result = watch.env.step(action);
+      watch.action = Array.from(action);
+      watch.observation = result.terminated || result.truncated ? watch.env.reset() : result.observation;
+    }
+    this.options.post({
+      type: 'frame',
+      source: 'watch',
+      envId: this.config.env,
+      state: watch.env.getState(),
+      action: watch.action,
+      step: session.step,
+    });
+  }
+
+  private schedule(): void {
+    if (this.timer !== null) return;
+    const active = this.state === 'running' || this.watch !== null || this.pending.length > 0;
+    // Idle: wake up rarely; running: yield to the message queue between chunks.
+    this.timer = setTimeout(this.tick, active ? 0 : 100);
+  }
+
+  /** Starts the chunk timer; the worker entry calls this once. */
+  run(): void {
+    this.schedule();
+  }
+
+  /** Stops the timer (tests; the worker itself lives as long as the page). */
+  shutdown(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.disposeSession();
+  }
+
+  private flush(): void {
+    this.lastFlush = performance.now();
+    if (this.pending.length) {
+      this.options.post({ type: 'metrics', records: this.pending });
+      this.pending = [];
+    }
+    this.postStatus();
+  }
+
+  private postFrame(session: TrainingSession): void {
+    this.lastFrame = performance.now();
+    this.options.post({
+      type: 'frame',
+      source: 'train',
+      envId: session.env.spec.id,
+      state: session.env.getState(),
+      action: Array.from(session.lastAction),
+      step: session.step,
+    });
+  }
+
+  private setState(state: RunState): void {
+    if (state === this.state) return;
+    this.state = state;
+    this.postStatus();
+  }
+
+  private postStatus(): void {
+    const s = this.session;
+    const status: StatusEvent = {
+      type: 'status',
+      state: this.state,
+      step: s?.step ?? 0,
+      episodes: s?.episodes ?? 0,
+      updates: s?.agent.updates ?? 0,
+      config: this.config,
+      backend: this.backend,
+      backendReason: this.backendReason,
+      speed: this.speed,
+      stoppedReason: s?.stoppedReason ?? null,
+    };
+    this.options.post(status);
+  }
+
+  private notice(level: 'info' | 'warning' | 'error', message: string): void {
+    this.options.post({ type: 'notice', level, message });
+  }
+
+  private disposeSession(): void {
+    if (this.session) {
+      this.flush();
+      this.session.dispose();
+    }
+    this.session = null;
+    this.watch?.env.close();
+    this.watch = null;
+  }
+}
