@@ -6,7 +6,7 @@
  * Pure TypeScript with no Worker globals: the worker entry wires it to postMessage, tests drive it directly.
  */
 import { Random } from '../common/random';
-import { makeEnv } from '../envs';
+import { envIds, makeEnv } from '../envs';
 import type { Env } from '../envs/types';
 import { type Config, FIELDS, type FieldName, validateConfig } from '../rl/hyperparameters';
 import type { MetricRecord } from '../train/metrics';
@@ -132,6 +132,10 @@ export class TrainingHost {
       return;
     }
     const config = validation.config;
+    if (!envIds.includes(config.env)) {
+      this.notice('error', `Not started: unknown environment "${config.env}"; known: ${envIds.join(', ')}`);
+      return;
+    }
     this.disposeSession();
     this.config = config;
     this.setState('starting');

@@ -1,0 +1,157 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { MetricRecord } from '../../src/train/metrics';
+import type { StatusEvent, WorkerEvent } from '../../src/worker/protocol';
+import { TrainingHost } from '../../src/worker/trainingHost';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  await tf.ready();
+});
+
+const TINY = {
+  env: 'Pendulum-v1',
+  hidden1: 8,
+  hidden2: 8,
+  batchSize: 16,
+  startSteps: 50,
+  bufferSize: 2000,
+  evalEvery: 100,
+  evalEpisodes: 1,
+  probeEvery: 100,
+  probePairs: 2,
+  logEvery: 10,
+  totalSteps: 100_000,
+};
+
+let host: TrainingHost | null = null;
+afterEach(() => host?.shutdown());
+
+function makeHost() {
+  const events: WorkerEvent[] = [];
+  host = new TrainingHost({
+    post: (event) => events.push(event),
+    backends: { choose: async () => ({ name: 'cpu', reason: 'test' }) },
+    chunkMs: 10,
+  });
+  host.run();
+  const statuses = () => events.filter((e): e is StatusEvent => e.type === 'status');
+  const status = () => statuses().at(-1);
+  const notices = () =>
+    events.filter((e) => e.type === 'notice').map((e) => (e.type === 'notice' ? e.message : ''));
+  const records = () => events.flatMap((e) => (e.type === 'metrics' ? e.records : [])) as MetricRecord[];
+  return { events, host, status, notices, records };
+}
+
+const until = async (predicate: () => boolean, timeoutMs = 20_000) => {
+  const start = Date.now();
+  while (!predicate()) {
+    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+describe('TrainingHost (the worker side of the protocol)', () => {
+  it('starts, streams metrics and frames, pauses, resumes and stops', async () => {
+    const h = makeHost();
+    await h.host.receive({ type: 'start', config: TINY });
+    expect(h.status()?.backend).toBe('cpu');
+    await until(() => (h.status()?.step ?? 0) > 200);
+    expect(h.records()[0].type).toBe('config');
+    expect(h.records().some((r) => r.type === 'eval')).toBe(true);
+    expect(
+      h.events.some((e) => e.type === 'frame' && e.envId === 'Pendulum-v1' && e.state.length === 2),
+    ).toBe(true);
+
+    await h.host.receive({ type: 'pause' });
+    await until(() => h.status()?.state === 'paused');
+    const paused = h.status()?.step ?? 0;
+    await new Promise((r) => setTimeout(r, 150));
+    expect(h.status()?.step).toBe(paused);
+
+    await h.host.receive({ type: 'resume' });
+    await until(() => (h.status()?.step ?? 0) > paused + 20);
+    await h.host.receive({ type: 'stop' });
+    expect(h.status()?.state).toBe('stopped');
+  });
+
+  it('runs exactly n steps for step(n), then pauses', async () => {
+    const h = makeHost();
+    await h.host.receive({ type: 'start', config: TINY });
+    await h.host.receive({ type: 'pause' });
+    const before = h.status()?.step ?? 0;
+    await h.host.receive({ type: 'step', steps: 37 });
+    await until(() => h.status()?.state === 'paused' && h.status()?.step === before + 37);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(h.status()?.step).toBe(before + 37);
+  });
+
+  it('applies live settings at once and says which ones need a restart', async () => {
+    const h = makeHost();
+    await h.host.receive({ type: 'start', config: TINY });
+    await h.host.receive({ type: 'setParams', params: { twinCritics: false, actorLr: 0.002, hidden1: 64 } });
+    expect(h.status()?.config?.twinCritics).toBe(false);
+    expect(h.status()?.config?.actorLr).toBe(0.002);
+    expect(h.status()?.config?.hidden1).toBe(8);
+    expect(h.notices().at(-1)).toMatch(/hidden1 can only change with a restart/);
+  });
+
+  it('refuses bad input with a message and keeps the run going', async () => {
+    const h = makeHost();
+    await h.host.receive({ type: 'start', config: TINY });
+    await h.host.receive({ type: 'setParams', params: { criticLr: Number.NaN } });
+    expect(h.notices().at(-1)).toMatch(/criticLr = NaN is not allowed/);
+    await h.host.receive({ type: 'setParams', params: { wings: 2 } });
+    expect(h.notices().at(-1)).toMatch(/Unknown setting "wings"/);
+    await h.host.receive({ type: 'launch' });
+    expect(h.notices().at(-1)).toMatch(/Malformed command/);
+    await h.host.receive({ type: 'step', steps: -5 });
+    expect(h.notices().at(-1)).toMatch(/Malformed command at steps/);
+    await h.host.receive({ type: 'start', config: { ...TINY, env: 'Nope-v0' } });
+    expect(h.notices().at(-1)).toMatch(/Nope-v0/);
+    await h.host.receive({ type: 'start', config: { ...TINY, tau: 3 } });
+    expect(h.notices().at(-1)).toMatch(/tau = 3 is not allowed/);
+    // The first run is untouched by the bad starts and settings.
+    expect(h.status()?.config).toMatchObject({ env: 'Pendulum-v1', tau: 0.005, criticLr: 3e-4 });
+    expect(h.status()?.state).toBe('running');
+    const step = h.status()?.step ?? 0;
+    await until(() => (h.status()?.step ?? 0) > step);
+  });
+
+  it('restarts with the same seed (identical metrics) or a new one', async () => {
+    const h = makeHost();
+    const evalsOfRun = (from: number) =>
+      h
+        .records()
+        .slice(from)
+        .filter((r) => r.type === 'eval')
+        .slice(0, 2)
+        .map((r) => (r.type === 'eval' ? r.mean : 0));
+    await h.host.receive({ type: 'start', config: TINY });
+    await until(() => (h.status()?.step ?? 0) >= 250);
+    const first = evalsOfRun(0);
+    const mark = h.records().length;
+    await h.host.receive({ type: 'restart', newSeed: false });
+    await until(
+      () =>
+        h
+          .records()
+          .slice(mark)
+          .filter((r) => r.type === 'eval').length >= 2,
+    );
+    expect(evalsOfRun(mark)).toEqual(first);
+    await h.host.receive({ type: 'restart', newSeed: true });
+    expect(h.status()?.config?.seed).not.toBe(0);
+  });
+
+  it('computes the Pendulum Q-landscape over a grid', async () => {
+    const h = makeHost();
+    await h.host.receive({ type: 'start', config: TINY });
+    await h.host.receive({ type: 'landscape', resolution: 9 });
+    const landscape = h.events.find((e) => e.type === 'landscape');
+    expect(landscape?.type === 'landscape' && landscape.value.length).toBe(81);
+    expect(
+      landscape?.type === 'landscape' && Array.from(landscape.action).every((a) => a >= -2 && a <= 2),
+    ).toBe(true);
+  });
+});
