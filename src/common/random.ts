@@ -34,6 +34,16 @@ export class Random {
     return new Random(hashString(name) ^ Math.imul(seed >>> 0, 0x9e3779b1));
   }
 
+  /** The generator's whole state, to continue the same stream elsewhere (a checkpoint, another backend). */
+  getState(): number[] {
+    return [this.a, this.b, this.c, this.d, this.spareNormal ?? Number.NaN];
+  }
+
+  setState(state: readonly number[]): void {
+    [this.a, this.b, this.c, this.d] = state.map((v) => v >>> 0);
+    this.spareNormal = Number.isNaN(state[4]) ? null : state[4];
+  }
+
   /** Uniform 32-bit unsigned integer. */
   nextUint32(): number {
     const t = (((this.a + this.b) >>> 0) + this.d) >>> 0;

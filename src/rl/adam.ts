@@ -6,6 +6,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { variableFrom } from './mlp';
 
+export interface AdamState {
+  m: number[][];
+  v: number[][];
+  steps: number[];
+}
+
 export class Adam {
   private readonly m: tf.Variable[];
   private readonly v: tf.Variable[];
@@ -40,6 +46,28 @@ export class Adam {
         const denom = tf.add(tf.div(tf.sqrt(v), sqrtCorrection2), this.epsilon);
         this.params[i].assign(tf.sub(this.params[i], tf.mul(tf.div(m, denom), stepSize)));
       });
+    });
+  }
+
+  /** Moments and step counts as plain numbers (checkpoints, moving to another backend). */
+  exportState(): AdamState {
+    return {
+      m: this.m.map((t) => Array.from(t.dataSync())),
+      v: this.v.map((t) => Array.from(t.dataSync())),
+      steps: [...this.steps],
+    };
+  }
+
+  importState(state: AdamState): void {
+    if (state.m.length !== this.m.length || state.v.length !== this.v.length) {
+      throw new Error(`Adam state has ${state.m.length} moments, this optimizer ${this.m.length}`);
+    }
+    tf.tidy(() => {
+      state.m.forEach((values, i) => this.m[i].assign(tf.tensor(values, this.m[i].shape)));
+      state.v.forEach((values, i) => this.v[i].assign(tf.tensor(values, this.v[i].shape)));
+    });
+    state.steps.forEach((t, i) => {
+      this.steps[i] = t;
     });
   }
 

@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../common/random';
-import { Adam } from './adam';
+import { Adam, type AdamState } from './adam';
 import type { Config } from './hyperparameters';
 import { Mlp, type MlpWeights, variableFrom } from './mlp';
 
@@ -68,6 +68,16 @@ export type AgentWeights = Record<
   'actor' | 'actorTarget' | 'critic1' | 'critic2' | 'critic1Target' | 'critic2Target',
   MlpWeights
 >;
+
+/** Everything an agent needs to continue exactly where it was: weights, optimizer moments, counters, noise. */
+export interface AgentState {
+  weights: AgentWeights;
+  actorOptimizer: AdamState;
+  criticOptimizer: AdamState;
+  updates: number;
+  lastActorLoss: number;
+  smoothingRng: number[];
+}
 
 export class TD3 {
   readonly actor: Mlp;
@@ -304,6 +314,27 @@ export class TD3 {
       const w = weights[key];
       if (w) this[key].setWeights(w);
     }
+  }
+
+  exportState(): AgentState {
+    return {
+      weights: this.getWeights(),
+      actorOptimizer: this.actorOptimizer.exportState(),
+      criticOptimizer: this.criticOptimizer.exportState(),
+      updates: this.updates,
+      lastActorLoss: this.lastActorLoss.dataSync()[0],
+      smoothingRng: this.smoothingRng.getState(),
+    };
+  }
+
+  /** Restores `exportState`'s result into an agent of the same sizes (on any backend). */
+  importState(state: AgentState): void {
+    this.setWeights(state.weights);
+    this.actorOptimizer.importState(state.actorOptimizer);
+    this.criticOptimizer.importState(state.criticOptimizer);
+    this.updates = state.updates;
+    tf.tidy(() => this.lastActorLoss.assign(tf.scalar(state.lastActorLoss)));
+    this.smoothingRng.setState(state.smoothingRng);
   }
 
   dispose(): void {

@@ -9,7 +9,8 @@ import type { Env } from '../envs/types';
 import { type Config, parseConfig } from '../rl/hyperparameters';
 import { addNoiseAndClip, type ExplorationNoise, makeExplorationNoise } from '../rl/noise';
 import { ReplayBuffer } from '../rl/replayBuffer';
-import { type LiveAgentConfig, TD3 } from '../rl/td3';
+import { type AgentState, type LiveAgentConfig, TD3 } from '../rl/td3';
+import { guardEnv, TrainingStopped } from './errors';
 import { evaluatePolicy } from './evaluate';
 import type { MetricRecord } from './metrics';
 import { OverestimationProbe } from './overestimationProbe';
@@ -43,7 +44,10 @@ export type LiveConfig = Pick<
 const THROUGHPUT_EVERY = 1000;
 
 export class TrainingSession {
-  readonly agent: TD3;
+  /** The agent; replaced by a copy on another backend when the current one fails (`recoverOnCurrentBackend`). */
+  agent: TD3;
+  /** The agent's state at the last evaluation, in case a failed backend cannot even be read. */
+  private snapshot: AgentState | null = null;
   readonly buffer: ReplayBuffer;
   private config: Config;
   private readonly probe: OverestimationProbe;
@@ -142,19 +146,46 @@ export class TrainingSession {
     this.noise.sigma = next.explNoise;
   }
 
-  /** Runs up to `maxSteps` env steps (stopping early at the end or on divergence); returns the steps taken. */
+  /**
+   * Runs up to `maxSteps` env steps (stopping early at the end, on divergence or an env error); returns the
+   * steps taken. Other errors (a failed tfjs backend) are thrown to the caller.
+   */
   advance(maxSteps: number): number {
     let taken = 0;
     while (taken < maxSteps && !this.done) {
       try {
         this.envStep();
       } catch (error) {
-        this.stop(`Stopped at env step ${this.step}: ${(error as Error).message}`);
+        if (!(error instanceof TrainingStopped)) throw error;
+        this.stop(`Stopped at env step ${this.step}: ${error.message}`);
         break;
       }
       taken++;
     }
     return taken;
+  }
+
+  /**
+   * Rebuilds the agent on the tfjs backend now active, continuing from its current state (or, if the old
+   * backend cannot be read any more, from the state at the last evaluation). Returns the update count
+   * training continues from.
+   */
+  recoverOnCurrentBackend(): number {
+    let state: AgentState | null = null;
+    try {
+      state = this.agent.exportState();
+    } catch {
+      state = this.snapshot;
+    }
+    if (!state) throw new Error('the agent could not be read back and no snapshot exists yet');
+    try {
+      this.agent.dispose();
+    } catch {
+      // The old backend is gone; its memory goes with it.
+    }
+    this.agent = new TD3(this.env.spec, this.config, this.config.seed);
+    this.agent.importState(state);
+    return state.updates;
   }
 
   /** Runs env steps until `budgetMs` of wall time has passed (at least one step); returns the steps taken. */
@@ -224,6 +255,7 @@ export class TrainingSession {
     if (this.step % c.evalEvery === 0) {
       const { mean, std, returns } = evaluatePolicy(this.agent, this.evalEnv, c.evalEpisodes, c.seed + 100);
       this.emit({ type: 'eval', step: this.step, mean, std, returns });
+      this.snapshot = this.agent.exportState();
     }
     if (this.step % c.probeEvery === 0 && this.step > c.startSteps && c.probePairs > 0) {
       const probe = this.probe.measure(this.agent, c.probePairs, c.discount, c.probeTolerance);
@@ -238,7 +270,7 @@ export class TrainingSession {
     const stats = this.agent.train(this.buffer.sample(c.batchSize, this.samplingRng), wantStats);
     if (!stats) return;
     if (!Number.isFinite(stats.criticLoss) || !Number.isFinite(stats.q1)) {
-      throw new Error(
+      throw new TrainingStopped(
         `the critic diverged at update ${stats.update}: critic loss ${stats.criticLoss}, mean Q1 ${stats.q1}`,
       );
     }

@@ -128,6 +128,15 @@ async function measure(name: BackendName, config: Config): Promise<Trial> {
 }
 
 export const measuredBackends: BackendChooser = {
+  async fallback(failed) {
+    const problems: string[] = [];
+    for (const name of BACKENDS.slice(BACKENDS.indexOf(failed) + 1)) {
+      const problem = await activate(name);
+      if (!problem) return { name, reason: `${name} is the next that works` };
+      problems.push(`${name} ${problem}`);
+    }
+    throw new Error(`no backend after ${failed} works (${problems.join('; ') || 'none left'})`);
+  },
   async choose(requested, config) {
     if (requested) {
       const problem = await activate(requested);

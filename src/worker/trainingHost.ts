@@ -23,6 +23,8 @@ import {
 /** How the host switches tfjs backends: the worker measures them; tests pass a fixed one. */
 export interface BackendChooser {
   choose(requested: BackendName | undefined, config: Config): Promise<{ name: BackendName; reason: string }>;
+  /** After `failed` broke mid-run: activates the next backend that works. */
+  fallback(failed: BackendName, config: Config): Promise<{ name: BackendName; reason: string }>;
 }
 
 export interface HostOptions {
@@ -244,6 +246,21 @@ export class TrainingHost {
   private tick = (): void => {
     this.timer = null;
     const session = this.session;
+    try {
+      this.train(session);
+    } catch (error) {
+      // Not the run's own failure (those stop the session): the backend broke. Move and go on.
+      this.queue = this.queue.then(() => this.recover(error as Error));
+      return;
+    }
+    this.stepWatch();
+    const now = performance.now();
+    if (now - this.lastFlush >= FLUSH_MS) this.flush();
+    if (session && now - this.lastFrame >= FLUSH_MS) this.postFrame(session);
+    this.schedule();
+  };
+
+  private train(session: TrainingSession | null): void {
     if (session && this.state === 'running') {
       let budget = Number.POSITIVE_INFINITY;
       if (this.stepsToRun > 0) budget = this.stepsToRun;
@@ -262,12 +279,33 @@ export class TrainingHost {
         this.setState(session.stoppedReason ? 'stopped' : 'done');
       }
     }
-    this.stepWatch();
-    const now = performance.now();
-    if (now - this.lastFlush >= FLUSH_MS) this.flush();
-    if (session && now - this.lastFrame >= FLUSH_MS) this.postFrame(session);
+  }
+
+  /** The backend failed mid-run: activate the next one and rebuild the agent there, from where it was. */
+  private async recover(error: Error): Promise<void> {
+    const session = this.session;
+    const config = this.config;
+    const failed = this.backend;
+    if (!session || !config || !failed) return;
+    try {
+      const next = await this.options.backends.fallback(failed, config);
+      const updates = session.recoverOnCurrentBackend();
+      this.backend = next.name;
+      this.backendReason = `fallback after ${failed} failed: ${next.reason}`;
+      this.notice(
+        'warning',
+        `The ${failed} backend failed (${error.message}); training continues on ${next.name} from update ${updates}`,
+      );
+      this.postStatus();
+    } catch (fallbackError) {
+      this.setState('error');
+      this.notice(
+        'error',
+        `The ${failed} backend failed (${error.message}) and no other could take over: ${(fallbackError as Error).message}`,
+      );
+    }
     this.schedule();
-  };
+  }
 
   /** At most `steps` env steps, within one chunk of wall time. */
   private runSteps(session: TrainingSession, steps: number): number {

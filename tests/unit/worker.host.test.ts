@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricRecord } from '../../src/train/metrics';
 import type { StatusEvent, WorkerEvent } from '../../src/worker/protocol';
@@ -31,7 +32,16 @@ function makeHost() {
   const events: WorkerEvent[] = [];
   host = new TrainingHost({
     post: (event) => events.push(event),
-    backends: { choose: async () => ({ name: 'cpu', reason: 'test' }) },
+    backends: {
+      choose: async () => {
+        await tf.setBackend('cpu');
+        return { name: 'cpu', reason: 'test' };
+      },
+      fallback: async () => {
+        await tf.setBackend('wasm');
+        return { name: 'wasm', reason: 'next in the test' };
+      },
+    },
     chunkMs: 10,
   });
   host.run();
@@ -142,6 +152,30 @@ describe('TrainingHost (the worker side of the protocol)', () => {
     expect(evalsOfRun(mark)).toEqual(first);
     await h.host.receive({ type: 'restart', newSeed: true });
     expect(h.status()?.config?.seed).not.toBe(0);
+  });
+
+  it('moves to the next backend when the current one fails mid-run, and goes on from the same state', async () => {
+    const h = makeHost();
+    await h.host.receive({ type: 'start', config: TINY });
+    await until(() => (h.status()?.updates ?? 0) > 100);
+    // Reach into the running session to make its next update fail the way a lost GPU device does.
+    const session = (h.host as unknown as { session: { agent: { train: () => unknown; updates: number } } })
+      .session;
+    const failing = session.agent;
+    failing.train = () => {
+      throw new Error('GPU device lost');
+    };
+    await until(() => h.notices().some((n) => /The cpu backend failed \(GPU device lost\)/.test(n)));
+    expect(h.notices().at(-1)).toMatch(/training continues on wasm from update \d+/);
+    expect(h.status()?.backend).toBe('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+    expect(session.agent).not.toBe(failing);
+    const updates = h.status()?.updates ?? 0;
+    expect(updates).toBeGreaterThan(100);
+    await until(() => (h.status()?.updates ?? 0) > updates + 20);
+    expect(h.status()?.state).toBe('running');
+    await h.host.receive({ type: 'stop' });
+    await tf.setBackend('cpu');
   });
 
   it('computes the Pendulum Q-landscape over a grid', async () => {

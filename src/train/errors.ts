@@ -1,0 +1,31 @@
+/**
+ * Why training can stop, told apart so each is handled right: the run's own failures (the critic diverged,
+ * the env refused an action) stop the session with a reason; anything else (a tfjs backend that failed,
+ * a lost GPU device) propagates, so the host can move the agent to another backend and go on.
+ */
+import type { Env } from '../envs/types';
+
+/** The run cannot go on: divergence, or an error raised by the environment. */
+export class TrainingStopped extends Error {}
+
+/** The same env, with its errors raised as TrainingStopped. */
+export function guardEnv(env: Env): Env {
+  const guard =
+    <A extends unknown[], R>(name: string, f: (...args: A) => R) =>
+    (...args: A): R => {
+      try {
+        return f(...args);
+      } catch (error) {
+        throw new TrainingStopped(`${env.spec.id}.${name}: ${(error as Error).message}`);
+      }
+    };
+  return {
+    spec: env.spec,
+    reset: guard('reset', (seed?: number) => env.reset(seed)),
+    step: guard('step', (action: ArrayLike<number>) => env.step(action)),
+    getState: guard('getState', () => env.getState()),
+    setState: guard('setState', (state: ArrayLike<number>) => env.setState(state)),
+    observe: guard('observe', () => env.observe()),
+    close: () => env.close(),
+  };
+}
