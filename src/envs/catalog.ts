@@ -12,6 +12,14 @@ export interface CatalogEntry {
 export const ENV_CATALOG: readonly CatalogEntry[] = [
   { id: 'Pendulum-v1', group: 'Classic control' },
   { id: 'MountainCarContinuous-v0', group: 'Classic control' },
+  { id: 'Reacher-v5', group: 'MuJoCo' },
+  { id: 'InvertedPendulum-v5', group: 'MuJoCo' },
+  { id: 'InvertedDoublePendulum-v5', group: 'MuJoCo' },
+  { id: 'HalfCheetah-v5', group: 'MuJoCo' },
+  { id: 'Hopper-v5', group: 'MuJoCo' },
+  { id: 'Walker2d-v5', group: 'MuJoCo' },
+  { id: 'Ant-v5', group: 'MuJoCo' },
+  { id: 'Humanoid-v5', group: 'MuJoCo' },
 ];
 
 export const ENV_GROUPS: readonly EnvGroup[] = ['Classic control', 'Box2D', 'MuJoCo'];

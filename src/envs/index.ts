@@ -2,10 +2,12 @@
 
 import { copySpec } from './checks';
 import { MOUNTAIN_CAR_CONTINUOUS_SPEC, MountainCarContinuous } from './mountainCarContinuous';
+import { mujocoEnvEntries } from './mujoco';
 import { PENDULUM_SPEC, Pendulum } from './pendulum';
 import type { Env, EnvSpec } from './types';
 
 export { MOUNTAIN_CAR_CONTINUOUS_SPEC, MountainCarContinuous, mountainHeight } from './mountainCarContinuous';
+export * from './mujoco';
 export { angleNormalize, PENDULUM_SPEC, Pendulum } from './pendulum';
 export { TimeLimit } from './timeLimit';
 export type { Env, EnvSpec, StepResult } from './types';
@@ -20,6 +22,7 @@ const registry = new Map<string, Entry>(
   [
     { spec: PENDULUM_SPEC, make: async (): Promise<Env> => new Pendulum() },
     { spec: MOUNTAIN_CAR_CONTINUOUS_SPEC, make: async (): Promise<Env> => new MountainCarContinuous() },
+    ...mujocoEnvEntries,
   ].map((entry) => [entry.spec.id, entry]),
 );
 

@@ -63,8 +63,12 @@ export class Adam {
       throw new Error(`Adam state has ${state.m.length} moments, this optimizer ${this.m.length}`);
     }
     tf.tidy(() => {
-      state.m.forEach((values, i) => this.m[i].assign(tf.tensor(values, this.m[i].shape)));
-      state.v.forEach((values, i) => this.v[i].assign(tf.tensor(values, this.v[i].shape)));
+      state.m.forEach((values, i) => {
+        this.m[i].assign(tf.tensor(values, this.m[i].shape));
+      });
+      state.v.forEach((values, i) => {
+        this.v[i].assign(tf.tensor(values, this.v[i].shape));
+      });
     });
     state.steps.forEach((t, i) => {
       this.steps[i] = t;

@@ -107,11 +107,10 @@ export class TrainingSession {
     envFactory: (id: string) => Promise<Env> = makeEnv,
   ): Promise<TrainingSession> {
     const config = parseConfig(input);
-    const env = await envFactory(config.env);
-    const evalEnv = await envFactory(config.env);
-    const probeEnvs = await Promise.all(
-      Array.from({ length: config.probePairs }, () => envFactory(config.env)),
-    );
+    const make = async () => guardEnv(await envFactory(config.env));
+    const env = await make();
+    const evalEnv = await make();
+    const probeEnvs = await Promise.all(Array.from({ length: config.probePairs }, make));
     return new TrainingSession(config, env, evalEnv, probeEnvs, emit);
   }
 

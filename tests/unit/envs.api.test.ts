@@ -13,7 +13,18 @@ const ids = ['Pendulum-v1', 'MountainCarContinuous-v0'] as const;
 
 describe('registry', () => {
   it('lists the ids in registry order', () => {
-    expect(envIds).toEqual(['Pendulum-v1', 'MountainCarContinuous-v0']);
+    expect(envIds).toEqual([
+      'Pendulum-v1',
+      'MountainCarContinuous-v0',
+      'Reacher-v5',
+      'InvertedPendulum-v5',
+      'InvertedDoublePendulum-v5',
+      'HalfCheetah-v5',
+      'Hopper-v5',
+      'Walker2d-v5',
+      'Ant-v5',
+      'Humanoid-v5',
+    ]);
   });
 
   it('builds each env with the right spec', async () => {

@@ -1,0 +1,208 @@
+/**
+ * Hopper-v5, a port of Gymnasium 1.x `mujoco/hopper_v5.py` with its model `assets/hopper.xml` (the same
+ * bodies, joints, geoms and options, written here as TypeScript).
+ *
+ * - Observation (11): qpos without the root x, then qvel clipped to [-10, 10].
+ * - Reward: Δx/dt + healthy_reward (1 while healthy) − 1e-3 · Σ action².
+ * - Healthy: every component of [qpos[2:], qvel] in (-100, 100), z = qpos[1] > 0.7 and the torso angle
+ *   qpos[2] in (-0.2, 0.2), all strict. Terminated when unhealthy.
+ * - Reset: qpos and qvel each init + U(-0.005, 0.005). frame_skip 4, timestep 0.002 (RK4): dt = 0.008.
+ */
+
+import type { Random } from '../../common/random';
+import type { EnvSpec } from '../types';
+import { loadMujoco, type Mujoco } from './loadMujoco';
+import { el, toXml } from './mjcf';
+import { MujocoEnv } from './mujocoEnv';
+
+const FRAME_SKIP = 4;
+const FORWARD_REWARD_WEIGHT = 1;
+const CTRL_COST_WEIGHT = 1e-3;
+const HEALTHY_REWARD = 1;
+const HEALTHY_STATE_RANGE = [-100, 100] as const;
+const HEALTHY_Z_RANGE = [0.7, Number.POSITIVE_INFINITY] as const;
+const HEALTHY_ANGLE_RANGE = [-0.2, 0.2] as const;
+const RESET_NOISE_SCALE = 5e-3;
+const MAX_OBSERVED_SPEED = 10;
+
+/** The foot capsule's orientation: a quarter turn about y, as Gymnasium's XML writes it (two doubles). */
+// biome-ignore lint/suspicious/noApproximativeNumericConstant: the exact doubles of Gymnasium's XML.
+const FOOT_QUAT = [0.7071067811865476, 0, -0.7071067811865475, 0];
+
+export const HOPPER_SPEC: Readonly<EnvSpec> = Object.freeze({
+  id: 'Hopper-v5',
+  observationSize: 11,
+  actionSize: 3,
+  actionLow: [-1, -1, -1],
+  actionHigh: [1, 1, 1],
+  maxEpisodeSteps: 1000,
+});
+
+/** The root's planar joints: x and z slides about the floor origin, and the pitch hinge at the torso. */
+export function planarRootJoints(height: number) {
+  const common = { armature: 0, damping: 0, limited: false, stiffness: 0 };
+  return [
+    el('joint', { ...common, axis: [1, 0, 0], name: 'rootx', pos: [0, 0, -height], type: 'slide' }),
+    el('joint', {
+      ...common,
+      axis: [0, 0, 1],
+      name: 'rootz',
+      pos: [0, 0, -height],
+      ref: height,
+      type: 'slide',
+    }),
+    el('joint', { ...common, axis: [0, 1, 0], name: 'rooty', pos: [0, 0, 0], type: 'hinge' }),
+  ];
+}
+
+/** The MJCF of `hopper.xml` (angles in degrees). */
+export function hopperXml(): string {
+  const motor = (joint: string) => el('motor', { ctrllimited: true, ctrlrange: [-1, 1], gear: 200, joint });
+  return toXml(
+    el(
+      'mujoco',
+      { model: 'hopper' },
+      el('compiler', { angle: 'degree', inertiafromgeom: true }),
+      el(
+        'default',
+        {},
+        el('joint', { armature: 1, damping: 1, limited: true }),
+        el('geom', {
+          conaffinity: 1,
+          condim: 1,
+          contype: 1,
+          margin: 0.001,
+          rgba: [0.8, 0.6, 0.4, 1],
+          solimp: [0.8, 0.8, 0.01],
+          solref: [0.02, 1],
+        }),
+        el('motor', { ctrllimited: true, ctrlrange: [-0.4, 0.4] }),
+      ),
+      el('option', { integrator: 'RK4', timestep: 0.002 }),
+      el(
+        'worldbody',
+        {},
+        el('geom', {
+          conaffinity: 1,
+          condim: 3,
+          name: 'floor',
+          pos: [0, 0, 0],
+          rgba: [0.8, 0.9, 0.8, 1],
+          size: [20, 20, 0.125],
+          type: 'plane',
+        }),
+        el(
+          'body',
+          { name: 'torso', pos: [0, 0, 1.25] },
+          ...planarRootJoints(1.25),
+          el('geom', {
+            friction: [0.9],
+            name: 'torso_geom',
+            size: [0.05, 0.19999999999999996],
+            type: 'capsule',
+          }),
+          el(
+            'body',
+            { name: 'thigh', pos: [0, 0, -0.19999999999999996] },
+            el('joint', {
+              axis: [0, -1, 0],
+              name: 'thigh_joint',
+              pos: [0, 0, 0],
+              range: [-150, 0],
+              type: 'hinge',
+            }),
+            el('geom', {
+              friction: [0.9],
+              pos: [0, 0, -0.2250000000000001],
+              name: 'thigh_geom',
+              size: [0.05, 0.22500000000000003],
+              type: 'capsule',
+            }),
+            el(
+              'body',
+              { name: 'leg', pos: [0, 0, -0.7000000000000001] },
+              el('joint', {
+                axis: [0, -1, 0],
+                name: 'leg_joint',
+                pos: [0, 0, 0.25],
+                range: [-150, 0],
+                type: 'hinge',
+              }),
+              el('geom', { friction: [0.9], name: 'leg_geom', size: [0.04, 0.25], type: 'capsule' }),
+              el(
+                'body',
+                { name: 'foot', pos: [0.13, 0, -0.35] },
+                el('joint', {
+                  axis: [0, -1, 0],
+                  name: 'foot_joint',
+                  pos: [-0.13, 0, 0.1],
+                  range: [-45, 45],
+                  type: 'hinge',
+                }),
+                el('geom', {
+                  friction: [2.0],
+                  pos: [-0.065, 0, 0.1],
+                  quat: FOOT_QUAT,
+                  name: 'foot_geom',
+                  size: [0.06, 0.195],
+                  type: 'capsule',
+                }),
+              ),
+            ),
+          ),
+        ),
+      ),
+      el('actuator', {}, motor('thigh_joint'), motor('leg_joint'), motor('foot_joint')),
+    ),
+  );
+}
+
+export class Hopper extends MujocoEnv {
+  static async create(seed = 0): Promise<Hopper> {
+    return new Hopper(await loadMujoco(), seed);
+  }
+
+  constructor(mj: Mujoco, seed = 0) {
+    super(mj, { spec: HOPPER_SPEC, xml: hopperXml(), frameSkip: FRAME_SKIP }, seed);
+  }
+
+  /** Gymnasium's `is_healthy`; NaN fails every comparison, so it is unhealthy. */
+  get isHealthy(): boolean {
+    const qpos = this.qpos;
+    const z = qpos[1];
+    const angle = qpos[2];
+    const [minState, maxState] = HEALTHY_STATE_RANGE;
+    const inRange = (x: number) => minState < x && x < maxState;
+    const healthyState = qpos.subarray(2).every(inRange) && this.qvel.every(inRange);
+    const healthyZ = HEALTHY_Z_RANGE[0] < z && z < HEALTHY_Z_RANGE[1];
+    const healthyAngle = HEALTHY_ANGLE_RANGE[0] < angle && angle < HEALTHY_ANGLE_RANGE[1];
+    return healthyState && healthyZ && healthyAngle;
+  }
+
+  protected resetModel(rng: Random): void {
+    const qpos = MujocoEnv.uniformNoise(rng, this.initQpos, RESET_NOISE_SCALE);
+    const qvel = MujocoEnv.uniformNoise(rng, this.initQvel, RESET_NOISE_SCALE);
+    this.setQposQvel(qpos, qvel);
+  }
+
+  protected simulate(action: Float32Array): { reward: number; terminated: boolean } {
+    const xBefore = this.qpos[0];
+    this.doSimulation(action);
+    const xVelocity = (this.qpos[0] - xBefore) / this.dt;
+    const healthy = this.isHealthy;
+    const forwardReward = FORWARD_REWARD_WEIGHT * xVelocity;
+    const healthyReward = healthy ? HEALTHY_REWARD : 0;
+    const ctrlCost = CTRL_COST_WEIGHT * MujocoEnv.sumOfSquares(action);
+    return { reward: forwardReward + healthyReward - ctrlCost, terminated: !healthy };
+  }
+
+  protected observation(): Float32Array {
+    const obs = new Float32Array(this.spec.observationSize);
+    obs.set(this.qpos.subarray(1), 0);
+    const qvel = this.qvel;
+    for (let i = 0; i < this.nv; i++) {
+      obs[this.nq - 1 + i] = Math.min(Math.max(qvel[i], -MAX_OBSERVED_SPEED), MAX_OBSERVED_SPEED);
+    }
+    return obs;
+  }
+}

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { envIds } from '../../src/envs';
+import { catalogIds } from '../../src/envs/catalog';
+import { configFromPreset } from '../../src/rl/presets';
+import { downsample, ema, joinSeries } from '../../src/ui/series';
+import { configFromHash, configToHash } from '../../src/ui/urlState';
+
+describe('configuration in the URL hash', () => {
+  it('round-trips a configuration, writing only what differs from the preset', () => {
+    const config = {
+      ...configFromPreset('quick', { env: 'MountainCarContinuous-v0' }),
+      seed: 9,
+      twinCritics: false,
+      actorLr: 0.002,
+    };
+    const hash = configToHash(config, 'custom');
+    expect(hash).toContain('twinCritics=false');
+    const reading = configFromHash(hash);
+    expect(reading.problems).toEqual([]);
+    expect(reading.config).toEqual({ ...config });
+  });
+
+  it('writes a preset without overrides as the preset, env and nothing else', () => {
+    const hash = configToHash(configFromPreset('ddpg'), 'ddpg');
+    expect(hash).toBe('#preset=ddpg&env=Pendulum-v1');
+    expect(configFromHash(hash)).toMatchObject({ preset: 'ddpg', config: configFromPreset('ddpg') });
+  });
+
+  it('reports bad values, unknown keys and unknown envs, falling back to the preset', () => {
+    const reading = configFromHash(
+      '#preset=quick&actorLr=fast&batchSize=2.5&unknownKnob=1&env=Nope-v1&twinCritics=maybe',
+    );
+    expect(reading.config).toEqual(configFromPreset('quick'));
+    expect(reading.problems).toHaveLength(5);
+    expect(reading.problems.join('\n')).toMatch(/actorLr = "fast" is not allowed/);
+    expect(reading.problems.join('\n')).toMatch(/batchSize = 2.5 is not allowed/);
+    expect(reading.problems.join('\n')).toMatch(/unknown setting "unknownKnob"/);
+    expect(reading.problems.join('\n')).toMatch(/unknown environment "Nope-v1"/);
+    expect(reading.problems.join('\n')).toMatch(/twinCritics = "maybe" is not allowed/);
+  });
+});
+
+describe('chart series', () => {
+  it('EMA is bias-corrected: a constant series stays constant', () => {
+    const points = [5, 5, 5].map((y, x) => ({ x, y }));
+    expect(ema(points, 0.9).map((p) => p.y)).toEqual([5, 5, 5].map(() => expect.closeTo(5, 12)));
+    expect(
+      ema(
+        [
+          { x: 0, y: 0 },
+          { x: 1, y: 10 },
+        ],
+        0.5,
+      )[1].y,
+    ).toBeCloseTo((0.5 * 0 * 0.5 + 0.5 * 10) / 0.75, 12);
+  });
+
+  it('downsamples to at most n bucket means', () => {
+    const points = Array.from({ length: 1000 }, (_, i) => ({ x: i, y: i % 2 }));
+    const out = downsample(points, 100);
+    expect(out).toHaveLength(100);
+    expect(out[0]).toEqual({ x: 4.5, y: 0.5 });
+    expect(downsample(points.slice(0, 50), 100)).toHaveLength(50);
+  });
+
+  it('joins series on x', () => {
+    expect(
+      joinSeries({
+        a: [{ x: 2, y: 1 }],
+        b: [
+          { x: 1, y: 3 },
+          { x: 2, y: 4 },
+        ],
+      }),
+    ).toEqual([
+      { x: 1, b: 3 },
+      { x: 2, a: 1, b: 4 },
+    ]);
+  });
+});
+
+describe('env catalog', () => {
+  it('lists exactly the registered environments', () => {
+    expect([...catalogIds].sort()).toEqual([...envIds].sort());
+  });
+});
