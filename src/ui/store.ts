@@ -80,7 +80,12 @@ export const usePlayground = create<PlaygroundState>((set, get) => ({
   watching: false,
   backendRequest: undefined,
 
-  setField: (name, value) => set((s) => ({ draft: { ...s.draft, [name]: value }, preset: 'custom' })),
+  // The seed and the env are not part of a preset: changing them keeps the preset's name.
+  setField: (name, value) =>
+    set((s) => ({
+      draft: { ...s.draft, [name]: value },
+      preset: name === 'seed' || name === 'env' ? s.preset : 'custom',
+    })),
   setDraft: (config, preset) => set({ draft: config, preset }),
   applyPreset: (preset) => {
     const { draft } = get();

@@ -55,7 +55,8 @@ export function configFromHash(hash: string): HashReading {
     else problems.push(`${check.errors[0]}; using ${String(base[name])}`);
   }
   const config = { ...base, ...overrides } as Config;
-  const changed = Object.keys(overrides).length > 0;
+  // The seed is not part of a preset: a link with only a seed is still that preset.
+  const changed = Object.keys(overrides).some((name) => name !== 'seed');
   return {
     config,
     preset: changed ? 'custom' : preset,
