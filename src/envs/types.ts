@@ -21,6 +21,22 @@ export interface StepResult {
   truncated: boolean;
 }
 
+/**
+ * What a view needs to draw a physics env: every geom's type, size and colour, and its world pose now.
+ * Types follow MuJoCo's mjtGeom: 0 plane, 2 sphere, 3 capsule, 4 ellipsoid, 5 cylinder, 6 box.
+ */
+export interface EnvScene {
+  types: Int32Array;
+  /** 3 per geom, MuJoCo's geom_size. */
+  sizes: Float64Array;
+  /** 4 per geom. */
+  rgba: Float32Array;
+  /** 3 per geom, world coordinates. */
+  xpos: Float64Array;
+  /** 9 per geom, row-major rotation matrices. */
+  xmat: Float64Array;
+}
+
 export interface Env {
   spec: EnvSpec;
   /** Starts an episode; the same seed gives the same initial state. Without a seed the env's stream goes on. */
@@ -32,6 +48,8 @@ export interface Env {
   setState(state: ArrayLike<number>): void;
   /** The observation of the current state (what `step` would return after `setState`). */
   observe(): Float32Array | number[];
+  /** Geometry to draw, for envs whose state alone does not say how they look (MuJoCo). */
+  scene?(): EnvScene;
   /** Frees native resources (WASM physics); a no-op for pure TypeScript envs. */
   close(): void;
 }

@@ -3,7 +3,7 @@
  * the env refused an action) stop the session with a reason; anything else (a tfjs backend that failed,
  * a lost GPU device) propagates, so the host can move the agent to another backend and go on.
  */
-import type { Env } from '../envs/types';
+import type { Env, EnvScene } from '../envs/types';
 
 /** The run cannot go on: divergence, or an error raised by the environment. */
 export class TrainingStopped extends Error {}
@@ -26,6 +26,7 @@ export function guardEnv(env: Env): Env {
     getState: guard('getState', () => env.getState()),
     setState: guard('setState', (state: ArrayLike<number>) => env.setState(state)),
     observe: guard('observe', () => env.observe()),
+    scene: env.scene ? guard('scene', () => env.scene?.() as EnvScene) : undefined,
     close: () => env.close(),
   };
 }

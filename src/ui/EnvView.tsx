@@ -1,6 +1,7 @@
 /** The environment in motion: redrawn every animation frame from the latest state the worker sent. */
 import { useEffect, useRef } from 'react';
 import { ENV_PAINTERS } from './envViews';
+import { PHYSICS_VIEWS, paintPhysics } from './physicsView';
 import { usePlayground } from './store';
 
 export function EnvView() {
@@ -23,7 +24,9 @@ export function EnvView() {
       if (!ctx) return;
       ctx.clearRect(0, 0, el.width, el.height);
       const paint = ENV_PAINTERS[shown.envId];
+      const physics = PHYSICS_VIEWS[shown.envId];
       if (paint) paint(ctx, el.width, el.height, shown.state, shown.action);
+      else if (physics && shown.scene) paintPhysics(ctx, el.width, el.height, shown.scene, physics);
       else {
         ctx.fillStyle = '#6b7280';
         ctx.fillText(`No view for ${shown.envId} yet`, 12, 20);

@@ -3,6 +3,7 @@
  * receive with these zod schemas, so a malformed message is answered with an error, never acted upon.
  */
 import { z } from 'zod';
+import type { EnvScene } from '../envs/types';
 import type { Config } from '../rl/hyperparameters';
 import type { MetricRecord } from '../train/metrics';
 
@@ -64,6 +65,8 @@ export interface FrameEvent {
   state: number[];
   action: number[];
   step: number;
+  /** Geometry of physics envs (MuJoCo); absent where the state says it all. */
+  scene?: EnvScene;
 }
 export interface LandscapeEvent {
   type: 'landscape';

@@ -338,6 +338,7 @@ export class TrainingHost {
       state: watch.env.getState(),
       action: watch.action,
       step: session.step,
+      scene: watch.env.scene?.(),
     });
   }
 
@@ -378,6 +379,7 @@ export class TrainingHost {
       state: session.env.getState(),
       action: Array.from(session.lastAction),
       step: session.step,
+      scene: session.env.scene?.(),
     });
   }
 

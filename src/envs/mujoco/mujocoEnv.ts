@@ -20,7 +20,7 @@ import type { MjData, MjModel } from '@mujoco/mujoco';
 import type { Random } from '../../common/random';
 import { checkAction, checkState, copySpec, notStarted, resetStream } from '../checks';
 import { TimeLimit } from '../timeLimit';
-import type { Env, EnvSpec, StepResult } from '../types';
+import type { Env, EnvScene, EnvSpec, StepResult } from '../types';
 import type { Mujoco } from './loadMujoco';
 
 export interface MujocoEnvConfig {
@@ -355,6 +355,13 @@ export abstract class MujocoEnv implements Env {
       bodyIds: info.bodyIds.slice(),
       names: [...info.names],
     };
+  }
+
+  /** Everything a view needs to draw the model now. */
+  scene(): EnvScene {
+    const info = this.geomInfo();
+    const poses = this.geomPositions();
+    return { types: info.types, sizes: info.sizes, rgba: info.rgba, xpos: poses.xpos, xmat: poses.xmat };
   }
 
   /** The geoms' world positions and orientations now (copies). */
