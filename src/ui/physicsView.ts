@@ -128,7 +128,10 @@ export function paintPhysics(
       }
       const outline = hull(corners);
       ctx.beginPath();
-      outline.forEach(([x, y], k) => (k === 0 ? ctx.moveTo(x, y) : ctx.lineTo(x, y)));
+      for (const [k, [x, y]] of outline.entries()) {
+        if (k === 0) ctx.moveTo(x, y);
+        else ctx.lineTo(x, y);
+      }
       ctx.closePath();
       ctx.fill();
     }
