@@ -48,6 +48,11 @@ export interface Env {
   setState(state: ArrayLike<number>): void;
   /** The observation of the current state (what `step` would return after `setState`). */
   observe(): Float32Array | number[];
+  /**
+   * false when setState cannot reproduce the simulator exactly (Box2D's contact caches); the overestimation
+   * probe then reports "not available" instead of a wrong number. Absent = exact.
+   */
+  exactRestore?: boolean;
   /** Geometry to draw, for envs whose state alone does not say how they look (MuJoCo). */
   scene?(): EnvScene;
   /** Frees native resources (WASM physics); a no-op for pure TypeScript envs. */

@@ -21,6 +21,7 @@ export function guardEnv(env: Env): Env {
     };
   return {
     spec: env.spec,
+    exactRestore: env.exactRestore,
     reset: guard('reset', (seed?: number) => env.reset(seed)),
     step: guard('step', (action: ArrayLike<number>) => env.step(action)),
     getState: guard('getState', () => env.getState()),

@@ -57,6 +57,12 @@ export interface ProbeRecord {
   /** Steps each rollout ran at most (γ^horizon below the tolerance). */
   horizon: number;
 }
+/** The probe cannot run on this env (its state cannot be restored exactly); sent once, at the start. */
+export interface ProbeUnavailableRecord {
+  type: 'probeUnavailable';
+  step: number;
+  reason: string;
+}
 export interface ThroughputRecord {
   type: 'throughput';
   step: number;
@@ -76,6 +82,7 @@ export type MetricRecord =
   | EvalRecord
   | UpdateRecord
   | ProbeRecord
+  | ProbeUnavailableRecord
   | ThroughputRecord
   | StoppedRecord;
 

@@ -64,6 +64,11 @@ export class TrainingSession {
   /** Env steps taken so far. */
   step = 0;
   episodes = 0;
+  /** Whether the overestimation probe can run: it needs an exact setState. */
+  get probeAvailable(): boolean {
+    return this.env.exactRestore !== false;
+  }
+
   /** Why training stopped early (divergence, env error); null while healthy. */
   stoppedReason: string | null = null;
 
@@ -97,6 +102,13 @@ export class TrainingSession {
     this.samplingRng = Random.stream(config.seed, 'batch-sampling');
     this.action = new Float32Array(spec.actionSize);
     emit({ type: 'config', step: 0, config: { ...config }, backend: tf.getBackend() });
+    if (!this.probeAvailable) {
+      emit({
+        type: 'probeUnavailable',
+        step: 0,
+        reason: `${spec.id} cannot be restored exactly from a saved state, so its true Q value cannot be measured`,
+      });
+    }
     this.throughputMark = { time: performance.now(), step: 0, updates: 0 };
   }
 
@@ -110,7 +122,8 @@ export class TrainingSession {
     const make = async () => guardEnv(await envFactory(config.env));
     const env = await make();
     const evalEnv = await make();
-    const probeEnvs = await Promise.all(Array.from({ length: config.probePairs }, make));
+    const probeCount = env.exactRestore === false ? 0 : config.probePairs;
+    const probeEnvs = await Promise.all(Array.from({ length: probeCount }, make));
     return new TrainingSession(config, env, evalEnv, probeEnvs, emit);
   }
 
@@ -256,7 +269,12 @@ export class TrainingSession {
       this.emit({ type: 'eval', step: this.step, mean, std, returns });
       this.snapshot = this.agent.exportState();
     }
-    if (this.step % c.probeEvery === 0 && this.step > c.startSteps && c.probePairs > 0) {
+    if (
+      this.probeAvailable &&
+      this.step % c.probeEvery === 0 &&
+      this.step > c.startSteps &&
+      c.probePairs > 0
+    ) {
       const probe = this.probe.measure(this.agent, c.probePairs, c.discount, c.probeTolerance);
       this.emit({ type: 'probe', step: this.step, ...probe });
     }

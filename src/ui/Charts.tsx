@@ -49,10 +49,13 @@ interface ChartProps {
   band?: boolean;
   /** Position in the redraw rotation: charts redraw one at a time. */
   phase: number;
+  /** Needs the overestimation probe: shows why not, where it cannot run. */
+  probe?: boolean;
   children?: string;
 }
 
-function Chart({ title, lines, band, phase, children }: ChartProps) {
+function Chart({ title, lines, band, phase, probe, children }: ChartProps) {
+  const unavailable = usePlayground((s) => (probe ? s.probeUnavailable : null));
   const version = useThrottled(
     usePlayground((s) => s.seriesVersion),
     REDRAW_MS,
@@ -81,6 +84,7 @@ function Chart({ title, lines, band, phase, children }: ChartProps) {
         {title}
         {children ? <span className="chart-note">{children}</span> : null}
       </figcaption>
+      {unavailable ? <p className="chart-unavailable">Not available for this env: {unavailable}</p> : null}
       <ResponsiveContainer width="100%" height={210}>
         <ComposedChart data={data} margin={{ top: 4, right: 12, bottom: 0, left: 0 }}>
           <CartesianGrid stroke="#e5e7eb" />
@@ -170,10 +174,10 @@ export function Charts() {
   return (
     <div className="charts">
       <Chart title="Return" lines={RETURN} band phase={0} />
-      <Chart title="Q estimate vs true value" lines={PROBE} phase={1}>
+      <Chart title="Q estimate vs true value" lines={PROBE} phase={1} probe>
         the paper’s Figure 1, live
       </Chart>
-      <Chart title="Overestimation bias" lines={BIAS} phase={2}>
+      <Chart title="Overestimation bias" lines={BIAS} phase={2} probe>
         estimate − true value
       </Chart>
       <Chart title="Losses" lines={LOSSES} phase={3} />

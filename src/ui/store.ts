@@ -50,6 +50,8 @@ export interface PlaygroundState {
   watchFrame: FrameEvent | null;
   landscape: LandscapeEvent | null;
   notices: Notice[];
+  /** Why the overestimation probe cannot run on this env, or null. */
+  probeUnavailable: string | null;
   smoothing: number;
   watching: boolean;
   /** The tfjs backend asked for (`?backend=` or the select); undefined = choose by measurement. */
@@ -76,6 +78,7 @@ export const usePlayground = create<PlaygroundState>((set, get) => ({
   watchFrame: null,
   landscape: null,
   notices: [],
+  probeUnavailable: null,
   smoothing: 0.6,
   watching: false,
   backendRequest: undefined,

@@ -7,6 +7,8 @@ export interface ScriptedEnvOptions {
   /** Terminate when the internal counter reaches this value (never when undefined). */
   terminateAt?: number;
   maxEpisodeSteps?: number;
+  /** false: pretend setState is not exact (like Box2D). */
+  exactRestore?: boolean;
 }
 
 /** State [t]: t counts steps since reset (setState moves it); observation [t / 100]; constant reward. */
@@ -15,6 +17,7 @@ export class ScriptedEnv implements Env {
   private t = 0;
   private elapsed = 0;
   readonly visitedStates: number[] = [];
+  readonly exactRestore: boolean | undefined;
 
   constructor(private readonly options: ScriptedEnvOptions = {}) {
     this.spec = {
@@ -25,6 +28,7 @@ export class ScriptedEnv implements Env {
       actionHigh: [1],
       maxEpisodeSteps: options.maxEpisodeSteps ?? 50,
     };
+    this.exactRestore = options.exactRestore;
   }
   reset(): number[] {
     this.t = 0;

@@ -134,6 +134,14 @@ describe('TrainingSession', () => {
     session.dispose();
   });
 
+  it('reports the probe as unavailable, and never measures it, where setState is not exact', async () => {
+    const { session, records } = await run({ probeEvery: 100 }, 300, { exactRestore: false });
+    expect(records[1]).toMatchObject({ type: 'probeUnavailable', step: 0 });
+    expect(records[1].type === 'probeUnavailable' && records[1].reason).toMatch(/cannot be restored exactly/);
+    expect(records.filter((r) => r.type === 'probe')).toEqual([]);
+    session.dispose();
+  });
+
   it('stops cleanly with a clear reason when the critic diverges', async () => {
     const { session, records } = await run({ logEvery: 1 }, 400, { reward: 1e38, maxEpisodeSteps: 1000 });
     const stopped = records.find((r) => r.type === 'stopped');
