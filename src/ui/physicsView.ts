@@ -138,7 +138,7 @@ export function paintPhysics(
   }
 }
 
-/** How each MuJoCo env is viewed. Ant and Humanoid get the side view too (a 3D view is still to come). */
+/** How each planar MuJoCo env is viewed (Ant and Humanoid are drawn in 3D, see physicsView3d.ts). */
 export const PHYSICS_VIEWS: Record<string, PhysicsViewOptions> = {
   'InvertedPendulum-v5': { plane: 'side', scale: 140, follow: false },
   'InvertedDoublePendulum-v5': { plane: 'side', scale: 110, follow: false },
@@ -146,6 +146,4 @@ export const PHYSICS_VIEWS: Record<string, PhysicsViewOptions> = {
   'HalfCheetah-v5': { plane: 'side', scale: 110, follow: true },
   'Hopper-v5': { plane: 'side', scale: 110, follow: true },
   'Walker2d-v5': { plane: 'side', scale: 110, follow: true },
-  'Ant-v5': { plane: 'side', scale: 90, follow: true },
-  'Humanoid-v5': { plane: 'side', scale: 110, follow: true },
 };

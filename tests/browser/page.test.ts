@@ -174,4 +174,21 @@ describe('the playground', () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 300_000);
+
+  it('draws MuJoCo envs live: planar ones on the 2D canvas, Ant in 3D', async () => {
+    for (const [env, canvasId] of [
+      ['Hopper-v5', 'env-canvas'],
+      ['Ant-v5', 'env-canvas-3d'],
+    ]) {
+      const { page, errors } = await openPage(`preset=quick&env=${env}&hidden1=16&hidden2=16&probePairs=2`);
+      await page.getByRole('button', { name: 'Start', exact: true }).click();
+      const canvas = page.getByTestId(canvasId);
+      await expect
+        .poll(async () => Number(await canvas.getAttribute('data-frames')), { timeout: 60_000 })
+        .toBeGreaterThan(5);
+      expect(await canvas.isVisible()).toBe(true);
+      expect(errors).toEqual([]);
+      await page.close();
+    }
+  }, 180_000);
 });
