@@ -24,6 +24,8 @@ export function probeHorizon(discount: number, tolerance: number): number {
   return Math.min(MAX_PROBE_HORIZON, Math.ceil(Math.log(tolerance) / Math.log(discount)));
 }
 
+export type ProbeResult = Omit<ProbeRecord, 'type' | 'step'>;
+
 export class OverestimationProbe {
   /** Simulator states, row i belonging to the replay buffer's row i. */
   private readonly states: Float64Array;
@@ -42,12 +44,22 @@ export class OverestimationProbe {
     this.states.set(state, this.buffer.nextIndex * this.stateSize);
   }
 
-  measure(
+  /** The whole measurement at once. */
+  measure(agent: TD3, pairs: number, discount: number, tolerance: number): ProbeResult {
+    const steps = this.measurementSteps(agent, pairs, discount, tolerance);
+    for (;;) {
+      const next = steps.next();
+      if (next.done) return next.value;
+    }
+  }
+
+  /** The measurement as a generator that yields after each step of the rollouts (spread over chunks of work). */
+  *measurementSteps(
     agent: TD3,
     pairs: number,
     discount: number,
     tolerance: number,
-  ): Omit<ProbeRecord, 'type' | 'step'> {
+  ): Generator<void, ProbeResult> {
     const n = Math.min(pairs, this.envs.length, this.buffer.size);
     const { observationSize: os, actionSize: as } = agent.space;
     const observations = new Float32Array(n * os);
@@ -87,6 +99,7 @@ export class OverestimationProbe {
         alive[k] = !result.terminated;
         current.set(result.observation, k * os);
       }
+      yield;
     }
 
     const estimate = mean(estimates);

@@ -11,7 +11,7 @@ import { addNoiseAndClip, type ExplorationNoise, makeExplorationNoise } from '..
 import { ReplayBuffer } from '../rl/replayBuffer';
 import { type AgentState, type LiveAgentConfig, TD3 } from '../rl/td3';
 import { guardEnv, TrainingStopped } from './errors';
-import { evaluatePolicy } from './evaluate';
+import { evaluationSteps } from './evaluate';
 import type { MetricRecord } from './metrics';
 import { OverestimationProbe } from './overestimationProbe';
 
@@ -40,6 +40,8 @@ export type LiveConfig = Pick<
   | 'logEvery'
 >;
 
+/** Policy steps of an evaluation or probe run per unit of work: small enough to keep chunks short. */
+const TASK_SLICE = 32;
 /** Env steps between throughput records. */
 const THROUGHPUT_EVERY = 1000;
 
@@ -61,6 +63,8 @@ export class TrainingSession {
   private episodeReturn = 0;
   private episodeLength = 0;
   private throughputMark = { time: 0, step: 0, updates: 0 };
+  /** Evaluations and probes due before the next env step, each a generator run a slice at a time. */
+  private tasks: Generator<void, void>[] = [];
   /** Env steps taken so far. */
   step = 0;
   episodes = 0;
@@ -137,7 +141,7 @@ export class TrainingSession {
   }
 
   get done(): boolean {
-    return this.step >= this.config.totalSteps || this.stoppedReason !== null;
+    return (this.step >= this.config.totalSteps && this.tasks.length === 0) || this.stoppedReason !== null;
   }
 
   /** Applies settings that may change mid-run; they take effect from the next env step. */
@@ -165,16 +169,56 @@ export class TrainingSession {
   advance(maxSteps: number): number {
     let taken = 0;
     while (taken < maxSteps && !this.done) {
-      try {
-        this.envStep();
-      } catch (error) {
-        if (!(error instanceof TrainingStopped)) throw error;
-        this.stop(`Stopped at env step ${this.step}: ${error.message}`);
-        break;
-      }
-      taken++;
+      if (this.work()) taken++;
     }
     return taken;
+  }
+
+  /**
+   * Works until `budgetMs` of wall time has passed (at least one unit of work), taking at most `maxSteps` env
+   * steps (pending evaluations and probes still run after the last one); returns the env steps taken.
+   */
+  runFor(budgetMs: number, maxSteps = Number.POSITIVE_INFINITY): number {
+    const start = performance.now();
+    let taken = 0;
+    do {
+      if (taken >= maxSteps && !this.hasPendingWork) break;
+      if (this.work(taken < maxSteps)) taken++;
+    } while (!this.done && performance.now() - start < budgetMs);
+    return taken;
+  }
+
+  /** An evaluation or probe is under way (it finishes before the next env step). */
+  get hasPendingWork(): boolean {
+    return this.tasks.length > 0;
+  }
+
+  /**
+   * One unit of work: a slice of the pending evaluation or probe if there is one, else one env step with its
+   * updates. Returns whether an env step was taken. Divergence and env errors stop the session; other errors
+   * (a failed tfjs backend) are thrown to the caller.
+   */
+  private work(mayStep = true): boolean {
+    try {
+      const task = this.tasks[0];
+      if (task) {
+        for (let i = 0; i < TASK_SLICE; i++) {
+          if (task.next().done) {
+            this.tasks.shift();
+            break;
+          }
+        }
+        return false;
+      }
+      if (!mayStep || this.step >= this.config.totalSteps) return false;
+      this.envStep();
+      return true;
+    } catch (error) {
+      if (!(error instanceof TrainingStopped)) throw error;
+      this.tasks = [];
+      this.stop(`Stopped at env step ${this.step}: ${error.message}`);
+      return false;
+    }
   }
 
   /**
@@ -198,16 +242,6 @@ export class TrainingSession {
     this.agent = new TD3(this.env.spec, this.config, this.config.seed);
     this.agent.importState(state);
     return state.updates;
-  }
-
-  /** Runs env steps until `budgetMs` of wall time has passed (at least one step); returns the steps taken. */
-  runFor(budgetMs: number): number {
-    const start = performance.now();
-    let taken = 0;
-    do {
-      taken += this.advance(1);
-    } while (!this.done && performance.now() - start < budgetMs);
-    return taken;
   }
 
   private stop(reason: string): void {
@@ -264,21 +298,35 @@ export class TrainingSession {
       this.episodeLength = 0;
     }
 
-    if (this.step % c.evalEvery === 0) {
-      const { mean, std, returns } = evaluatePolicy(this.agent, this.evalEnv, c.evalEpisodes, c.seed + 100);
-      this.emit({ type: 'eval', step: this.step, mean, std, returns });
-      this.snapshot = this.agent.exportState();
-    }
+    // Evaluation and the probe run as tasks before the next env step, spread over chunks of work.
+    if (this.step % c.evalEvery === 0) this.tasks.push(this.evaluationTask(this.step));
     if (
       this.probeAvailable &&
       this.step % c.probeEvery === 0 &&
       this.step > c.startSteps &&
       c.probePairs > 0
     ) {
-      const probe = this.probe.measure(this.agent, c.probePairs, c.discount, c.probeTolerance);
-      this.emit({ type: 'probe', step: this.step, ...probe });
+      this.tasks.push(this.probeTask(this.step));
     }
     if (this.step % THROUGHPUT_EVERY === 0) this.emitThroughput();
+  }
+
+  private *evaluationTask(step: number): Generator<void, void> {
+    const c = this.config;
+    const { mean, std, returns } = yield* evaluationSteps(
+      this.agent,
+      this.evalEnv,
+      c.evalEpisodes,
+      c.seed + 100,
+    );
+    this.emit({ type: 'eval', step, mean, std, returns });
+    this.snapshot = this.agent.exportState();
+  }
+
+  private *probeTask(step: number): Generator<void, void> {
+    const c = this.config;
+    const probe = yield* this.probe.measurementSteps(this.agent, c.probePairs, c.discount, c.probeTolerance);
+    this.emit({ type: 'probe', step, ...probe });
   }
 
   private update(): void {

@@ -48,8 +48,8 @@ export class TrainingHost {
   private backend: BackendName | null = null;
   private backendReason = '';
   private speed: number | null = null;
-  /** Steps still to run for a `step(n)` command; the run pauses after them. */
-  private stepsToRun = 0;
+  /** Steps still to run for a `step(n)` command, after which the run pauses; null when running freely. */
+  private stepsToRun: number | null = null;
   private pending: MetricRecord[] = [];
   private lastFlush = 0;
   private lastFrame = 0;
@@ -98,7 +98,7 @@ export class TrainingHost {
         return;
       case 'resume':
         if (this.state === 'paused' && this.session && !this.session.done) {
-          this.stepsToRun = 0;
+          this.stepsToRun = null;
           this.setState('running');
         }
         return;
@@ -156,7 +156,7 @@ export class TrainingHost {
       this.notice('error', `Could not start: ${(error as Error).message}`);
       return;
     }
-    this.stepsToRun = 0;
+    this.stepsToRun = null;
     this.speedMark = { time: performance.now(), step: 0 };
     if (this.watchWanted) await this.setWatch(true);
     this.setState('running');
@@ -261,24 +261,24 @@ export class TrainingHost {
   };
 
   private train(session: TrainingSession | null): void {
-    if (session && this.state === 'running') {
-      let budget = Number.POSITIVE_INFINITY;
-      if (this.stepsToRun > 0) budget = this.stepsToRun;
-      if (this.speed !== null) {
-        const allowed = Math.floor(((performance.now() - this.speedMark.time) / 1000) * this.speed);
-        budget = Math.min(budget, Math.max(0, this.speedMark.step + allowed - session.step));
-      }
-      if (budget > 0) {
-        const taken = Number.isFinite(budget) ? this.runSteps(session, budget) : session.runFor(this.chunkMs);
-        if (this.stepsToRun > 0) {
-          this.stepsToRun -= taken;
-          if (this.stepsToRun <= 0) this.setState('paused');
+    if (!session || this.state !== 'running') return;
+    let budget = this.stepsToRun ?? Number.POSITIVE_INFINITY;
+    if (this.speed !== null) {
+      const allowed = Math.floor(((performance.now() - this.speedMark.time) / 1000) * this.speed);
+      budget = Math.min(budget, Math.max(0, this.speedMark.step + allowed - session.step));
+    }
+    if (budget > 0 || session.hasPendingWork) {
+      const taken = session.runFor(this.chunkMs, budget);
+      if (this.stepsToRun !== null) {
+        this.stepsToRun -= taken;
+        // Pause once the steps are taken and the evaluation or probe they triggered has finished.
+        if (this.stepsToRun <= 0 && !session.hasPendingWork) {
+          this.stepsToRun = null;
+          this.setState('paused');
         }
       }
-      if (session.done) {
-        this.setState(session.stoppedReason ? 'stopped' : 'done');
-      }
     }
+    if (session.done) this.setState(session.stoppedReason ? 'stopped' : 'done');
   }
 
   /** The backend failed mid-run: activate the next one and rebuild the agent there, from where it was. */
@@ -305,15 +305,6 @@ export class TrainingHost {
       );
     }
     this.schedule();
-  }
-
-  /** At most `steps` env steps, within one chunk of wall time. */
-  private runSteps(session: TrainingSession, steps: number): number {
-    const start = performance.now();
-    let taken = 0;
-    while (taken < steps && !session.done && performance.now() - start < this.chunkMs)
-      taken += session.advance(1);
-    return taken;
   }
 
   private stepWatch(): void {

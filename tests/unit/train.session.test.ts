@@ -83,6 +83,29 @@ describe('TrainingSession', () => {
     for (const r of [a, b, c]) r.session.dispose();
   });
 
+  it('spreads evaluations and probes over small units of work without changing any result', async () => {
+    const bulk = await run({ env: 'Pendulum-v1', seed: 3 }, 300);
+    const records: MetricRecord[] = [];
+    const sliced = await TrainingSession.create(
+      { ...tiny, env: 'Pendulum-v1', seed: 3, totalSteps: 300 },
+      (r) => records.push(r),
+    );
+    let calls = 0;
+    let stepsWhileBusy = 0;
+    while (!sliced.done) {
+      const busy = sliced.hasPendingWork;
+      const taken = sliced.runFor(0);
+      if (busy) stepsWhileBusy += taken;
+      calls++;
+    }
+    // Each evaluation (2 episodes × 200 steps) took several calls, and no env step ran while one was pending.
+    expect(calls).toBeGreaterThan(300 + 3 * Math.ceil(400 / 32));
+    expect(stepsWhileBusy).toBe(0);
+    expect(withoutTiming(records)).toEqual(withoutTiming(bulk.records));
+    sliced.dispose();
+    bulk.session.dispose();
+  });
+
   it('keeps the tensor count constant while training, and frees everything on dispose', async () => {
     const before = tf.memory().numTensors;
     const records: MetricRecord[] = [];
