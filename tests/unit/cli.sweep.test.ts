@@ -1,0 +1,82 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseSweepArgs, sweep, VARIANTS } from '../../src/cli/sweep';
+
+describe('npm run sweep', () => {
+  it('parses seeds as a count or a list, variants, parallelism, and passes other flags to every run', () => {
+    const args = parseSweepArgs([
+      '--seeds',
+      '3',
+      '--variants',
+      'td3,ddpg',
+      '--parallel',
+      '2',
+      '--env',
+      'Pendulum-v1',
+    ]);
+    expect(args).toMatchObject({
+      seeds: [0, 1, 2],
+      variants: ['td3', 'ddpg'],
+      parallel: 2,
+      trainFlags: ['--env', 'Pendulum-v1'],
+    });
+    expect(parseSweepArgs(['--seeds', '4,9']).seeds).toEqual([4, 9]);
+    expect(VARIANTS.ddpg).toEqual(['--no-twin', '--delay', '1', '--no-smoothing']);
+  });
+
+  it('rejects bad sweeps before running anything', () => {
+    expect(() => parseSweepArgs(['--variants', 'td3,td4'])).toThrow(/unknown variant td4/);
+    expect(() => parseSweepArgs(['--seeds', '-1,2'])).toThrow(/--seeds/);
+    expect(() => parseSweepArgs(['--parallel', '0'])).toThrow(/--parallel/);
+    expect(() => parseSweepArgs(['--seed', '3'])).toThrow(/set by the sweep/);
+    expect(() => parseSweepArgs(['--actor-lr', '9'])).not.toThrow(); // range is checked by each run's config
+    expect(() => parseSweepArgs(['--wings', '2'])).toThrow(/Unknown flag --wings/);
+  });
+
+  it('runs variants × seeds in parallel and tabulates each variant', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'td3-sweep-'));
+    const result = await sweep(
+      parseSweepArgs([
+        '--seeds',
+        '2',
+        '--variants',
+        'td3,ddpg',
+        '--parallel',
+        '2',
+        '--out-dir',
+        outDir,
+        '--env',
+        'Pendulum-v1',
+        '--preset',
+        'quick',
+        '--steps',
+        '200',
+        '--start-steps',
+        '100',
+        '--hidden1',
+        '8',
+        '--hidden2',
+        '8',
+        '--batch-size',
+        '16',
+        '--eval-every',
+        '200',
+        '--eval-episodes',
+        '1',
+        '--probe-pairs',
+        '0',
+      ]),
+    );
+    expect(result.failures).toBe(0);
+    expect(readdirSync(outDir).sort()).toEqual([
+      'ddpg-s0.jsonl',
+      'ddpg-s1.jsonl',
+      'td3-s0.jsonl',
+      'td3-s1.jsonl',
+    ]);
+    expect(result.table).toMatch(/\| td3 \| 2 \| -\d+\.\d ± \d+\.\d \|/);
+    expect(result.table).toMatch(/\| ddpg \| 2 \| -\d+\.\d ± \d+\.\d \|/);
+  }, 180_000);
+});
