@@ -20,6 +20,8 @@ export const ENV_CATALOG: readonly CatalogEntry[] = [
   { id: 'Walker2d-v5', group: 'MuJoCo' },
   { id: 'Ant-v5', group: 'MuJoCo' },
   { id: 'Humanoid-v5', group: 'MuJoCo' },
+  { id: 'LunarLanderContinuous-v3', group: 'Box2D' },
+  { id: 'BipedalWalker-v3', group: 'Box2D' },
 ];
 
 export const ENV_GROUPS: readonly EnvGroup[] = ['Classic control', 'Box2D', 'MuJoCo'];

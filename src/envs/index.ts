@@ -1,11 +1,13 @@
 /** The environment registry: `makeEnv(id)` builds an env by its Gymnasium id. */
 
+import { box2dEnvEntries } from './box2d/entries';
 import { copySpec } from './checks';
 import { MOUNTAIN_CAR_CONTINUOUS_SPEC, MountainCarContinuous } from './mountainCarContinuous';
 import { mujocoEnvEntries } from './mujoco';
 import { PENDULUM_SPEC, Pendulum } from './pendulum';
 import type { Env, EnvSpec } from './types';
 
+export { BIPEDAL_WALKER_SPEC, LUNAR_LANDER_CONTINUOUS_SPEC } from './box2d/specs';
 export { MOUNTAIN_CAR_CONTINUOUS_SPEC, MountainCarContinuous, mountainHeight } from './mountainCarContinuous';
 export * from './mujoco';
 export { angleNormalize, PENDULUM_SPEC, Pendulum } from './pendulum';
@@ -23,6 +25,7 @@ const registry = new Map<string, Entry>(
     { spec: PENDULUM_SPEC, make: async (): Promise<Env> => new Pendulum() },
     { spec: MOUNTAIN_CAR_CONTINUOUS_SPEC, make: async (): Promise<Env> => new MountainCarContinuous() },
     ...mujocoEnvEntries,
+    ...box2dEnvEntries,
   ].map((entry) => [entry.spec.id, entry]),
 );
 

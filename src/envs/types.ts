@@ -37,6 +37,12 @@ export interface EnvScene {
   xmat: Float64Array;
 }
 
+/** A 2D picture in world coordinates (metres, y up): filled polygons in painter's order over a viewport. */
+export interface EnvDrawing {
+  view: { x: number; y: number; width: number; height: number };
+  polygons: { vertices: number[]; color: string }[];
+}
+
 export interface Env {
   spec: EnvSpec;
   /** Starts an episode; the same seed gives the same initial state. Without a seed the env's stream goes on. */
@@ -55,6 +61,8 @@ export interface Env {
   exactRestore?: boolean;
   /** Geometry to draw, for envs whose state alone does not say how they look (MuJoCo). */
   scene?(): EnvScene;
+  /** A 2D picture of the env now, for envs drawn as polygons (Box2D). */
+  drawing?(): EnvDrawing;
   /** Frees native resources (WASM physics); a no-op for pure TypeScript envs. */
   close(): void;
 }

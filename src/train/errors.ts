@@ -3,7 +3,7 @@
  * the env refused an action) stop the session with a reason; anything else (a tfjs backend that failed,
  * a lost GPU device) propagates, so the host can move the agent to another backend and go on.
  */
-import type { Env, EnvScene } from '../envs/types';
+import type { Env, EnvDrawing, EnvScene } from '../envs/types';
 
 /** The run cannot go on: divergence, or an error raised by the environment. */
 export class TrainingStopped extends Error {}
@@ -28,6 +28,7 @@ export function guardEnv(env: Env): Env {
     setState: guard('setState', (state: ArrayLike<number>) => env.setState(state)),
     observe: guard('observe', () => env.observe()),
     scene: env.scene ? guard('scene', () => env.scene?.() as EnvScene) : undefined,
+    drawing: env.drawing ? guard('drawing', () => env.drawing?.() as EnvDrawing) : undefined,
     close: () => env.close(),
   };
 }

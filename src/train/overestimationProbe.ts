@@ -7,7 +7,8 @@
  * terminates or γᵗ falls below a tolerance. It never bootstraps from Q, and ignores the time limit: the
  * critic estimates the infinite-horizon value, since truncated transitions bootstrap.
  *
- * Cost: P env copies stepped in lockstep for at most `horizon` steps, with one batched policy call per step.
+ * Cost: at most P × horizon env steps, run in lockstep on a few env copies (waves of at most
+ * PROBE_ENV_COPIES pairs) with one batched policy call per step.
  */
 import type { Random } from '../common/random';
 import type { Env } from '../envs/types';
@@ -15,6 +16,9 @@ import type { ReplayBuffer } from '../rl/replayBuffer';
 import type { TD3 } from '../rl/td3';
 import type { ProbeRecord } from './metrics';
 import { mean } from './metrics';
+
+/** Env copies the rollouts run on: enough to batch the policy, few enough for big MuJoCo models' memory. */
+export const PROBE_ENV_COPIES = 16;
 
 /** Rollouts stop after this many steps even when γ is very close to 1. */
 export const MAX_PROBE_HORIZON = 10_000;
@@ -60,7 +64,7 @@ export class OverestimationProbe {
     discount: number,
     tolerance: number,
   ): Generator<void, ProbeResult> {
-    const n = Math.min(pairs, this.envs.length, this.buffer.size);
+    const n = Math.min(pairs, this.buffer.size);
     const { observationSize: os, actionSize: as } = agent.space;
     const observations = new Float32Array(n * os);
     const actions = new Float32Array(n * as);
@@ -75,31 +79,36 @@ export class OverestimationProbe {
     const twin = agent.getConfig().twinCritics;
     const estimates = Float64Array.from(q1, (v, k) => (twin ? Math.min(v, q2[k]) : v));
 
-    // The true value: restore s, take a, then follow π until termination or γᵗ < tolerance.
+    // The true value: restore s, take a, then follow π until termination or γᵗ < tolerance. The pairs are
+    // rolled out in waves of as many as there are env copies.
     const horizon = probeHorizon(discount, tolerance);
     const returns = new Float64Array(n);
-    const alive = new Array<boolean>(n).fill(true);
-    const current = new Float32Array(n * os);
-    for (let k = 0; k < n; k++) {
-      const env = this.envs[k];
-      env.setState(this.states.subarray(rows[k] * this.stateSize, (rows[k] + 1) * this.stateSize));
-      const result = env.step(actions.subarray(k * as, k * as + as));
-      returns[k] = result.reward;
-      alive[k] = !result.terminated;
-      current.set(result.observation, k * os);
-    }
-    let weight = 1;
-    for (let t = 1; t < horizon && alive.some(Boolean); t++) {
-      weight *= discount;
-      const policyActions = agent.actBatch(current, n);
-      for (let k = 0; k < n; k++) {
-        if (!alive[k]) continue;
-        const result = this.envs[k].step(policyActions.subarray(k * as, k * as + as));
-        returns[k] += weight * result.reward;
+    for (let first = 0; first < n; first += this.envs.length) {
+      const wave = Math.min(this.envs.length, n - first);
+      const alive = new Array<boolean>(wave).fill(true);
+      const current = new Float32Array(wave * os);
+      for (let k = 0; k < wave; k++) {
+        const row = rows[first + k];
+        const env = this.envs[k];
+        env.setState(this.states.subarray(row * this.stateSize, (row + 1) * this.stateSize));
+        const result = env.step(actions.subarray((first + k) * as, (first + k + 1) * as));
+        returns[first + k] = result.reward;
         alive[k] = !result.terminated;
         current.set(result.observation, k * os);
       }
-      yield;
+      let weight = 1;
+      for (let t = 1; t < horizon && alive.some(Boolean); t++) {
+        weight *= discount;
+        const policyActions = agent.actBatch(current, wave);
+        for (let k = 0; k < wave; k++) {
+          if (!alive[k]) continue;
+          const result = this.envs[k].step(policyActions.subarray(k * as, k * as + as));
+          returns[first + k] += weight * result.reward;
+          alive[k] = !result.terminated;
+          current.set(result.observation, k * os);
+        }
+        yield;
+      }
     }
 
     const estimate = mean(estimates);

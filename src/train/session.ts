@@ -13,7 +13,7 @@ import { type AgentState, type LiveAgentConfig, TD3 } from '../rl/td3';
 import { guardEnv, TrainingStopped } from './errors';
 import { evaluationSteps } from './evaluate';
 import type { MetricRecord } from './metrics';
-import { OverestimationProbe } from './overestimationProbe';
+import { OverestimationProbe, PROBE_ENV_COPIES } from './overestimationProbe';
 
 /** Settings that change a running session in place; everything else needs a new session. */
 export type LiveConfig = Pick<
@@ -68,11 +68,6 @@ export class TrainingSession {
   /** Env steps taken so far. */
   step = 0;
   episodes = 0;
-  /** Whether the overestimation probe can run: it needs an exact setState. */
-  get probeAvailable(): boolean {
-    return this.env.exactRestore !== false;
-  }
-
   /** Why training stopped early (divergence, env error); null while healthy. */
   stoppedReason: string | null = null;
 
@@ -126,9 +121,15 @@ export class TrainingSession {
     const make = async () => guardEnv(await envFactory(config.env));
     const env = await make();
     const evalEnv = await make();
-    const probeCount = env.exactRestore === false ? 0 : config.probePairs;
+    const probeCount =
+      env.exactRestore === false ? 0 : Math.min(PROBE_ENV_COPIES, Math.max(1, config.probePairs));
     const probeEnvs = await Promise.all(Array.from({ length: probeCount }, make));
     return new TrainingSession(config, env, evalEnv, probeEnvs, emit);
+  }
+
+  /** Whether the overestimation probe can run: it needs an exact setState. */
+  get probeAvailable(): boolean {
+    return this.env.exactRestore !== false;
   }
 
   /** The action of the last env step (for drawing). */

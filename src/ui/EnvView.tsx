@@ -6,6 +6,7 @@ import { useEffect, useRef, useState } from 'react';
 import { ENV_PAINTERS } from './envViews';
 import { PHYSICS_VIEWS, paintPhysics } from './physicsView';
 import type { PhysicsView3d } from './physicsView3d';
+import { paintPolygons } from './polygonView';
 import { usePlayground } from './store';
 
 const VIEWS_3D = new Set(['Ant-v5', 'Humanoid-v5']);
@@ -52,6 +53,7 @@ export function EnvView() {
         const physics = PHYSICS_VIEWS[shown.envId];
         if (paint) paint(ctx, el.width, el.height, shown.state, shown.action);
         else if (physics && shown.scene) paintPhysics(ctx, el.width, el.height, shown.scene, physics);
+        else if (shown.drawing) paintPolygons(ctx, el.width, el.height, shown.drawing);
         else {
           ctx.fillStyle = '#6b7280';
           ctx.fillText(`No view for ${shown.envId} yet`, 12, 20);

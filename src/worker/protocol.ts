@@ -3,7 +3,7 @@
  * receive with these zod schemas, so a malformed message is answered with an error, never acted upon.
  */
 import { z } from 'zod';
-import type { EnvScene } from '../envs/types';
+import type { EnvDrawing, EnvScene } from '../envs/types';
 import type { Config } from '../rl/hyperparameters';
 import type { MetricRecord } from '../train/metrics';
 
@@ -67,6 +67,8 @@ export interface FrameEvent {
   step: number;
   /** Geometry of physics envs (MuJoCo); absent where the state says it all. */
   scene?: EnvScene;
+  /** Polygons of 2D physics envs (Box2D). */
+  drawing?: EnvDrawing;
 }
 export interface LandscapeEvent {
   type: 'landscape';

@@ -330,6 +330,7 @@ export class TrainingHost {
       action: watch.action,
       step: session.step,
       scene: watch.env.scene?.(),
+      drawing: watch.env.drawing?.(),
     });
   }
 
@@ -371,6 +372,7 @@ export class TrainingHost {
       action: Array.from(session.lastAction),
       step: session.step,
       scene: session.env.scene?.(),
+      drawing: session.env.drawing?.(),
     });
   }
 

@@ -24,6 +24,8 @@ describe('registry', () => {
       'Walker2d-v5',
       'Ant-v5',
       'Humanoid-v5',
+      'LunarLanderContinuous-v3',
+      'BipedalWalker-v3',
     ]);
   });
 

@@ -98,7 +98,7 @@ describe('loadMujoco', () => {
 describe('registry', () => {
   it('lists every MuJoCo env after the classic ones', () => {
     expect(envIds.slice(0, 2)).toEqual(['Pendulum-v1', 'MountainCarContinuous-v0']);
-    expect(envIds.slice(2)).toEqual(ids);
+    expect(envIds.slice(2, 2 + ids.length)).toEqual(ids);
   });
 });
 

@@ -121,15 +121,21 @@ describe('TrainingSession', () => {
   it('measures the true value by Monte-Carlo rollouts: constant reward r gives r(1 − γ^H)/(1 − γ)', async () => {
     const discount = 0.9;
     const probeTolerance = 1e-4;
-    const { session, records } = await run({ discount, probeTolerance, probeEvery: 100 }, 200, {
-      reward: 2,
-      maxEpisodeSteps: 40,
-    });
+    // 40 pairs: more than the probe's env copies, so the rollouts run in waves.
+    const { session, records } = await run(
+      { discount, probeTolerance, probeEvery: 100, probePairs: 40 },
+      200,
+      {
+        reward: 2,
+        maxEpisodeSteps: 40,
+      },
+    );
     const probes = records.filter((r): r is ProbeRecord => r.type === 'probe');
     expect(probes.map((p) => p.step)).toEqual([100, 200]);
     const horizon = probeHorizon(discount, probeTolerance);
     expect(horizon).toBe(88);
     for (const p of probes) {
+      expect(p.pairs).toBe(40);
       expect(p.horizon).toBe(horizon);
       // The time limit (40 steps) is ignored: the rollout runs the whole horizon.
       expect(p.trueValue).toBeCloseTo((2 * (1 - discount ** horizon)) / (1 - discount), 9);
