@@ -53,6 +53,11 @@ export function presetAvailable(name: PresetName, envId: string): boolean {
   return name !== 'zoo' || envFamily(envId) in ZOO_BY_ENV;
 }
 
+/** The preset an env starts with: published tuned values (the zoo's) where they exist, else the authors'. */
+export function defaultPresetFor(envId: string): PresetName {
+  return presetAvailable('zoo', envId) ? 'zoo' : 'author';
+}
+
 /** The overrides a preset makes for an env, on top of the defaults. */
 export function presetOverrides(name: PresetName, envId: string): Partial<Config> {
   switch (name) {

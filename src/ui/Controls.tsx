@@ -8,7 +8,13 @@ import {
   type FieldName,
   type NumberField,
 } from '../rl/hyperparameters';
-import { PRESET_DESCRIPTIONS, PRESET_NAMES, type PresetName, presetAvailable } from '../rl/presets';
+import {
+  defaultPresetFor,
+  PRESET_DESCRIPTIONS,
+  PRESET_NAMES,
+  type PresetName,
+  presetAvailable,
+} from '../rl/presets';
 import { usePlayground } from './store';
 import { trainingClient } from './trainingClient';
 
@@ -117,10 +123,11 @@ export function EnvAndPreset() {
         <select
           value={draft.env}
           onChange={(e) => {
+            // A new env starts from its own default preset (published tuned values where they exist).
             const env = e.target.value;
-            const { preset: current, applyPreset, setField } = usePlayground.getState();
+            const { applyPreset, setField } = usePlayground.getState();
             setField('env', env);
-            applyPreset(current !== 'custom' && presetAvailable(current, env) ? current : 'quick');
+            applyPreset(defaultPresetFor(env));
           }}
         >
           {ENV_GROUPS.map((group) => {
@@ -129,7 +136,7 @@ export function EnvAndPreset() {
               <optgroup key={group} label={group}>
                 {entries.map((e) => (
                   <option key={e.id} value={e.id}>
-                    {e.id}
+                    {e.id} ({defaultPresetFor(e.id)})
                   </option>
                 ))}
               </optgroup>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { envIds } from '../../src/envs';
 import { catalogIds } from '../../src/envs/catalog';
-import { configFromPreset } from '../../src/rl/presets';
+import { configFromPreset, defaultPresetFor } from '../../src/rl/presets';
 import { downsample, ema, joinSeries } from '../../src/ui/series';
 import { configFromHash, configToHash } from '../../src/ui/urlState';
 
@@ -80,6 +80,15 @@ describe('chart series', () => {
 });
 
 describe('env catalog', () => {
+  it('gives each env its default preset: the zoo’s tuned values where published, else the authors’', () => {
+    expect(defaultPresetFor('HalfCheetah-v5')).toBe('zoo');
+    expect(defaultPresetFor('BipedalWalker-v3')).toBe('zoo');
+    expect(defaultPresetFor('Pendulum-v1')).toBe('zoo');
+    expect(defaultPresetFor('InvertedPendulum-v5')).toBe('author');
+    expect(defaultPresetFor('Reacher-v5')).toBe('author');
+    for (const id of catalogIds) expect(() => configFromPreset(defaultPresetFor(id), { env: id })).not.toThrow();
+  });
+
   it('lists exactly the registered environments', () => {
     expect([...catalogIds].sort()).toEqual([...envIds].sort());
   });
