@@ -86,7 +86,8 @@ describe('env catalog', () => {
     expect(defaultPresetFor('Pendulum-v1')).toBe('zoo');
     expect(defaultPresetFor('InvertedPendulum-v5')).toBe('author');
     expect(defaultPresetFor('Reacher-v5')).toBe('author');
-    for (const id of catalogIds) expect(() => configFromPreset(defaultPresetFor(id), { env: id })).not.toThrow();
+    for (const id of catalogIds)
+      expect(() => configFromPreset(defaultPresetFor(id), { env: id })).not.toThrow();
   });
 
   it('lists exactly the registered environments', () => {
