@@ -3,10 +3,8 @@
  * in the UI that talks to the worker, and it does so through the protocol alone.
  */
 import type { Config } from '../rl/hyperparameters';
-import { BACKENDS, type BackendName, type Command, type WorkerEvent } from '../worker/protocol';
+import { BACKENDS, type BackendName, type Command, parseEvent } from '../worker/protocol';
 import { usePlayground } from './store';
-
-const EVENT_TYPES = new Set(['status', 'metrics', 'frame', 'landscape', 'notice']);
 
 export class TrainingClient {
   private readonly worker: Worker;
@@ -32,17 +30,12 @@ export class TrainingClient {
   }
 
   private receive(data: unknown): void {
-    const event = data as WorkerEvent;
-    if (
-      typeof event !== 'object' ||
-      event === null ||
-      !EVENT_TYPES.has((event as { type?: string }).type ?? '')
-    ) {
-      usePlayground
-        .getState()
-        .notify({ type: 'notice', level: 'error', message: 'Malformed message from the worker' });
+    const parsed = parseEvent(data);
+    if (!parsed.ok) {
+      usePlayground.getState().notify({ type: 'notice', level: 'error', message: parsed.error });
       return;
     }
+    const event = parsed.event;
     const store = usePlayground.getState();
     switch (event.type) {
       case 'status':

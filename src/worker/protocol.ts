@@ -88,6 +88,58 @@ export interface NoticeEvent {
 }
 export type WorkerEvent = StatusEvent | MetricsEvent | FrameEvent | LandscapeEvent | NoticeEvent;
 
+const finite = z.number();
+/** Worker → page, checked on arrival like commands are (shapes, not every number: the worker made them). */
+export const eventSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('status'),
+    state: z.enum(['idle', 'starting', 'running', 'paused', 'done', 'stopped', 'error']),
+    step: finite,
+    episodes: finite,
+    updates: finite,
+    config: z.record(z.string(), z.unknown()).nullable(),
+    backend: z.enum(BACKENDS).nullable(),
+    backendReason: z.string(),
+    speed: finite.nullable(),
+    stoppedReason: z.string().nullable(),
+  }),
+  z.object({
+    type: z.literal('metrics'),
+    records: z.array(z.looseObject({ type: z.string(), step: finite })),
+  }),
+  z.object({
+    type: z.literal('frame'),
+    source: z.enum(['train', 'watch']),
+    envId: z.string(),
+    state: z.array(finite),
+    action: z.array(finite),
+    step: finite,
+    scene: z.looseObject({ types: z.instanceof(Int32Array), xpos: z.instanceof(Float64Array) }).optional(),
+    drawing: z.looseObject({ polygons: z.array(z.unknown()) }).optional(),
+  }),
+  z.object({
+    type: z.literal('landscape'),
+    resolution: finite,
+    thetaRange: z.tuple([finite, finite]),
+    thetaDotRange: z.tuple([finite, finite]),
+    value: z.instanceof(Float32Array),
+    action: z.instanceof(Float32Array),
+    step: finite,
+  }),
+  z.object({ type: z.literal('notice'), level: z.enum(['info', 'warning', 'error']), message: z.string() }),
+]);
+
+/** Parses an event from the worker. */
+export function parseEvent(data: unknown): { ok: true; event: WorkerEvent } | { ok: false; error: string } {
+  const parsed = eventSchema.safeParse(data);
+  if (parsed.success) return { ok: true, event: data as WorkerEvent };
+  const issue = parsed.error.issues[0];
+  return {
+    ok: false,
+    error: `Malformed message from the worker at ${issue.path.join('.') || 'top'}: ${issue.message}`,
+  };
+}
+
 /** Parses an incoming command; the error message says what was wrong. */
 export function parseCommand(data: unknown): { ok: true; command: Command } | { ok: false; error: string } {
   const parsed = commandSchema.safeParse(data);

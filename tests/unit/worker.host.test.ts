@@ -189,3 +189,28 @@ describe('TrainingHost (the worker side of the protocol)', () => {
     ).toBe(true);
   });
 });
+
+describe('the protocol seen from the page', () => {
+  it('accepts every event the host sends, and rejects malformed ones with the place that is wrong', async () => {
+    const { parseEvent } = await import('../../src/worker/protocol');
+    const h = makeHost();
+    await h.host.receive({ type: 'start', config: TINY });
+    await until(() => (h.status()?.step ?? 0) > 120);
+    await h.host.receive({ type: 'landscape', resolution: 5 });
+    await h.host.receive({ type: 'bogus' });
+    const kinds = new Set(h.events.map((e) => e.type));
+    expect([...kinds].sort()).toEqual(['frame', 'landscape', 'metrics', 'notice', 'status']);
+    for (const event of h.events) expect(parseEvent(event)).toMatchObject({ ok: true });
+    expect(parseEvent({ type: 'status', state: 'flying' })).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/state/),
+    });
+    expect(
+      parseEvent({ type: 'frame', source: 'train', envId: 'x', state: 'no', action: [], step: 1 }),
+    ).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/at state/),
+    });
+    expect(parseEvent(42)).toMatchObject({ ok: false });
+  });
+});
