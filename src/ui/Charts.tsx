@@ -1,5 +1,5 @@
 /** Live charts over env steps: returns, the overestimation probe, losses, Q values and throughput. */
-import { useMemo } from 'react';
+import { memo, useMemo } from 'react';
 import {
   Area,
   CartesianGrid,
@@ -7,7 +7,6 @@ import {
   Legend,
   Line,
   ResponsiveContainer,
-  Scatter,
   Tooltip,
   XAxis,
   YAxis,
@@ -17,9 +16,9 @@ import { type SeriesKey, type SeriesSet, usePlayground } from './store';
 import { useThrottled } from './useThrottled';
 
 /** Points drawn per series: enough to look smooth, few enough to render in a few milliseconds. */
-const MAX_POINTS = 300;
+const MAX_POINTS = 200;
 /** Each chart redraws at most this often; the six take turns. */
-const REDRAW_MS = 600;
+const REDRAW_MS = 1000;
 const CHART_COUNT = 6;
 
 interface LineSpec {
@@ -28,6 +27,7 @@ interface LineSpec {
   color: string;
   smooth?: boolean;
   dashed?: boolean;
+  thin?: boolean;
 }
 
 function prepare(series: SeriesSet, lines: LineSpec[], smoothing: number): Record<string, number>[] {
@@ -85,66 +85,78 @@ function Chart({ title, lines, band, phase, probe, children }: ChartProps) {
         {children ? <span className="chart-note">{children}</span> : null}
       </figcaption>
       {unavailable ? <p className="chart-unavailable">Not available for this env: {unavailable}</p> : null}
-      <ResponsiveContainer width="100%" height={210}>
-        <ComposedChart data={data} margin={{ top: 4, right: 12, bottom: 0, left: 0 }}>
-          <CartesianGrid stroke="#e5e7eb" />
-          <XAxis
-            dataKey="x"
-            type="number"
-            domain={['dataMin', 'dataMax']}
-            tickFormatter={formatStep}
-            fontSize={11}
-          />
-          <YAxis fontSize={11} width={52} tickFormatter={formatValue} domain={['auto', 'auto']} />
-          <Tooltip
-            formatter={(v) => (typeof v === 'number' ? formatValue(v) : String(v))}
-            labelFormatter={(x) => `step ${x}`}
-          />
-          <Legend wrapperStyle={{ fontSize: 12 }} />
-          {band ? (
-            <Area
-              dataKey="evalBand"
-              name="eval ± std"
-              stroke="none"
-              fill="#2563eb"
-              fillOpacity={0.15}
-              isAnimationActive={false}
-              connectNulls
-            />
-          ) : null}
-          {lines.map((line) =>
-            line.key === 'episodeReturn' ? (
-              <Scatter
-                key={line.key}
-                dataKey={line.key}
-                name={line.name}
-                fill={line.color}
-                isAnimationActive={false}
-                shape="circle"
-                legendType="circle"
-              />
-            ) : (
-              <Line
-                key={line.key}
-                dataKey={line.key}
-                name={line.name}
-                stroke={line.color}
-                strokeDasharray={line.dashed ? '4 3' : undefined}
-                dot={false}
-                strokeWidth={1.8}
-                isAnimationActive={false}
-                connectNulls
-              />
-            ),
-          )}
-        </ComposedChart>
-      </ResponsiveContainer>
+      <ChartPlot data={data} lines={lines} band={band} />
     </figure>
   );
 }
 
+/**
+ * The recharts part, memoised: it re-renders only when its data changes (a few times a second), not on
+ * every message that reaches the store.
+ */
+const ChartPlot = memo(function ChartPlot({
+  data,
+  lines,
+  band,
+}: {
+  data: Record<string, number>[];
+  lines: LineSpec[];
+  band?: boolean;
+}) {
+  return (
+    <ResponsiveContainer width="100%" height={210}>
+      <ComposedChart data={data} margin={{ top: 4, right: 12, bottom: 0, left: 0 }}>
+        <CartesianGrid stroke="#e5e7eb" />
+        <XAxis
+          dataKey="x"
+          type="number"
+          domain={['dataMin', 'dataMax']}
+          tickFormatter={formatStep}
+          fontSize={11}
+        />
+        <YAxis fontSize={11} width={52} tickFormatter={formatValue} domain={['auto', 'auto']} />
+        <Tooltip
+          formatter={(v) => (typeof v === 'number' ? formatValue(v) : String(v))}
+          labelFormatter={(x) => `step ${x}`}
+        />
+        <Legend wrapperStyle={{ fontSize: 12 }} />
+        {band ? (
+          <Area
+            dataKey="evalBand"
+            name="eval ± std"
+            stroke="none"
+            fill="#2563eb"
+            fillOpacity={0.15}
+            isAnimationActive={false}
+            connectNulls
+          />
+        ) : null}
+        {lines.map((line) => (
+          <Line
+            key={line.key}
+            dataKey={line.key}
+            name={line.name}
+            stroke={line.color}
+            strokeDasharray={line.dashed ? '4 3' : undefined}
+            dot={false}
+            strokeWidth={line.thin ? 1.2 : 1.8}
+            isAnimationActive={false}
+            connectNulls
+          />
+        ))}
+      </ComposedChart>
+    </ResponsiveContainer>
+  );
+});
+
 const RETURN: LineSpec[] = [
-  { key: 'episodeReturn', name: 'training episode (with noise)', color: '#9ca3af', smooth: true },
+  {
+    key: 'episodeReturn',
+    name: 'training episodes (with noise)',
+    color: '#9ca3af',
+    smooth: true,
+    thin: true,
+  },
   { key: 'evalMean', name: 'eval (deterministic)', color: '#2563eb' },
 ];
 const PROBE: LineSpec[] = [

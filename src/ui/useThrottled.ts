@@ -1,8 +1,8 @@
-import { useEffect, useRef, useState } from 'react';
+import { startTransition, useEffect, useRef, useState } from 'react';
 
 /**
- * `value`, updated at most once every `ms`. `phaseMs` shifts the schedule: charts given different phases
- * redraw in separate tasks, so no single task draws them all.
+ * `value`, updated at most once every `ms`, as a low-priority transition. `phaseMs` shifts the schedule:
+ * charts given different phases redraw at different moments, so no single moment draws them all.
  */
 export function useThrottled<T>(value: T, ms: number, phaseMs = 0): T {
   const [shown, setShown] = useState(value);
@@ -12,7 +12,8 @@ export function useThrottled<T>(value: T, ms: number, phaseMs = 0): T {
     if (next.current === 0) next.current = now + phaseMs;
     const timer = setTimeout(
       () => {
-        setShown(value);
+        // A transition: React renders it in slices and yields to the browser, so a redraw is no long task.
+        startTransition(() => setShown(value));
         next.current = Math.max(performance.now(), next.current) + ms;
       },
       Math.max(0, next.current - now),
