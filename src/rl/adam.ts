@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { variableFrom } from './mlp';
+import { type AdamParamStep, fastKernels } from './wasmKernels';
 
 export interface AdamState {
   m: number[][];
@@ -34,6 +35,9 @@ export class Adam {
   /** A null gradient leaves its parameter (and moments) as they are. */
   apply(grads: (tf.Tensor | null)[]): void {
     tf.tidy(() => {
+      const fast = fastKernels();
+      const steps: AdamParamStep[] = [];
+      const indices: number[] = [];
       grads.forEach((g, i) => {
         if (!g) return;
         const t = ++this.steps[i];
@@ -41,11 +45,25 @@ export class Adam {
         const sqrtCorrection2 = Math.sqrt(1 - this.beta2 ** t);
         const m = this.m[i];
         const v = this.v[i];
+        if (fast) {
+          // The same float32 operations, one pass over all parameters (src/rl/wasmKernels.ts).
+          steps.push({ param: this.params[i], grad: g, m, v, stepSize, sqrtCorrection2 });
+          indices.push(i);
+          return;
+        }
         m.assign(tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1)));
         v.assign(tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2)));
         const denom = tf.add(tf.div(tf.sqrt(v), sqrtCorrection2), this.epsilon);
         this.params[i].assign(tf.sub(this.params[i], tf.mul(tf.div(m, denom), stepSize)));
       });
+      if (fast && steps.length) {
+        fast.adam(steps, this.beta1, this.beta2, this.epsilon).forEach(([param, m, v], k) => {
+          const i = indices[k];
+          this.params[i].assign(param);
+          this.m[i].assign(m);
+          this.v[i].assign(v);
+        });
+      }
     });
   }
 

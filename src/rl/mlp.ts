@@ -1,11 +1,18 @@
 /** A multi-layer perceptron held as plain weight variables, initialised like PyTorch's nn.Linear. */
 import * as tf from '@tensorflow/tfjs';
 import type { Random } from '../common/random';
-import { dense } from './dense';
+import { columnSum, linear, matMulNT, matMulTN } from './linalg';
+import { fastKernels } from './wasmKernels';
 
 export interface Layer {
   weight: tf.Variable<tf.Rank.R2>;
   bias: tf.Variable<tf.Rank.R1>;
+}
+
+/** What `Mlp.forward` keeps for `Mlp.backward`: each layer's input (x, then the hidden ReLU outputs). */
+export interface Trace {
+  inputs: tf.Tensor2D[];
+  output: tf.Tensor2D;
 }
 
 /** Plain numbers of one network, for tests, export and copying between backends. */
@@ -35,14 +42,48 @@ export class Mlp {
     }
   }
 
-  /** ReLU between layers; the output is linear (the caller applies tanh for a policy). */
-  apply(x: tf.Tensor2D): tf.Tensor2D {
+  /**
+   * ReLU between layers, a linear output (the caller applies tanh for a policy). Each layer is one fused
+   * product + bias (+ ReLU), on wasm a kernel of src/rl/wasmKernels.ts. The layer inputs are kept for
+   * `backward`: the TD3 update differentiates by hand with these two. Under a gradient tape (tf.grads) it
+   * uses tfjs's differentiable fused op.
+   */
+  forward(x: tf.Tensor2D): Trace {
+    const inputs: tf.Tensor2D[] = [];
     let h = x;
+    const last = this.layers.length - 1;
     this.layers.forEach((layer, i) => {
-      h = dense(h, layer.weight, layer.bias);
-      if (i < this.layers.length - 1) h = tf.relu(h);
+      inputs.push(h);
+      h = linear(h, layer.weight, layer.bias, i < last);
     });
-    return h;
+    return { inputs, output: h };
+  }
+
+  /**
+   * Backpropagation of `dOutput` (∂loss/∂output) through a `forward` trace, by the textbook rules
+   * dW = xᵀ·dz, db = Σ dz, dx = dz·Wᵀ, and through ReLU dz = dh ⊙ (h > 0).
+   * `weights`: the parameter gradients, in the order of `variables()`; `input`: ∂loss/∂x.
+   */
+  backward(
+    trace: Trace,
+    dOutput: tf.Tensor2D,
+    want: { weights?: boolean; input?: boolean } = {},
+  ): { grads: tf.Tensor[]; dInput: tf.Tensor2D | null } {
+    const { weights = true, input = false } = want;
+    const grads: tf.Tensor[] = [];
+    let dz = dOutput;
+    let dInput: tf.Tensor2D | null = null;
+    for (let l = this.layers.length - 1; l >= 0; l--) {
+      const x = trace.inputs[l];
+      if (weights) {
+        grads[2 * l] = matMulTN(x, dz);
+        grads[2 * l + 1] = columnSum(dz);
+      }
+      // The input of layer l > 0 is a ReLU output: its gradient passes only where it is positive.
+      if (l > 0) dz = matMulNT(dz, this.layers[l].weight, x);
+      else if (input) dInput = matMulNT(dz, this.layers[0].weight);
+    }
+    return { grads, dInput };
   }
 
   variables(): tf.Variable[] {
@@ -53,6 +94,14 @@ export class Mlp {
   polyakFrom(source: Mlp, tau: number): void {
     tf.tidy(() => {
       const mine = this.variables();
+      const fast = tau === 1 ? null : fastKernels();
+      if (fast) {
+        // The same float32 operations, one pass over all parameters (src/rl/wasmKernels.ts).
+        fast.polyak(source.variables(), mine, tau).forEach((value, i) => {
+          mine[i].assign(value);
+        });
+        return;
+      }
       source.variables().forEach((v, i) => {
         mine[i].assign(tau === 1 ? v : tf.add(tf.mul(v, tau), tf.mul(mine[i], 1 - tau)));
       });

@@ -100,6 +100,8 @@ export class TD3 {
   updates = 0;
   /** −mean Q1(s, π(s)) of the last actor update (NaN before the first), kept on the device until read. */
   private readonly lastActorLoss = variableFrom(tf.scalar(Number.NaN), false);
+  /** Reused by stateActionRows. */
+  private rowsBuffer = new Float32Array(0);
 
   constructor(
     readonly space: ActionSpace,
@@ -149,12 +151,12 @@ export class TD3 {
 
   /** π(s): the deterministic policy, tanh scaled onto [low, high]. */
   policy(net: Mlp, observations: tf.Tensor2D): tf.Tensor2D {
-    return tf.add(tf.mul(tf.tanh(net.apply(observations)), this.actionScale), this.actionCenter);
+    return this.scaleAction(net.forward(observations).output);
   }
 
   /** Q(s, a) of one critic network. */
   q(net: Mlp, observations: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor2D {
-    return net.apply(tf.concat([observations, actions], 1));
+    return net.forward(tf.concat([observations, actions], 1)).output;
   }
 
   /** The deterministic action for one observation. */
@@ -214,9 +216,10 @@ export class TD3 {
         const noise = tf.tensor2d(smoothingNoise, [n, this.space.actionSize]);
         nextAction = tf.minimum(tf.maximum(tf.add(nextAction, noise), this.actionLow), this.actionHigh);
       }
-      const q1Next = this.q(this.critic1Target, nextObs, nextAction);
+      const next = tf.concat([nextObs, nextAction], 1);
+      const q1Next = this.critic1Target.forward(next).output;
       const qNext = this.config.twinCritics
-        ? tf.minimum(q1Next, this.q(this.critic2Target, nextObs, nextAction))
+        ? tf.minimum(q1Next, this.critic2Target.forward(next).output)
         : q1Next;
       const reward = tf.tensor2d(batch.rewards, [n, 1]);
       const notDone = tf.tensor2d(batch.notDone, [n, 1]);
@@ -229,45 +232,43 @@ export class TD3 {
     this.updates++;
     const { twinCritics, policyDelay, tau } = this.config;
     const n = batch.size;
+    const { observationSize: os, actionSize: as } = this.space;
     let stats: UpdateStats | null = null;
 
+    // Gradients by hand (Mlp.forward / Mlp.backward) rather than through tf.variableGrads: fewer kernels, and
+    // only the gradients each step needs (the actor step leaves the critic's weight gradients out).
     tf.tidy(() => {
-      const s = tf.tensor2d(batch.observations, [n, this.space.observationSize]);
-      const a = tf.tensor2d(batch.actions, [n, this.space.actionSize]);
+      const s = tf.tensor2d(batch.observations, [n, os]);
+      const sa = tf.tensor2d(this.stateActionRows(batch), [n, os + as]);
 
       // Compute the target Q value, with target policy smoothing and clipped double Q.
       const y = this.targetQ(batch, this.sampleSmoothingNoise(n));
 
-      // Update the critics towards it: minimise MSE(Q1(s, a), y) + MSE(Q2(s, a), y).
-      let q1: tf.Tensor2D | null = null;
-      let q2: tf.Tensor2D | null = null;
-      const criticVars = twinCritics
-        ? [...this.critic1.variables(), ...this.critic2.variables()]
-        : this.critic1.variables();
-      const critic = tf.variableGrads(() => {
-        // Kept past variableGrads' own scope only when the statistics will read them.
-        const keep = <T extends tf.Tensor>(t: T): T => (wantStats ? tf.keep(t) : t);
-        q1 = keep(this.q(this.critic1, s, a));
-        let loss = tf.losses.meanSquaredError(y, q1);
-        if (twinCritics) {
-          q2 = keep(this.q(this.critic2, s, a));
-          loss = tf.add(loss, tf.losses.meanSquaredError(y, q2));
-        }
-        return loss as tf.Scalar;
-      }, criticVars);
-      this.criticOptimizer.apply(
-        this.gradsInOrder(critic.grads, [...this.critic1.variables(), ...this.critic2.variables()]),
+      // Update the critics towards it: minimise MSE(Q1(s, a), y) + MSE(Q2(s, a), y); ∂/∂Q = 2(Q − y)/n.
+      const critics = twinCritics ? [this.critic1, this.critic2] : [this.critic1];
+      const traces = critics.map((net) => net.forward(sa));
+      const grads = traces.map(
+        (trace, i) => critics[i].backward(trace, tf.mul(tf.sub(trace.output, y), 2 / n) as tf.Tensor2D).grads,
       );
+      // Q2's parameters get no gradient with one critic (Adam then leaves them and their step counts alone).
+      this.criticOptimizer.apply([...grads[0], ...(grads[1] ?? this.critic2.variables().map(() => null))]);
 
       // Delayed policy updates: every d-th update, the actor ascends Q1(s, π(s)) and the targets follow.
       const actorUpdated = this.updates % policyDelay === 0;
       if (actorUpdated) {
-        const actor = tf.variableGrads(
-          () => tf.neg(tf.mean(this.q(this.critic1, s, this.policy(this.actor, s)))),
-          this.actor.variables(),
-        );
-        this.lastActorLoss.assign(actor.value);
-        this.actorOptimizer.apply(this.gradsInOrder(actor.grads, this.actor.variables()));
+        const actorTrace = this.actor.forward(s);
+        const squashed = tf.tanh(actorTrace.output);
+        const action: tf.Tensor2D = tf.add(tf.mul(squashed, this.actionScale), this.actionCenter);
+        const criticTrace = this.critic1.forward(tf.concat([s, action], 1));
+        this.lastActorLoss.assign(tf.neg(tf.mean(criticTrace.output)));
+        // ∂(−mean Q1)/∂Q1 = −1/n, back through critic1 to its action input, then through scale·tanh.
+        const { dInput } = this.critic1.backward(criticTrace, tf.fill([n, 1], -1 / n) as tf.Tensor2D, {
+          weights: false,
+          input: true,
+        });
+        const dAction = tf.slice(dInput as tf.Tensor2D, [0, os], [n, as]);
+        const dPre = tf.mul(tf.mul(dAction, this.actionScale), tf.sub(1, tf.square(squashed))) as tf.Tensor2D;
+        this.actorOptimizer.apply(this.actor.backward(actorTrace, dPre).grads);
         // Soft target updates: θ′ ← τθ + (1 − τ)θ′.
         this.actorTarget.polyakFrom(this.actor, tau);
         this.critic1Target.polyakFrom(this.critic1, tau);
@@ -275,27 +276,38 @@ export class TD3 {
       }
 
       if (wantStats) {
-        const q1Mean = tf.mean(q1 as unknown as tf.Tensor).dataSync()[0];
+        const [q1, q2] = traces.map((trace) => trace.output);
+        const losses = traces.map((trace) => tf.losses.meanSquaredError(y, trace.output));
         stats = {
           update: this.updates,
-          criticLoss: critic.value.dataSync()[0],
+          criticLoss: (losses.length > 1 ? tf.add(losses[0], losses[1]) : losses[0]).dataSync()[0],
           actorLoss: this.lastActorLoss.dataSync()[0],
-          q1: q1Mean,
-          q2: q2 ? tf.mean(q2 as tf.Tensor).dataSync()[0] : Number.NaN,
+          q1: tf.mean(q1).dataSync()[0],
+          q2: q2 ? tf.mean(q2).dataSync()[0] : Number.NaN,
           targetQ: tf.mean(y).dataSync()[0],
           actorUpdated,
         };
-        // tf.keep outlives every scope: release the kept Q values by hand.
-        (q1 as tf.Tensor | null)?.dispose();
-        (q2 as tf.Tensor | null)?.dispose();
       }
     });
     return stats;
   }
 
-  /** Gradients listed in the order of `vars`; a variable the loss did not touch (Q2 with one critic) gets none. */
-  private gradsInOrder(grads: tf.NamedTensorMap, vars: tf.Variable[]): (tf.Tensor | null)[] {
-    return vars.map((v) => grads[v.name] ?? null);
+  /** tanh(pre-activation) scaled onto [low, high], as policy() does. */
+  private scaleAction(preActivation: tf.Tensor2D): tf.Tensor2D {
+    return tf.add(tf.mul(tf.tanh(preActivation), this.actionScale), this.actionCenter);
+  }
+
+  /** [s | a] rows of a batch, laid out on the CPU: one upload instead of two and a concat on the device. */
+  private stateActionRows(batch: Batch): Float32Array {
+    const { observationSize: os, actionSize: as } = this.space;
+    const width = os + as;
+    if (this.rowsBuffer.length !== batch.size * width) this.rowsBuffer = new Float32Array(batch.size * width);
+    const rows = this.rowsBuffer;
+    for (let k = 0; k < batch.size; k++) {
+      rows.set(batch.observations.subarray(k * os, (k + 1) * os), k * width);
+      rows.set(batch.actions.subarray(k * as, (k + 1) * as), k * width + os);
+    }
+    return rows;
   }
 
   getWeights(): AgentWeights {

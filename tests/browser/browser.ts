@@ -1,29 +1,10 @@
 /** Shared set-up of the browser tests: the app served on loopback and Debian's Chromium through playwright-core. */
-import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { build, createServer, preview } from 'vite';
+import { launchChromium } from '../../src/cli/chromium';
 
-export const CHROMIUM = '/usr/bin/chromium';
-
-/** Flags that keep Chromium off the network (shared/BROWSER.md) and let WebGPU start on SwiftShader. */
-const FLAGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--enable-unsafe-webgpu',
-];
-
-export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} not found: install Debian's Chromium (apt-get install chromium); .ci/run does`,
-    );
-  }
-  return chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+export function launchBrowser(): Promise<Browser> {
+  return launchChromium();
 }
 
 export interface Served {

@@ -1,75 +1,13 @@
-/** The custom-gradient dense layer and the Mlp around it, against plain-JS forward and backward passes. */
+/** The Mlp's forward and hand-written backward passes, against plain-JS forward and backward passes. */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/common/random';
-import { dense } from '../../src/rl/dense';
 import { Mlp, type MlpWeights } from '../../src/rl/mlp';
 import { backward, flatten, forward, maxAbsDiff } from '../helpers/rlMath';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
   await tf.ready();
-});
-
-describe('dense', () => {
-  it('value x·W + b and gradients dx = dy·Wᵀ, dW = xᵀ·dy, db = Σ dy (non-square, batch 3)', () => {
-    const x = [
-      [0.5, -1, 2],
-      [1.5, 0.25, -0.5],
-      [-2, 1, 0.75],
-    ];
-    const w = [
-      [0.1, -0.2],
-      [0.3, 0.4],
-      [-0.5, 0.6],
-    ];
-    const b = [0.05, -0.15];
-    // Loss Σ c ⊙ y with an uneven c, so dy differs per entry.
-    const c = [
-      [1, -2],
-      [0.5, 3],
-      [-1.5, 0.25],
-    ];
-    const yWant = x.map((row) => b.map((bj, j) => bj + row.reduce((a, xi, i) => a + xi * w[i][j], 0)));
-    const dxWant = x.map((_, k) => w.map((wi) => wi.reduce((a, wij, j) => a + c[k][j] * wij, 0)));
-    const dwWant = w.map((wi, i) => wi.map((_, j) => x.reduce((a, xk, k) => a + xk[i] * c[k][j], 0)));
-    const dbWant = b.map((_, j) => c.reduce((a, ck) => a + ck[j], 0));
-
-    tf.tidy(() => {
-      const [xt, wt, bt, ct] = [tf.tensor2d(x), tf.tensor2d(w), tf.tensor1d(b), tf.tensor2d(c)];
-      const y = dense(xt, wt, bt);
-      expect(y.shape).toEqual([3, 2]);
-      expect(maxAbsDiff(y.dataSync(), yWant.flat())).toBeLessThan(1e-6);
-      const [dx, dw, db] = tf.grads((xa: tf.Tensor, wa: tf.Tensor, ba: tf.Tensor) =>
-        tf.sum(tf.mul(dense(xa as tf.Tensor2D, wa as tf.Tensor2D, ba as tf.Tensor1D), ct)),
-      )([xt, wt, bt]);
-      expect(dx.shape).toEqual([3, 3]);
-      expect(dw.shape).toEqual([3, 2]);
-      expect(db.shape).toEqual([2]);
-      expect(maxAbsDiff(dx.dataSync(), dxWant.flat())).toBeLessThan(1e-6);
-      expect(maxAbsDiff(dw.dataSync(), dwWant.flat())).toBeLessThan(1e-6);
-      expect(maxAbsDiff(db.dataSync(), dbWant)).toBeLessThan(1e-6);
-    });
-  });
-
-  it('agrees with tfjs’s own matMul gradient', () => {
-    const rng = new Random(1);
-    const rand = (n: number) => Array.from({ length: n }, () => rng.uniformRange(-1, 1));
-    tf.tidy(() => {
-      const x = tf.tensor2d(rand(20), [5, 4]);
-      const w = tf.tensor2d(rand(12), [4, 3]);
-      const b = tf.tensor1d(rand(3));
-      const loss = (f: typeof dense) => (xa: tf.Tensor, wa: tf.Tensor, ba: tf.Tensor) =>
-        tf.sum(tf.square(tf.tanh(f(xa as tf.Tensor2D, wa as tf.Tensor2D, ba as tf.Tensor1D))));
-      const builtIn = ((xa: tf.Tensor2D, wa: tf.Tensor2D, ba: tf.Tensor1D) =>
-        tf.add(tf.matMul(xa, wa), ba)) as unknown as typeof dense;
-      const mine = tf.grads(loss(dense))([x, w, b]);
-      const ref = tf.grads(loss(builtIn))([x, w, b]);
-      mine.forEach((g, i) => {
-        expect(maxAbsDiff(g.dataSync(), ref[i].dataSync())).toBeLessThan(1e-6);
-      });
-    });
-  });
 });
 
 describe('Mlp', () => {
@@ -98,19 +36,21 @@ describe('Mlp', () => {
     [2, -1],
   ];
 
-  it('apply = ReLU hidden layers and a linear output; gradients match plain-JS backprop', () => {
+  it('forward = ReLU hidden layers and a linear output; backward matches plain-JS backprop', () => {
     const net = new Mlp([2, 3, 2, 1], new Random(1));
     net.setWeights(weights);
     expect(maxAbsDiff(flatten(net.getWeights()), flatten(weights))).toBeLessThan(1e-7);
     const x = tf.tensor2d(inputs);
-    const out = net.apply(x);
+    const trace = net.forward(x);
+    const out = trace.output;
     const want = inputs.map((s) => forward(weights, s).out[0]);
     expect(maxAbsDiff(out.dataSync(), want)).toBeLessThan(1e-6);
     // The output can be negative (no ReLU on the last layer) and some hidden unit is off.
     expect(Math.min(...want)).toBeLessThan(0);
     expect(inputs.some((s) => forward(weights, s).pre[0].some((v) => v < 0))).toBe(true);
 
-    const { grads } = tf.variableGrads(() => tf.sum(tf.square(net.apply(x))) as tf.Scalar, net.variables());
+    // ∂/∂out of Σ out² is 2·out.
+    const { grads } = net.backward(trace, tf.mul(out, 2) as tf.Tensor2D);
     const handGrads = weights.map((l) => ({
       weight: l.weight.map((r) => r.map(() => 0)),
       bias: l.bias.map(() => 0),
@@ -129,9 +69,9 @@ describe('Mlp', () => {
         });
       });
     }
-    const got = net.variables().flatMap((v) => Array.from(grads[v.name].dataSync()));
+    const got = grads.flatMap((g) => Array.from(g.dataSync()));
     expect(maxAbsDiff(got, flatten(handGrads))).toBeLessThan(1e-5);
-    tf.dispose([x, out, ...Object.values(grads)]);
+    tf.dispose([x, ...trace.inputs, out, ...grads]);
     net.dispose();
   });
 

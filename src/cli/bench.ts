@@ -1,0 +1,166 @@
+/**
+ * `npm run bench`: how fast the TD3 update runs here, on every tfjs backend in Node and in headless Chromium
+ * (inside a Web Worker, as the product runs), side by side with the same update in PyTorch on the CPU; plus
+ * env steps/s, end-to-end training steps/s and memory drift. Writes bench/results/latest.{json,md} and
+ * prints the markdown table.
+ *
+ *   npm run bench                         everything (about 10 minutes on a 2-core machine)
+ *   npm run bench -- --quick              tiny sizes and iterations (a smoke test, not representative)
+ *   npm run bench -- --only node,torch    some parts: torch, node, browser, envs, session, memory
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { activateNodeBackend } from './backend';
+import { type BenchArgs, parseBenchArgs, USAGE } from './bench/args';
+import { type BROWSER_BACKENDS, benchBrowser } from './bench/browser';
+import { benchEnvs } from './bench/envs';
+import { benchMemory } from './bench/memory';
+import { benchNodeBackends } from './bench/node';
+import { chromiumVersion, describeMachine, markdown } from './bench/report';
+import { benchSession, sessionSizes } from './bench/session';
+import { ratio } from './bench/stats';
+import { benchTorch, torchMedian, torchVersion } from './bench/torch';
+import type { BenchPart, BenchResults } from './bench/types';
+import { type UpdateCase, type UpdatePlan, updateCases } from './bench/updateTiming';
+import { CHROMIUM } from './chromium';
+
+const log = (line: string) => console.error(`[bench] ${line}`);
+
+export async function runBench(args: BenchArgs): Promise<BenchResults> {
+  const q = args.quick;
+  const hidden = q ? 16 : 256;
+  const batch = q ? 16 : 256;
+  const repeats = args.repeats ?? 3;
+  const wasmUpdates = args.updates ?? (q ? 3 : 100);
+  const browserCapS = args.browserCapS ?? (q ? 5 : 60);
+  const cases = updateCases(hidden, batch);
+  const has = (part: BenchPart) => args.parts.includes(part);
+  const session = q ? { hidden: 64, batch: 128 } : sessionSizes();
+  const sessionCase: UpdateCase = { name: 'Pendulum (quick preset)', obs: 3, act: 1, ...session };
+
+  const results: BenchResults = {
+    date: new Date().toISOString(),
+    quick: q,
+    parts: args.parts,
+    machine: describeMachine(),
+    settings: { hidden, batch, updates: wasmUpdates, repeats, browserCapS },
+    torch: null,
+    backends: [],
+    envs: null,
+    session: null,
+    memory: null,
+    notes: [],
+  };
+
+  if (has('torch')) {
+    log('torch: timing the PyTorch reference…');
+    results.torch = await benchTorch({
+      cases: has('session') ? [...cases, sessionCase] : cases,
+      warmup: q ? 1 : 20,
+      updates: args.updates ? args.updates * 2 : q ? 3 : 200,
+      repeats,
+    });
+    log(results.torch.available ? 'torch: done' : `torch: ${results.torch.error}`);
+    if (
+      results.torch.blas &&
+      !results.torch.blas.includes('openblas') &&
+      !results.torch.blas.includes('mkl')
+    ) {
+      results.notes.push(
+        `PyTorch used ${results.torch.blas}: the reference BLAS is ~10× slower than OpenBLAS (apt-get install libopenblas0-pthread).`,
+      );
+    }
+  }
+  results.machine.torch = results.torch?.version ?? (await torchVersion());
+  results.machine.torchBlas = results.torch?.blas ?? null;
+
+  if (has('node')) {
+    const plans: Record<'wasm' | 'cpu', UpdatePlan> = {
+      wasm: { warmup: q ? 1 : 5, updates: wasmUpdates, repeats, capMs: null },
+      cpu: { warmup: 1, updates: q ? 2 : 5, repeats, capMs: null },
+    };
+    results.backends.push(...(await benchNodeBackends(cases, plans, log)));
+  }
+
+  if (has('browser')) {
+    const capMs = browserCapS * 1000;
+    const plans = {
+      wasm: { warmup: q ? 1 : 5, updates: wasmUpdates, repeats, capMs: capMs * 3 },
+      webgl: { warmup: 2, updates: q ? 3 : 50, repeats, capMs },
+      webgpu: { warmup: 2, updates: q ? 3 : 50, repeats, capMs },
+    } satisfies Record<(typeof BROWSER_BACKENDS)[number], UpdatePlan>;
+    const browser = await benchBrowser({ cases, plans, hardLimitMs: capMs * 3 + 180_000 }, log);
+    results.backends.push(...browser.runs);
+    results.machine.chromium = browser.chromium;
+    results.notes.push(
+      'In the browser, webgl and webgpu run on SwiftShader (the CPU) on this machine: their figures say nothing ' +
+        "about a real GPU. The worker uses the product's set-up (src/worker/backendSelection.ts): wasm with SIMD, " +
+        'without threads.',
+    );
+  }
+  results.machine.chromium ??= await chromiumVersion(CHROMIUM);
+
+  // The remaining parts run on Node's wasm backend, as the CLI trains.
+  if (has('envs') || has('session') || has('memory')) await activateNodeBackend('wasm');
+  if (has('envs')) {
+    results.envs = await benchEnvs(q ? 50 : 2000, repeats, log);
+  }
+  if (has('session')) {
+    results.session = await benchSession(
+      q
+        ? {
+            stepsPerRepeat: 20,
+            repeats,
+            overrides: { startSteps: 20, hidden1: 64, hidden2: 64, batchSize: 128 },
+          }
+        : { stepsPerRepeat: 2000, repeats, overrides: {} },
+      log,
+    );
+  }
+  if (has('memory')) {
+    const updates = args.memoryUpdates ?? (q ? 200 : 10_000);
+    results.memory = benchMemory(updates, session.hidden, session.batch, log);
+  }
+
+  // Every figure as a ratio to PyTorch's updates/s.
+  for (const run of results.backends) {
+    for (const timing of run.timings)
+      timing.ratioToTorch = ratio(timing.median, torchMedian(results.torch, timing.case));
+  }
+  const torchPendulum = torchMedian(results.torch, cases[0]);
+  for (const env of results.envs ?? []) env.ratioToTorch = ratio(env.median, torchPendulum);
+  if (results.session) {
+    results.session.ratioToTorch = ratio(results.session.median, torchMedian(results.torch, sessionCase));
+  }
+  return results;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let args: BenchArgs;
+  try {
+    args = parseBenchArgs(argv);
+  } catch (error) {
+    console.error((error as Error).message);
+    return 2;
+  }
+  if (args.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const results = await runBench(args);
+  const table = markdown(results);
+  mkdirSync(args.out, { recursive: true });
+  writeFileSync(join(args.out, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(args.out, 'latest.md'), table);
+  console.log(table);
+  log(`wrote ${join(args.out, 'latest.json')} and latest.md`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

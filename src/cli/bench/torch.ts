@@ -1,0 +1,113 @@
+/** The PyTorch reference: runs bench/torch_td3.py with Debian's Python (which has python3-torch). */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import type { TorchRun } from './types';
+import type { UpdateCase } from './updateTiming';
+
+export const SYSTEM_PYTHON = '/usr/bin/python3';
+export const TORCH_SCRIPT = 'bench/torch_td3.py';
+
+/** One BLAS thread and one intra-op thread: the single-thread reference the issue compares with. */
+const SINGLE_THREAD_ENV = { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+
+export interface TorchPlan {
+  cases: UpdateCase[];
+  warmup: number;
+  updates: number;
+  repeats: number;
+}
+
+function run(args: string[], timeoutMs: number): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      SYSTEM_PYTHON,
+      args,
+      { env: { ...process.env, ...SINGLE_THREAD_ENV }, timeout: timeoutMs, maxBuffer: 1 << 24 },
+      (error, stdout, stderr) =>
+        error ? reject(Object.assign(error, { stderr })) : resolve({ stdout, stderr }),
+    );
+  });
+}
+
+const unavailable = (error: string): TorchRun => ({
+  available: false,
+  error,
+  version: null,
+  blas: null,
+  threads: null,
+  results: [],
+});
+
+export async function benchTorch(plan: TorchPlan): Promise<TorchRun> {
+  if (!existsSync(SYSTEM_PYTHON)) return unavailable(`${SYSTEM_PYTHON} not found`);
+  const cases = plan.cases.map((c) => `${c.obs}x${c.act}x${c.hidden}x${c.batch}`).join(',');
+  let out: { stdout: string };
+  try {
+    out = await run(
+      [
+        TORCH_SCRIPT,
+        '--cases',
+        cases,
+        '--warmup',
+        String(plan.warmup),
+        '--updates',
+        String(plan.updates),
+        '--repeats',
+        String(plan.repeats),
+        '--threads',
+        '1',
+      ],
+      20 * 60_000,
+    );
+  } catch (error) {
+    const e = error as Error & { stderr?: string };
+    return unavailable(`${TORCH_SCRIPT} failed: ${(e.stderr || e.message).trim().split('\n').pop()}`);
+  }
+  const parsed = JSON.parse(out.stdout) as {
+    available: boolean;
+    error?: string;
+    torch?: string;
+    blas?: string;
+    threads?: number;
+    results?: (Omit<TorchRun['results'][number], 'name' | 'values'> & { updatesPerSec: number[] })[];
+  };
+  if (!parsed.available) return unavailable(parsed.error ?? 'torch is not available');
+  return {
+    available: true,
+    error: null,
+    version: parsed.torch ?? null,
+    blas: parsed.blas ?? null,
+    threads: parsed.threads ?? null,
+    results: (parsed.results ?? []).map((r, i) => ({
+      name: plan.cases[i]?.name ?? `${r.obs}x${r.act}`,
+      obs: r.obs,
+      act: r.act,
+      hidden: r.hidden,
+      batch: r.batch,
+      values: r.updatesPerSec,
+      median: r.median,
+      min: r.min,
+      max: r.max,
+    })),
+  };
+}
+
+/** torch's version without running the benchmark (for the machine line when the torch part is skipped). */
+export async function torchVersion(): Promise<string | null> {
+  if (!existsSync(SYSTEM_PYTHON)) return null;
+  try {
+    const { stdout } = await run(['-c', 'import torch; print(torch.__version__)'], 60_000);
+    return stdout.trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+/** PyTorch's median updates/s for a case of these sizes, if it was measured. */
+export function torchMedian(torch: TorchRun | null, c: UpdateCase | null): number | null {
+  if (!torch?.available || !c) return null;
+  const hit = torch.results.find(
+    (r) => r.obs === c.obs && r.act === c.act && r.hidden === c.hidden && r.batch === c.batch,
+  );
+  return hit ? hit.median : null;
+}

@@ -1,0 +1,98 @@
+/** The shape of `bench/results/latest.json` (also what the browser worker sends back for its part). */
+import type { Summary } from './stats';
+import type { UpdateCase, UpdateTiming } from './updateTiming';
+
+export const BENCH_PARTS = ['torch', 'node', 'browser', 'envs', 'session', 'memory'] as const;
+export type BenchPart = (typeof BENCH_PARTS)[number];
+
+/** One backend's TD3 update figures, Node or browser. */
+export interface BackendRun {
+  where: 'node' | 'browser';
+  backend: string;
+  /** Set when the backend could not run at all. */
+  error: string | null;
+  /** What the backend actually ran on (wasm SIMD/threads, GPU adapter or renderer). */
+  details: string;
+  timings: (UpdateTiming & { ratioToTorch: number | null })[];
+}
+
+export interface TorchCaseResult extends Summary {
+  obs: number;
+  act: number;
+  hidden: number;
+  batch: number;
+}
+
+export interface TorchRun {
+  available: boolean;
+  error: string | null;
+  version: string | null;
+  blas: string | null;
+  threads: number | null;
+  results: (TorchCaseResult & { name: string })[];
+}
+
+export interface EnvRun extends Summary {
+  id: string;
+  steps: number;
+  /** Env steps/s divided by PyTorch's Pendulum-size updates/s. */
+  ratioToTorch: number | null;
+  error: string | null;
+}
+
+export interface SessionRun extends Summary {
+  env: string;
+  preset: string;
+  backend: string;
+  hidden: number;
+  batch: number;
+  stepsPerRepeat: number;
+  /** Against PyTorch's update at the session's own sizes (one update per env step, so an upper bound). */
+  ratioToTorch: number | null;
+  torchCase: UpdateCase | null;
+}
+
+export interface MemoryCheckpoint {
+  updates: number;
+  numTensors: number;
+  numBytes: number;
+  heapUsedBytes: number;
+}
+
+export interface MemoryRun {
+  backend: string;
+  hidden: number;
+  batch: number;
+  updates: number;
+  checkpoints: MemoryCheckpoint[];
+  tensorDrift: number;
+  heapDriftBytes: number;
+  /** Heap change between the first and last checkpoint, per 1,000 updates. */
+  heapDriftPer1kBytes: number;
+}
+
+export interface Machine {
+  cpu: string;
+  cores: number;
+  os: string;
+  node: string;
+  tfjs: string;
+  torch: string | null;
+  torchBlas: string | null;
+  chromium: string | null;
+  loadAverage: number[];
+}
+
+export interface BenchResults {
+  date: string;
+  quick: boolean;
+  parts: BenchPart[];
+  machine: Machine;
+  settings: { hidden: number; batch: number; updates: number; repeats: number; browserCapS: number };
+  torch: TorchRun | null;
+  backends: BackendRun[];
+  envs: EnvRun[] | null;
+  session: SessionRun | null;
+  memory: MemoryRun | null;
+  notes: string[];
+}

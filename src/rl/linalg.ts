@@ -1,0 +1,46 @@
+/**
+ * The few tensor operations the TD3 update is made of, each in the form that runs fastest on the active
+ * backend. On wasm, tfjs's `matMul` with transposeA/transposeB runs about ten times slower than the plain
+ * product (shared/BROWSER.md), so products with a transposed operand transpose it explicitly there; other
+ * backends take the transposed forms directly.
+ *
+ * Where src/rl/wasmKernels.ts has registered its own kernels for the wasm backend (hand-written WASM SIMD
+ * matrix products, a fused Adam step and Polyak average), these functions use them.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { fastKernels } from './wasmKernels';
+
+/** Whether tfjs is recording operations for a gradient (inside tf.grads and the like). */
+function recordingGradients(): boolean {
+  return ((tf.engine().state as unknown as { gradientDepth?: number }).gradientDepth ?? 0) > 0;
+}
+
+/** x·W + b, then ReLU if asked: one fused kernel. Differentiable (through tfjs's fused op) under a tape. */
+export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, relu: boolean): tf.Tensor2D {
+  const fast = recordingGradients() ? null : fastKernels();
+  if (fast) return fast.linear(x, w, b, relu);
+  return tf.fused.matMul({ a: x, b: w, bias: b, activation: relu ? 'relu' : 'linear' }) as tf.Tensor2D;
+}
+
+/** aᵀ·b (the weight gradient xᵀ·dy). */
+export function matMulTN(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  const fast = fastKernels();
+  if (fast) return fast.matMulTN(a, b);
+  return tf.getBackend() === 'wasm' ? tf.matMul(tf.transpose(a), b) : tf.matMul(a, b, true, false);
+}
+
+/** a·bᵀ, then ⊙ (mask > 0) if a mask is given (the input gradient dy·Wᵀ through a ReLU whose output was mask). */
+export function matMulNT(a: tf.Tensor2D, b: tf.Tensor2D, mask?: tf.Tensor2D): tf.Tensor2D {
+  const fast = fastKernels();
+  if (fast) return fast.matMulNT(a, b, mask);
+  const product: tf.Tensor2D =
+    tf.getBackend() === 'wasm' ? tf.matMul(a, tf.transpose(b)) : tf.matMul(a, b, false, true);
+  return mask ? (tf.mul(product, tf.step(mask)) as tf.Tensor2D) : product;
+}
+
+/** Σ over rows: the bias gradient Σ dy. */
+export function columnSum(x: tf.Tensor2D): tf.Tensor1D {
+  const fast = fastKernels();
+  if (fast) return fast.columnSum(x);
+  return tf.sum(x, 0);
+}

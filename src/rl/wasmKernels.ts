@@ -1,0 +1,959 @@
+/**
+ * Hand-written WASM SIMD kernels for the tfjs wasm backend: the matrix products, column sums, Adam step and
+ * Polyak average of the TD3 update.
+ *
+ * Why: tfjs-wasm hands every matMul to XNNPACK, which first packs the right-hand matrix — and in training that
+ * matrix is new at every call (weights change each step, gradients are fresh), so a 256×256 product pays
+ * ≈0.7 ms of packing on top of ≈2 ms of arithmetic. Its transposed forms are ~10× slower, and transposes and
+ * column sums cost ≈0.3–0.4 ms each. These kernels read the operands where tfjs keeps them (they import
+ * tfjs-wasm's own WebAssembly.Memory), need no packing, take Aᵀ directly and fuse bias, ReLU and the ReLU mask
+ * of the backward pass; Adam and Polyak run as one pass over each network's parameters.
+ *
+ * The WebAssembly is generated here, byte by byte (no toolchain): each product is specialised to its shapes
+ * (constant strides and trip counts), compiled once and cached. Register blocking: 4 rows × 8 columns of C in
+ * eight 4-lane accumulators; A's entries are broadcast, B's rows loaded 4 lanes at a time; with relaxed SIMD
+ * (Chromium; Node ≥ 22, or Node 20 with --experimental-wasm-relaxed-simd) each step is one fused multiply-add.
+ *
+ * They register as kernels of the 'wasm' backend under their own names, so tfjs tracks their outputs like any
+ * other (tidy, dispose, memory counts). They have no gradients: the TD3 update differentiates by hand. The
+ * flag TD3_WASM_KERNELS (default true) switches them off, e.g. to compare with tfjs's kernels.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export interface FastKernels {
+  /** x·W + b, then ReLU if asked. */
+  linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, relu: boolean): tf.Tensor2D;
+  /** aᵀ·b. */
+  matMulTN(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D;
+  /** a·bᵀ, then ⊙ (mask > 0) if a mask is given. */
+  matMulNT(a: tf.Tensor2D, b: tf.Tensor2D, mask?: tf.Tensor2D): tf.Tensor2D;
+  /** Σ over rows. */
+  columnSum(x: tf.Tensor2D): tf.Tensor1D;
+  /** One Adam step of several parameters; returns [θ′, m′, v′] per parameter. */
+  adam(params: AdamParamStep[], beta1: number, beta2: number, epsilon: number): tf.Tensor[][];
+  /** τ·source + (1 − τ)·target for each pair. */
+  polyak(sources: tf.Tensor[], targets: tf.Tensor[], tau: number): tf.Tensor[];
+}
+
+export interface AdamParamStep {
+  param: tf.Tensor;
+  grad: tf.Tensor;
+  m: tf.Tensor;
+  v: tf.Tensor;
+  /** lr / (1 − β1ᵗ) */
+  stepSize: number;
+  /** √(1 − β2ᵗ) */
+  sqrtCorrection2: number;
+}
+
+const FLAG = 'TD3_WASM_KERNELS';
+tf.env().registerFlag(FLAG, () => true);
+
+// ---------------------------------------------------------------------------------------------------------
+// WebAssembly encoding: just what these kernels use.
+
+type Bytes = number[];
+type WasmBytes = Uint8Array<ArrayBuffer>;
+
+function uleb(value: number): Bytes {
+  const out: Bytes = [];
+  let n = value >>> 0;
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n) byte |= 0x80;
+    out.push(byte);
+  } while (n);
+  return out;
+}
+
+function sleb(value: number): Bytes {
+  const out: Bytes = [];
+  let n = value | 0;
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && !(byte & 0x40)) || (n === -1 && byte & 0x40)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+const vector = (items: Bytes[]): Bytes => [...uleb(items.length), ...items.flat()];
+const section = (id: number, body: Bytes): Bytes => [id, ...uleb(body.length), ...body];
+const name = (text: string): Bytes => [...uleb(text.length), ...Array.from(text, (c) => c.charCodeAt(0))];
+
+const I32 = 0x7f;
+const F32 = 0x7d;
+const V128 = 0x7b;
+
+/** Instructions, as byte arrays. */
+const op = {
+  get: (i: number): Bytes => [0x20, ...uleb(i)],
+  set: (i: number): Bytes => [0x21, ...uleb(i)],
+  tee: (i: number): Bytes => [0x22, ...uleb(i)],
+  i32: (n: number): Bytes => [0x41, ...sleb(n)],
+  i32Add: [0x6a],
+  i32Sub: [0x6b],
+  i32Mul: [0x6c],
+  i32LtU: [0x49],
+  i32Eqz: [0x45],
+  loop: [0x03, 0x40],
+  block: [0x02, 0x40],
+  end: [0x0b],
+  brIf: (depth: number): Bytes => [0x0d, ...uleb(depth)],
+  br: (depth: number): Bytes => [0x0c, ...uleb(depth)],
+  f32Load: (offset: number): Bytes => [0x2a, 2, ...uleb(offset)],
+  f32Store: (offset: number): Bytes => [0x38, 2, ...uleb(offset)],
+  f32Add: [0x92],
+  f32Sub: [0x93],
+  f32Mul: [0x94],
+  f32Div: [0x95],
+  f32Sqrt: [0x91],
+  f32Max: [0x97],
+  f32Gt: [0x5e],
+  f32Const0: [0x43, 0, 0, 0, 0],
+  select: [0x1b],
+  simd: (code: number, ...immediates: number[]): Bytes => [0xfd, ...uleb(code), ...immediates],
+};
+const v = {
+  load: (offset: number): Bytes => op.simd(0x00, 4, ...uleb(offset)),
+  store: (offset: number): Bytes => op.simd(0x0b, 4, ...uleb(offset)),
+  load32Splat: (offset: number): Bytes => op.simd(0x09, 2, ...uleb(offset)),
+  zero: op.simd(0x0c, ...new Array(16).fill(0)),
+  shuffle: (lanes32: number[]): Bytes =>
+    op.simd(0x0d, ...lanes32.flatMap((lane) => [4 * lane, 4 * lane + 1, 4 * lane + 2, 4 * lane + 3])),
+  splat: op.simd(0x13),
+  extractLane: (lane: number): Bytes => op.simd(0x1f, lane),
+  gt: op.simd(0x44),
+  and: op.simd(0x4e),
+  sqrt: op.simd(0xe3),
+  add: op.simd(0xe4),
+  sub: op.simd(0xe5),
+  mul: op.simd(0xe6),
+  div: op.simd(0xe7),
+  max: op.simd(0xe9),
+};
+
+/** A module importing `env.memory` and exporting one function `run`. */
+function moduleBytes(params: number[], locals: [number, number][], body: Bytes): WasmBytes {
+  const code = [...vector(locals.map(([count, type]) => [...uleb(count), type])), ...body, ...op.end];
+  return new Uint8Array([
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    1,
+    0,
+    0,
+    0,
+    ...section(1, vector([[0x60, ...vector(params.map((p) => [p])), 0]])),
+    ...section(2, vector([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
+    ...section(3, vector([[0]])),
+    ...section(7, vector([[...name('run'), 0x00, 0]])),
+    ...section(10, vector([[...uleb(code.length), ...code]])),
+  ]);
+}
+
+/** `for (counter = count; counter > 0; counter--) body`, emitted only when count > 0. */
+function repeat(count: number, counter: number, body: Bytes): Bytes {
+  if (count <= 0) return [];
+  return [
+    ...op.i32(count),
+    ...op.set(counter),
+    ...op.loop,
+    ...body,
+    ...op.get(counter),
+    ...op.i32(1),
+    ...op.i32Sub,
+    ...op.tee(counter),
+    ...op.brIf(0),
+    ...op.end,
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Kernel generators.
+
+export interface GemmShape {
+  /** Rows and columns of C, and the inner dimension. */
+  m: number;
+  n: number;
+  k: number;
+  /** A is stored k×m (C = Aᵀ·B) instead of m×k. */
+  transA: boolean;
+  bias: boolean;
+  relu: boolean;
+  /** C ⊙ (mask > 0), mask laid out like C. */
+  mask: boolean;
+  /** Write C transposed (n×m). */
+  transC: boolean;
+}
+
+/** f32x4.relaxed_madd (one fused multiply-add where the CPU has one): in Chromium ≥ 114 and Node ≥ 22. */
+const RELAXED_MADD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32,
+  1, 32, 2, 253, 133, 2, 11,
+]);
+let relaxed: boolean | null = null;
+export function hasRelaxedSimd(): boolean {
+  relaxed ??= typeof WebAssembly === 'object' && WebAssembly.validate(RELAXED_MADD_PROBE);
+  return relaxed;
+}
+/** Probe again (after Node's V8 flag was set: src/cli/backend.ts). */
+export function resetRelaxedSimdProbe(): void {
+  relaxed = null;
+}
+
+/**
+ * C = op(A)·B (+ bias) (ReLU) (⊙ mask > 0), all row-major float32.
+ * Function params: a, b, c, bias, mask (byte addresses; unused ones ignored).
+ * Register block ROWS × 4·VECS of C; the inner loop unrolled UNROLL times; FMA: relaxed_madd instead of
+ * mul + add (measured here: 4×2 with FMA ≈ 35 GFLOP/s, without ≈ 26, tfjs-wasm's XNNPACK ≈ 15–20).
+ */
+export function gemmModule(s: GemmShape, ROWS = 4, VECS = 2, UNROLL = 1, FMA = hasRelaxedSimd()): WasmBytes {
+  const [A, B, C, BIAS, MASK] = [0, 1, 2, 3, 4];
+  let next = 5;
+  const i = next++;
+  const j = next++;
+  const kk = next++;
+  const pa = next++;
+  const pb = next++;
+  const pc = next++;
+  const pm = next++;
+  const i32Locals = next - 5;
+  const acc = Array.from({ length: ROWS * VECS }, () => next++);
+  const bv = Array.from({ length: VECS }, () => next++);
+  const av = next++;
+  const zero = next++;
+  const v128Locals = next - 5 - i32Locals;
+  const sacc = next++;
+
+  const rowStride = s.transA ? 4 : s.k * 4; // bytes between A's rows i and i + 1 (of op(A))
+  const kStride = s.transA ? s.m * 4 : 4; // bytes between A's columns k and k + 1 (of op(A))
+  const body: Bytes = [...v.zero, ...op.set(zero)];
+
+  /** A tile loop over rows [i0, i0 + count·rows) and columns [j0, j0 + jCount·4·vecs). */
+  const tiles = (rows: number, vecs: number, i0: number, iCount: number, j0: number, jCount: number) => {
+    if (iCount <= 0 || jCount <= 0) return;
+    const accOf = (r: number, q: number) => acc[r * VECS + q];
+    const inner: Bytes = [];
+    // Accumulators start at zero or at the bias.
+    for (let r = 0; r < rows; r++) {
+      for (let q = 0; q < vecs; q++) {
+        if (s.bias)
+          inner.push(...op.get(BIAS), ...op.get(j), ...op.i32Add, ...v.load(q * 16), ...op.set(accOf(r, q)));
+        else inner.push(...op.get(zero), ...op.set(accOf(r, q)));
+      }
+    }
+    // pa = A + i·rowStride, pb = B + j·4
+    inner.push(...op.get(A), ...op.get(i), ...op.i32(rowStride), ...op.i32Mul, ...op.i32Add, ...op.set(pa));
+    inner.push(...op.get(B), ...op.get(j), ...op.i32Add, ...op.set(pb));
+    const step = (u: number): Bytes => {
+      const out: Bytes = [];
+      for (let q = 0; q < vecs; q++)
+        out.push(...op.get(pb), ...v.load(u * s.n * 4 + q * 16), ...op.set(bv[q]));
+      for (let r = 0; r < rows; r++) {
+        out.push(...op.get(pa), ...v.load32Splat(r * rowStride + u * kStride), ...op.set(av));
+        for (let q = 0; q < vecs; q++) {
+          const x = accOf(r, q);
+          if (FMA) out.push(...op.get(av), ...op.get(bv[q]), ...op.get(x), ...op.simd(0x105), ...op.set(x));
+          else out.push(...op.get(x), ...op.get(av), ...op.get(bv[q]), ...v.mul, ...v.add, ...op.set(x));
+        }
+      }
+      return out;
+    };
+    const advance = (steps: number): Bytes => [
+      ...op.get(pa),
+      ...op.i32(kStride * steps),
+      ...op.i32Add,
+      ...op.set(pa),
+      ...op.get(pb),
+      ...op.i32(s.n * 4 * steps),
+      ...op.i32Add,
+      ...op.set(pb),
+    ];
+    const unrolled: Bytes = [];
+    for (let u = 0; u < UNROLL; u++) unrolled.push(...step(u));
+    inner.push(...repeat(Math.floor(s.k / UNROLL), kk, [...unrolled, ...advance(UNROLL)]));
+    for (let u = 0; u < s.k % UNROLL; u++) inner.push(...step(u));
+    // Epilogue: ReLU, mask, store.
+    if (s.mask) {
+      inner.push(...op.get(MASK), ...op.get(i), ...op.i32(s.n * 4), ...op.i32Mul, ...op.i32Add);
+      inner.push(...op.get(j), ...op.i32Add, ...op.set(pm));
+    }
+    if (s.transC) {
+      // C[(j + col)·m + i + r]
+      inner.push(...op.get(C), ...op.get(j), ...op.i32(s.m), ...op.i32Mul, ...op.i32Add);
+      inner.push(...op.get(i), ...op.i32(4), ...op.i32Mul, ...op.i32Add, ...op.set(pc));
+    } else {
+      inner.push(...op.get(C), ...op.get(i), ...op.i32(s.n * 4), ...op.i32Mul, ...op.i32Add);
+      inner.push(...op.get(j), ...op.i32Add, ...op.set(pc));
+    }
+    for (let r = 0; r < rows; r++) {
+      for (let q = 0; q < vecs; q++) {
+        const x = accOf(r, q);
+        if (s.relu) inner.push(...op.get(x), ...op.get(zero), ...v.max, ...op.set(x));
+        if (s.mask) {
+          inner.push(...op.get(x), ...op.get(pm), ...v.load(r * s.n * 4 + q * 16), ...op.get(zero), ...v.gt);
+          inner.push(...v.and, ...op.set(x));
+        }
+        if (s.transC) {
+          for (let lane = 0; lane < 4; lane++) {
+            inner.push(...op.get(pc), ...op.get(x), ...v.extractLane(lane));
+            inner.push(...op.f32Store(((4 * q + lane) * s.m + r) * 4));
+          }
+        } else {
+          inner.push(...op.get(pc), ...op.get(x), ...v.store(r * s.n * 4 + q * 16));
+        }
+      }
+    }
+    // Loops: j (bytes) outer, i inner.
+    const iLoop = [
+      ...op.i32(i0),
+      ...op.set(i),
+      ...op.loop,
+      ...inner,
+      ...op.get(i),
+      ...op.i32(rows),
+      ...op.i32Add,
+      ...op.tee(i),
+      ...op.i32(i0 + iCount * rows),
+      ...op.i32LtU,
+      ...op.brIf(0),
+      ...op.end,
+    ];
+    body.push(
+      ...op.i32(j0 * 4),
+      ...op.set(j),
+      ...op.loop,
+      ...iLoop,
+      ...op.get(j),
+      ...op.i32(16 * vecs),
+      ...op.i32Add,
+      ...op.tee(j),
+      ...op.i32((j0 + jCount * 4 * vecs) * 4),
+      ...op.i32LtU,
+      ...op.brIf(0),
+      ...op.end,
+    );
+  };
+
+  /** One column of C (the last n mod 4), one scalar dot product per row. */
+  const scalarColumn = (col: number) => {
+    const row: Bytes = [];
+    if (s.bias) row.push(...op.get(BIAS), ...op.f32Load(col * 4), ...op.set(sacc));
+    else row.push(...op.f32Const0, ...op.set(sacc));
+    row.push(...op.get(A), ...op.get(i), ...op.i32(rowStride), ...op.i32Mul, ...op.i32Add, ...op.set(pa));
+    row.push(...op.get(B), ...op.i32(col * 4), ...op.i32Add, ...op.set(pb));
+    const step: Bytes = [
+      ...op.get(sacc),
+      ...op.get(pa),
+      ...op.f32Load(0),
+      ...op.get(pb),
+      ...op.f32Load(0),
+      ...op.f32Mul,
+      ...op.f32Add,
+      ...op.set(sacc),
+      ...op.get(pa),
+      ...op.i32(kStride),
+      ...op.i32Add,
+      ...op.set(pa),
+      ...op.get(pb),
+      ...op.i32(s.n * 4),
+      ...op.i32Add,
+      ...op.set(pb),
+    ];
+    row.push(...repeat(s.k, kk, step));
+    if (s.relu) row.push(...op.get(sacc), ...op.f32Const0, ...op.f32Max, ...op.set(sacc));
+    if (s.mask) {
+      // sacc if mask[i][col] > 0, else 0
+      row.push(
+        ...op.get(sacc),
+        ...op.f32Const0,
+        ...op.get(MASK),
+        ...op.get(i),
+        ...op.i32(s.n * 4),
+        ...op.i32Mul,
+      );
+      row.push(
+        ...op.i32Add,
+        ...op.f32Load(col * 4),
+        ...op.f32Const0,
+        ...op.f32Gt,
+        ...op.select,
+        ...op.set(sacc),
+      );
+    }
+    if (s.transC) row.push(...op.get(C), ...op.get(i), ...op.i32(4), ...op.i32Mul, ...op.i32Add);
+    else row.push(...op.get(C), ...op.get(i), ...op.i32(s.n * 4), ...op.i32Mul, ...op.i32Add);
+    row.push(...op.get(sacc), ...op.f32Store(s.transC ? col * s.m * 4 : col * 4));
+    row.push(...op.get(i), ...op.i32(1), ...op.i32Add, ...op.set(i));
+    body.push(...op.i32(0), ...op.set(i), ...repeat(s.m, j, row));
+  };
+
+  const vectorCols = Math.floor(s.n / 4) * 4;
+  const mainCols = Math.floor(s.n / (4 * VECS)) * 4 * VECS;
+  const mainRows = Math.floor(s.m / ROWS) * ROWS;
+  for (const [vecs, j0, jCount] of [
+    [VECS, 0, mainCols / (4 * VECS)],
+    [1, mainCols, (vectorCols - mainCols) / 4],
+  ]) {
+    tiles(ROWS, vecs, 0, mainRows / ROWS, j0, jCount);
+    tiles(1, vecs, mainRows, s.m - mainRows, j0, jCount);
+  }
+  for (let col = vectorCols; col < s.n; col++) scalarColumn(col);
+  return moduleBytes(
+    [I32, I32, I32, I32, I32],
+    [
+      [i32Locals, I32],
+      [v128Locals, V128],
+      [1, F32],
+    ],
+    body,
+  );
+}
+
+/** out[c×r] = in[r×c]ᵀ; 4×4 blocks with shuffles where both are multiples of 4. Params: in, out. */
+function transposeModule(rows: number, cols: number): WasmBytes {
+  const [IN, OUT] = [0, 1];
+  const [i, j, p, q, count] = [2, 3, 4, 5, 6];
+  const r = [7, 8, 9, 10];
+  const t = [11, 12, 13, 14];
+  const body: Bytes = [];
+  if (rows % 4 === 0 && cols % 4 === 0) {
+    // for i in rows/4, for j in cols/4: p = in + (4i·cols + 4j)·4, q = out + (4j·rows + 4i)·4
+    const block: Bytes = [];
+    for (let k = 0; k < 4; k++) block.push(...op.get(p), ...v.load(k * cols * 4), ...op.set(r[k]));
+    const pairs: [number, number, number[], number][] = [
+      [r[0], r[1], [0, 4, 1, 5], t[0]],
+      [r[2], r[3], [0, 4, 1, 5], t[1]],
+      [r[0], r[1], [2, 6, 3, 7], t[2]],
+      [r[2], r[3], [2, 6, 3, 7], t[3]],
+    ];
+    for (const [x, y, lanes, out] of pairs)
+      block.push(...op.get(x), ...op.get(y), ...v.shuffle(lanes), ...op.set(out));
+    const columns: [number, number, number[]][] = [
+      [t[0], t[1], [0, 1, 4, 5]],
+      [t[0], t[1], [2, 3, 6, 7]],
+      [t[2], t[3], [0, 1, 4, 5]],
+      [t[2], t[3], [2, 3, 6, 7]],
+    ];
+    columns.forEach(([x, y, lanes], k) => {
+      block.push(...op.get(q), ...op.get(x), ...op.get(y), ...v.shuffle(lanes), ...v.store(k * rows * 4));
+    });
+    block.push(...op.get(p), ...op.i32(16), ...op.i32Add, ...op.set(p));
+    block.push(...op.get(q), ...op.i32(16 * rows), ...op.i32Add, ...op.set(q));
+    const rowBlock: Bytes = [
+      ...op.get(IN),
+      ...op.get(i),
+      ...op.i32(16 * cols),
+      ...op.i32Mul,
+      ...op.i32Add,
+      ...op.set(p),
+      ...op.get(OUT),
+      ...op.get(i),
+      ...op.i32(16),
+      ...op.i32Mul,
+      ...op.i32Add,
+      ...op.set(q),
+      ...repeat(cols / 4, j, block),
+      ...op.get(i),
+      ...op.i32(1),
+      ...op.i32Add,
+      ...op.set(i),
+    ];
+    body.push(...op.i32(0), ...op.set(i), ...repeat(rows / 4, count, rowBlock));
+  } else {
+    // Scalar: for each row, out[col·rows + row] = in[row·cols + col].
+    const element: Bytes = [
+      ...op.get(q),
+      ...op.get(p),
+      ...op.f32Load(0),
+      ...op.f32Store(0),
+      ...op.get(p),
+      ...op.i32(4),
+      ...op.i32Add,
+      ...op.set(p),
+      ...op.get(q),
+      ...op.i32(rows * 4),
+      ...op.i32Add,
+      ...op.set(q),
+    ];
+    const row: Bytes = [
+      ...op.get(IN),
+      ...op.get(i),
+      ...op.i32(cols * 4),
+      ...op.i32Mul,
+      ...op.i32Add,
+      ...op.set(p),
+      ...op.get(OUT),
+      ...op.get(i),
+      ...op.i32(4),
+      ...op.i32Mul,
+      ...op.i32Add,
+      ...op.set(q),
+      ...repeat(cols, j, element),
+      ...op.get(i),
+      ...op.i32(1),
+      ...op.i32Add,
+      ...op.set(i),
+    ];
+    body.push(...op.i32(0), ...op.set(i), ...repeat(rows, count, row));
+  }
+  return moduleBytes(
+    [I32, I32],
+    [
+      [5, I32],
+      [8, V128],
+    ],
+    body,
+  );
+}
+
+/** out[j] = Σᵢ x[i][j] for an r×c matrix, c a multiple of 4. Params: x, out. */
+function columnSumModule(rows: number, cols: number): WasmBytes {
+  const [X, OUT] = [0, 1];
+  const [j, p, count] = [2, 3, 4];
+  const acc = [5, 6, 7, 8];
+  const body: Bytes = [];
+  const pass = (vecs: number, j0: number, jCount: number) => {
+    if (jCount <= 0) return;
+    const block: Bytes = [];
+    for (let q = 0; q < vecs; q++) block.push(...v.zero, ...op.set(acc[q]));
+    block.push(...op.get(X), ...op.get(j), ...op.i32Add, ...op.set(p));
+    const step: Bytes = [];
+    for (let q = 0; q < vecs; q++) {
+      step.push(...op.get(acc[q]), ...op.get(p), ...v.load(q * 16), ...v.add, ...op.set(acc[q]));
+    }
+    step.push(...op.get(p), ...op.i32(cols * 4), ...op.i32Add, ...op.set(p));
+    block.push(...repeat(rows, count, step));
+    for (let q = 0; q < vecs; q++) {
+      block.push(...op.get(OUT), ...op.get(j), ...op.i32Add, ...op.get(acc[q]), ...v.store(q * 16));
+    }
+    block.push(
+      ...op.get(j),
+      ...op.i32(16 * vecs),
+      ...op.i32Add,
+      ...op.tee(j),
+      ...op.i32((j0 + jCount * 4 * vecs) * 4),
+      ...op.i32LtU,
+      ...op.brIf(0),
+    );
+    body.push(...op.i32(j0 * 4), ...op.set(j), ...op.loop, ...block, ...op.end);
+  };
+  const main = Math.floor(cols / 16) * 16;
+  pass(4, 0, main / 16);
+  pass(1, main, (cols - main) / 4);
+  return moduleBytes(
+    [I32, I32],
+    [
+      [3, I32],
+      [4, V128],
+    ],
+    body,
+  );
+}
+
+/**
+ * One Adam step over `length` floats, exactly tfjs's sequence of float32 operations in src/rl/adam.ts:
+ * m′ = m·β1 + g·(1−β1); v′ = v·β2 + g²·(1−β2); θ′ = θ − (m′ / (√v′ / c2 + ε))·stepSize.
+ * Params: p, g, m, v, pOut, mOut, vOut, length (i32); β1, 1−β1, β2, 1−β2, c2, ε, stepSize (f32).
+ */
+function adamModule(): WasmBytes {
+  const [P, G, M, V, PO, MO, VO, LEN] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [B1, NB1, B2, NB2, C2, EPS, STEP] = [8, 9, 10, 11, 12, 13, 14];
+  const [off, end] = [15, 16];
+  const vecs = [17, 18, 19, 20, 21, 22, 23]; // splatted constants
+  const [g, m, vv] = [24, 25, 26];
+  const [sg, sm, sv] = [27, 28, 29]; // scalar tail
+  const body: Bytes = [];
+  [B1, NB1, B2, NB2, C2, EPS, STEP].forEach((param, k) => {
+    body.push(...op.get(param), ...v.splat, ...op.set(vecs[k]));
+  });
+  const [vB1, vNB1, vB2, vNB2, vC2, vEPS, vSTEP] = vecs;
+  const at = (base: number): Bytes => [...op.get(base), ...op.get(off), ...op.i32Add];
+  // Vector part: off from 0 to (length & ~3)·4.
+  body.push(...op.get(LEN), ...op.i32(-4), 0x71, ...op.i32(4), ...op.i32Mul, ...op.set(end));
+  body.push(...op.i32(0), ...op.set(off));
+  body.push(...op.block, ...op.get(end), ...op.i32Eqz, ...op.brIf(0), ...op.loop);
+  body.push(...at(G), ...v.load(0), ...op.set(g));
+  // m′
+  body.push(
+    ...at(M),
+    ...v.load(0),
+    ...op.get(vB1),
+    ...v.mul,
+    ...op.get(g),
+    ...op.get(vNB1),
+    ...v.mul,
+    ...v.add,
+  );
+  body.push(...op.set(m), ...at(MO), ...op.get(m), ...v.store(0));
+  // v′
+  body.push(...at(V), ...v.load(0), ...op.get(vB2), ...v.mul);
+  body.push(...op.get(g), ...op.get(g), ...v.mul, ...op.get(vNB2), ...v.mul, ...v.add);
+  body.push(...op.set(vv), ...at(VO), ...op.get(vv), ...v.store(0));
+  // θ′
+  body.push(...at(PO), ...at(P), ...v.load(0), ...op.get(m));
+  body.push(...op.get(vv), ...v.sqrt, ...op.get(vC2), ...v.div, ...op.get(vEPS), ...v.add, ...v.div);
+  body.push(...op.get(vSTEP), ...v.mul, ...v.sub, ...v.store(0));
+  body.push(...op.get(off), ...op.i32(16), ...op.i32Add, ...op.tee(off), ...op.get(end), ...op.i32LtU);
+  body.push(...op.brIf(0), ...op.end, ...op.end);
+  // Scalar tail: off from end to length·4.
+  body.push(...op.get(LEN), ...op.i32(4), ...op.i32Mul, ...op.set(end));
+  body.push(...op.block, ...op.get(off), ...op.get(end), 0x4f /* i32.ge_u */, ...op.brIf(0), ...op.loop);
+  body.push(...at(G), ...op.f32Load(0), ...op.set(sg));
+  body.push(
+    ...at(M),
+    ...op.f32Load(0),
+    ...op.get(B1),
+    ...op.f32Mul,
+    ...op.get(sg),
+    ...op.get(NB1),
+    ...op.f32Mul,
+  );
+  body.push(...op.f32Add, ...op.set(sm), ...at(MO), ...op.get(sm), ...op.f32Store(0));
+  body.push(...at(V), ...op.f32Load(0), ...op.get(B2), ...op.f32Mul);
+  body.push(...op.get(sg), ...op.get(sg), ...op.f32Mul, ...op.get(NB2), ...op.f32Mul, ...op.f32Add);
+  body.push(...op.set(sv), ...at(VO), ...op.get(sv), ...op.f32Store(0));
+  body.push(...at(PO), ...at(P), ...op.f32Load(0), ...op.get(sm));
+  body.push(
+    ...op.get(sv),
+    ...op.f32Sqrt,
+    ...op.get(C2),
+    ...op.f32Div,
+    ...op.get(EPS),
+    ...op.f32Add,
+    ...op.f32Div,
+  );
+  body.push(...op.get(STEP), ...op.f32Mul, ...op.f32Sub, ...op.f32Store(0));
+  body.push(...op.get(off), ...op.i32(4), ...op.i32Add, ...op.tee(off), ...op.get(end), ...op.i32LtU);
+  body.push(...op.brIf(0), ...op.end, ...op.end);
+  return moduleBytes(
+    [I32, I32, I32, I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, F32],
+    [
+      [2, I32],
+      [10, V128],
+      [3, F32],
+    ],
+    body,
+  );
+}
+
+/** out = s·τ + t·(1−τ) over `length` floats (tfjs's order in Mlp.polyakFrom). Params: s, t, out, length, τ, 1−τ. */
+function polyakModule(): WasmBytes {
+  const [S, T, OUT, LEN, TAU, REST] = [0, 1, 2, 3, 4, 5];
+  const [off, end, vTau, vRest] = [6, 7, 8, 9];
+  const at = (base: number): Bytes => [...op.get(base), ...op.get(off), ...op.i32Add];
+  const body: Bytes = [
+    ...op.get(TAU),
+    ...v.splat,
+    ...op.set(vTau),
+    ...op.get(REST),
+    ...v.splat,
+    ...op.set(vRest),
+  ];
+  body.push(...op.get(LEN), ...op.i32(-4), 0x71, ...op.i32(4), ...op.i32Mul, ...op.set(end));
+  body.push(...op.i32(0), ...op.set(off));
+  body.push(...op.block, ...op.get(end), ...op.i32Eqz, ...op.brIf(0), ...op.loop);
+  body.push(...at(OUT), ...at(S), ...v.load(0), ...op.get(vTau), ...v.mul);
+  body.push(...at(T), ...v.load(0), ...op.get(vRest), ...v.mul, ...v.add, ...v.store(0));
+  body.push(...op.get(off), ...op.i32(16), ...op.i32Add, ...op.tee(off), ...op.get(end), ...op.i32LtU);
+  body.push(...op.brIf(0), ...op.end, ...op.end);
+  body.push(...op.get(LEN), ...op.i32(4), ...op.i32Mul, ...op.set(end));
+  body.push(...op.block, ...op.get(off), ...op.get(end), 0x4f /* i32.ge_u */, ...op.brIf(0), ...op.loop);
+  body.push(...at(OUT), ...at(S), ...op.f32Load(0), ...op.get(TAU), ...op.f32Mul);
+  body.push(...at(T), ...op.f32Load(0), ...op.get(REST), ...op.f32Mul, ...op.f32Add, ...op.f32Store(0));
+  body.push(...op.get(off), ...op.i32(4), ...op.i32Add, ...op.tee(off), ...op.get(end), ...op.i32LtU);
+  body.push(...op.brIf(0), ...op.end, ...op.end);
+  return moduleBytes(
+    [I32, I32, I32, I32, F32, F32],
+    [
+      [2, I32],
+      [2, V128],
+    ],
+    body,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The tfjs side: kernels of the wasm backend working in its memory.
+
+/** What these kernels need of tfjs-wasm's BackendWasm (internal API, checked at first use). */
+interface WasmBackendLike {
+  wasm: { asm?: { memory?: WebAssembly.Memory }; _malloc(bytes: number): number; _free(ptr: number): void };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+}
+
+type Kernel = (...args: number[]) => void;
+
+/** Compiled kernels per memory (a new backend instance has a new memory) and per specialisation. */
+const compiled = new WeakMap<WebAssembly.Memory, Map<string, Kernel>>();
+let compiledCount = 0;
+/** How many kernel modules have been compiled so far (each shape once). */
+export function kernelsCompiled(): number {
+  return compiledCount;
+}
+
+function kernel(memory: WebAssembly.Memory, key: string, build: () => WasmBytes): Kernel {
+  let cache = compiled.get(memory);
+  if (!cache) {
+    cache = new Map();
+    compiled.set(memory, cache);
+  }
+  let run = cache.get(key);
+  if (!run) {
+    compiledCount++;
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(build()), { env: { memory } });
+    run = instance.exports.run as Kernel;
+    cache.set(key, run);
+  }
+  return run;
+}
+
+function memoryOf(backend: WasmBackendLike): WebAssembly.Memory {
+  const memory = backend.wasm.asm?.memory;
+  if (!memory) throw new Error('tfjs-wasm memory not found');
+  return memory;
+}
+
+const address = (backend: WasmBackendLike, t: tf.TensorInfo | undefined): number => {
+  if (!t) return 0;
+  const data = backend.dataIdMap.get(t.dataId);
+  if (!data) throw new Error('tensor not on the wasm backend');
+  return data.memoryOffset;
+};
+
+const gemmKey = (s: GemmShape) =>
+  `gemm ${s.m} ${s.n} ${s.k} ${+s.transA}${+s.bias}${+s.relu}${+s.mask}${+s.transC}${+hasRelaxedSimd()}`;
+
+const KERNELS = {
+  gemm: 'TD3Gemm',
+  columnSum: 'TD3ColumnSum',
+  adam: 'TD3Adam',
+  polyak: 'TD3Polyak',
+} as const;
+
+function registerKernels(): void {
+  tf.registerKernel({
+    kernelName: KERNELS.gemm,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const b = backend as WasmBackendLike;
+      const shape = attrs as unknown as GemmShape & { transB: boolean };
+      const memory = memoryOf(b);
+      const out = b.makeOutput(shape.transC ? [shape.n, shape.m] : [shape.m, shape.n], 'float32');
+      const scratch: number[] = [];
+      const transposed = (from: number, rows: number, cols: number): number => {
+        const to = b.wasm._malloc(rows * cols * 4);
+        scratch.push(to);
+        kernel(memory, `transpose ${rows} ${cols}`, () => transposeModule(rows, cols))(from, to);
+        return to;
+      };
+      let left = address(b, inputs.a);
+      let right = address(b, inputs.b);
+      let product: GemmShape = shape;
+      // A stored k×m with many columns: its column-strided reads thrash L1 (≈22 vs ≈27 GFLOP/s measured in
+      // the update); a transpose (≈0.05 ms for 256×256) and the plain product are faster.
+      if (shape.transA && shape.m >= 64) {
+        left = transposed(left, shape.k, shape.m);
+        product = { ...shape, transA: false };
+      }
+      // B stored n×k: always transposed first.
+      if (shape.transB) right = transposed(right, shape.n, shape.k);
+      kernel(memory, gemmKey(product), () => gemmModule(product))(
+        left,
+        right,
+        address(b, out),
+        address(b, inputs.bias),
+        address(b, inputs.mask),
+      );
+      for (const pointer of scratch) b.wasm._free(pointer);
+      return out;
+    },
+  });
+  tf.registerKernel({
+    kernelName: KERNELS.columnSum,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend }) => {
+      const b = backend as WasmBackendLike;
+      const x = inputs.x as tf.TensorInfo;
+      const [rows, cols] = x.shape;
+      const out = b.makeOutput([cols], 'float32');
+      kernel(memoryOf(b), `colsum ${rows} ${cols}`, () => columnSumModule(rows, cols))(
+        address(b, x),
+        address(b, out),
+      );
+      return out;
+    },
+  });
+  tf.registerKernel({
+    kernelName: KERNELS.adam,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const b = backend as WasmBackendLike;
+      const { count, beta1, beta2, epsilon, stepSizes, corrections } = attrs as unknown as {
+        count: number;
+        beta1: number;
+        beta2: number;
+        epsilon: number;
+        stepSizes: number[];
+        corrections: number[];
+      };
+      const run = kernel(memoryOf(b), 'adam', adamModule);
+      const outputs: tf.TensorInfo[] = [];
+      for (let k = 0; k < count; k++) {
+        const p = inputs[`p${k}`] as tf.TensorInfo;
+        const length = p.shape.reduce((x, y) => x * y, 1);
+        const [pOut, mOut, vOut] = [0, 1, 2].map(() => b.makeOutput(p.shape, 'float32'));
+        run(
+          address(b, p),
+          address(b, inputs[`g${k}`]),
+          address(b, inputs[`m${k}`]),
+          address(b, inputs[`v${k}`]),
+          address(b, pOut),
+          address(b, mOut),
+          address(b, vOut),
+          length,
+          beta1,
+          1 - beta1,
+          beta2,
+          1 - beta2,
+          corrections[k],
+          epsilon,
+          stepSizes[k],
+        );
+        outputs.push(pOut, mOut, vOut);
+      }
+      return outputs;
+    },
+  });
+  tf.registerKernel({
+    kernelName: KERNELS.polyak,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const b = backend as WasmBackendLike;
+      const { count, tau } = attrs as unknown as { count: number; tau: number };
+      const run = kernel(memoryOf(b), 'polyak', polyakModule);
+      const outputs: tf.TensorInfo[] = [];
+      for (let k = 0; k < count; k++) {
+        const s = inputs[`s${k}`] as tf.TensorInfo;
+        const out = b.makeOutput(s.shape, 'float32');
+        run(
+          address(b, s),
+          address(b, inputs[`t${k}`]),
+          address(b, out),
+          s.shape.reduce((x, y) => x * y, 1),
+          tau,
+          1 - tau,
+        );
+        outputs.push(out);
+      }
+      return outputs;
+    },
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Entry points.
+
+const run = (name: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown> = {}) =>
+  tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap);
+
+const fast: FastKernels = {
+  linear(x, w, b, relu) {
+    const [m, k] = x.shape;
+    const n = w.shape[1];
+    const attrs = { m, n, k, transA: false, transB: false, bias: true, relu, mask: false, transC: false };
+    return run(KERNELS.gemm, { a: x, b: w, bias: b }, attrs) as tf.Tensor2D;
+  },
+  matMulTN(a, b) {
+    const [k, m] = a.shape;
+    const n = b.shape[1];
+    const base = { k, transA: true, transB: false, bias: false, relu: false, mask: false };
+    if (n % 4 === 0) return run(KERNELS.gemm, { a, b }, { ...base, m, n, transC: false }) as tf.Tensor2D;
+    // (aᵀ·b) = (bᵀ·a)ᵀ: the product with the roles swapped, written transposed.
+    if (m % 4 === 0)
+      return run(KERNELS.gemm, { a: b, b: a }, { ...base, m: n, n: m, transC: true }) as tf.Tensor2D;
+    return run(KERNELS.gemm, { a, b }, { ...base, m, n, transC: false }) as tf.Tensor2D;
+  },
+  matMulNT(a, b, mask) {
+    const [m, k] = a.shape;
+    const n = b.shape[0];
+    const attrs = {
+      m,
+      n,
+      k,
+      transA: false,
+      transB: true,
+      bias: false,
+      relu: false,
+      mask: !!mask,
+      transC: false,
+    };
+    return run(KERNELS.gemm, mask ? { a, b, mask } : { a, b }, attrs) as tf.Tensor2D;
+  },
+  columnSum(x) {
+    if (x.shape[1] % 4 !== 0) return tf.sum(x, 0);
+    return run(KERNELS.columnSum, { x }) as tf.Tensor1D;
+  },
+  adam(params, beta1, beta2, epsilon) {
+    const inputs: Record<string, tf.Tensor> = {};
+    params.forEach((p, k) => {
+      inputs[`p${k}`] = p.param;
+      inputs[`g${k}`] = p.grad;
+      inputs[`m${k}`] = p.m;
+      inputs[`v${k}`] = p.v;
+    });
+    const outputs = run(KERNELS.adam, inputs, {
+      count: params.length,
+      beta1,
+      beta2,
+      epsilon,
+      stepSizes: params.map((p) => p.stepSize),
+      corrections: params.map((p) => p.sqrtCorrection2),
+    }) as tf.Tensor[];
+    return params.map((_, k) => outputs.slice(3 * k, 3 * k + 3));
+  },
+  polyak(sources, targets, tau) {
+    const inputs: Record<string, tf.Tensor> = {};
+    sources.forEach((s, k) => {
+      inputs[`s${k}`] = s;
+      inputs[`t${k}`] = targets[k];
+    });
+    return run(KERNELS.polyak, inputs, { count: sources.length, tau }) as tf.Tensor[];
+  },
+};
+
+let state: 'unknown' | 'ready' | 'unavailable' = 'unknown';
+
+/** Whether the kernels can run on this wasm backend instance: a plain (not shared) memory we can reach. */
+function usable(): boolean {
+  if (state !== 'unknown') return state === 'ready';
+  state = 'unavailable';
+  try {
+    if (typeof WebAssembly !== 'object') return false;
+    const backend = tf.backend() as unknown as WasmBackendLike;
+    const memory = backend.wasm?.asm?.memory;
+    if (!(memory instanceof WebAssembly.Memory)) return false;
+    // A threaded build shares its memory; these kernels import a plain one.
+    if (typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer) return false;
+    if (typeof backend.dataIdMap?.get !== 'function' || typeof backend.makeOutput !== 'function')
+      return false;
+    registerKernels();
+    state = 'ready';
+  } catch {
+    state = 'unavailable';
+  }
+  return state === 'ready';
+}
+
+/** The fast kernels when the active backend is wasm and they can run there; null otherwise. */
+export function fastKernels(): FastKernels | null {
+  if (tf.getBackend() !== 'wasm' || !tf.env().getBool(FLAG)) return null;
+  return usable() ? fast : null;
+}

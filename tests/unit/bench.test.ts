@@ -1,0 +1,187 @@
+/**
+ * `npm run bench` at tiny size (`--quick --only node,envs`) in a child process: it must finish and write a
+ * well-formed JSON and markdown table. No timed assertions: the figures depend on the machine and its load.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseBenchArgs } from '../../src/cli/bench/args';
+import { blasName, markdown } from '../../src/cli/bench/report';
+import { ratio, summarize } from '../../src/cli/bench/stats';
+import type { BenchResults } from '../../src/cli/bench/types';
+import { envIds } from '../../src/envs';
+
+const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
+
+describe('bench flags and summaries', () => {
+  it('parses --quick, --only (comma list, in canonical order) and --out; rejects unknown parts', () => {
+    const args = parseBenchArgs(['--quick', '--only', 'envs,node', '--out', '/tmp/x', '--repeats', '5']);
+    expect(args).toMatchObject({ quick: true, parts: ['node', 'envs'], out: '/tmp/x', repeats: 5 });
+    expect(parseBenchArgs([]).parts).toEqual(['torch', 'node', 'browser', 'envs', 'session', 'memory']);
+    expect(() => parseBenchArgs(['--only', 'gpu'])).toThrow(/Unknown part "gpu"/);
+    expect(() => parseBenchArgs(['--fast'])).toThrow(/Unknown flag/);
+    expect(() => parseBenchArgs(['--repeats', '0'])).toThrow(/positive/);
+  });
+
+  it('median, min and max of repeats; ratios only when both figures exist', () => {
+    expect(summarize([3, 1, 2])).toEqual({ values: [3, 1, 2], median: 2, min: 1, max: 3 });
+    expect(blasName('/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so')).toBe(
+      'OpenBLAS 0.3.21',
+    );
+    expect(blasName('/usr/lib/x86_64-linux-gnu/blas/libblas.so.3')).toBe('reference BLAS (slow)');
+    expect(summarize([4, 1, 2, 3]).median).toBe(2.5);
+    expect(ratio(50, 100)).toBe(0.5);
+    expect(ratio(50, null)).toBeNull();
+    expect(ratio(Number.NaN, 100)).toBeNull();
+  });
+
+  it('the table puts PyTorch first and every backend figure beside its ratio to it', () => {
+    const timing = (name: string, obs: number, act: number, median: number) => ({
+      values: [median],
+      median,
+      min: median,
+      max: median,
+      case: { name, obs, act, hidden: 256, batch: 256 },
+      updatesTimed: [10],
+      firstUpdateMs: 100,
+      capped: false,
+      tensorDrift: 0,
+      ratioToTorch: median / 100,
+    });
+    const results: BenchResults = {
+      date: '2026-01-01T00:00:00.000Z',
+      quick: false,
+      parts: ['torch', 'node'],
+      machine: {
+        cpu: 'Test CPU',
+        cores: 2,
+        os: 'Linux',
+        node: 'v20',
+        tfjs: '4.22.0',
+        torch: '1.13',
+        torchBlas: 'openblas',
+        chromium: null,
+        loadAverage: [1, 1, 1],
+      },
+      settings: { hidden: 256, batch: 256, updates: 100, repeats: 1, browserCapS: 60 },
+      torch: {
+        available: true,
+        error: null,
+        version: '1.13',
+        blas: 'openblas',
+        threads: 1,
+        results: [
+          {
+            name: 'Pendulum',
+            obs: 3,
+            act: 1,
+            hidden: 256,
+            batch: 256,
+            values: [100],
+            median: 100,
+            min: 100,
+            max: 100,
+          },
+          {
+            name: 'HalfCheetah',
+            obs: 17,
+            act: 6,
+            hidden: 256,
+            batch: 256,
+            values: [100],
+            median: 100,
+            min: 100,
+            max: 100,
+          },
+        ],
+      },
+      backends: [
+        {
+          where: 'node',
+          backend: 'wasm',
+          error: null,
+          details: 'SIMD on',
+          timings: [timing('Pendulum', 3, 1, 40), timing('HalfCheetah', 17, 6, 25)],
+        },
+      ],
+      envs: null,
+      session: null,
+      memory: null,
+      notes: [],
+    };
+    const lines = markdown(results).split('\n');
+    const torchRow = lines.findIndex((l) => l.startsWith('| PyTorch CPU'));
+    const wasmRow = lines.findIndex((l) => l.startsWith('| Node | wasm'));
+    expect(torchRow).toBeGreaterThan(0);
+    expect(wasmRow).toBeGreaterThan(torchRow);
+    expect(lines[wasmRow]).toContain('40.0 (40.0–40.0) | 0.40×');
+    expect(lines[wasmRow]).toContain('25.0 (25.0–25.0) | 0.25×');
+    expect(lines.join('\n')).toContain('Test CPU, 2 cores');
+  });
+});
+
+describe('npm run bench -- --quick', () => {
+  it('runs the Node backends and every env, and writes a well-formed JSON and markdown table', () => {
+    const out = mkdtempSync(join(tmpdir(), 'td3-bench-'));
+    const result = spawnSync(
+      TSX,
+      ['src/cli/bench.ts', '--quick', '--only', 'node,envs', '--repeats', '3', '--out', out],
+      { encoding: 'utf8', timeout: 90_000 },
+    );
+    expect(result.status, result.stderr).toBe(0);
+
+    const json = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as BenchResults;
+    expect(json.quick).toBe(true);
+    expect(json.parts).toEqual(['node', 'envs']);
+    expect(json.machine.cores).toBeGreaterThan(0);
+    expect(json.machine.cpu).not.toBe('');
+    expect(json.machine.node).toBe(process.version);
+    expect(json.machine.tfjs).toMatch(/^\d+\.\d+\.\d+/);
+    expect(json.torch).toBeNull();
+
+    expect(json.backends.map((b) => `${b.where}/${b.backend}`)).toEqual([
+      'node/wasm',
+      'node/wasm, tfjs kernels only',
+      'node/cpu',
+    ]);
+    for (const run of json.backends) {
+      expect(run.error).toBeNull();
+      expect(run.timings.map((t) => [t.case.name, t.case.obs, t.case.act])).toEqual([
+        ['Pendulum', 3, 1],
+        ['HalfCheetah', 17, 6],
+      ]);
+      for (const t of run.timings) {
+        expect(t.values).toHaveLength(3);
+        expect(t.min).toBeGreaterThan(0);
+        expect(t.min).toBeLessThanOrEqual(t.median);
+        expect(t.median).toBeLessThanOrEqual(t.max);
+        expect(t.ratioToTorch).toBeNull(); // torch was not run
+        expect(t.tensorDrift).toBe(0);
+      }
+    }
+
+    expect(json.envs?.map((e) => e.id)).toEqual([...envIds]);
+    for (const env of json.envs ?? []) {
+      expect(env.error).toBeNull();
+      expect(env.median).toBeGreaterThan(0);
+    }
+
+    const md = readFileSync(join(out, 'latest.md'), 'utf8');
+    expect(result.stdout.trim()).toBe(md.trim());
+    expect(md).toContain('## TD3 updates per second');
+    expect(md).toContain('## Env steps per second');
+    expect(md).toMatch(/\| Node \| wasm \| SIMD on, threads off, TD3 WASM kernels/);
+    expect(md).toMatch(/\| Node \| wasm, tfjs kernels only \| SIMD on, threads off, tfjs's kernels/);
+    for (const id of envIds) expect(md).toContain(`| ${id} |`);
+    // Every table row has the same number of cells as its header.
+    const tables = md.split('\n\n').filter((block) => block.startsWith('|'));
+    expect(tables.length).toBeGreaterThanOrEqual(2);
+    for (const table of tables) {
+      const rows = table.trim().split('\n');
+      const cells = (row: string) => row.split('|').length;
+      for (const row of rows) expect(cells(row), row).toBe(cells(rows[0]));
+    }
+  }, 90_000);
+});
