@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../../common/random';
+import { configFromPreset } from '../../rl/presets';
 import type { ActionSpace, AgentConfig, Batch } from '../../rl/td3';
 import { TD3 } from '../../rl/td3';
 import { type Summary, summarize } from './stats';
@@ -50,21 +51,9 @@ export interface UpdateTiming extends Summary {
   tensorDrift: number;
 }
 
-/** The authors' repository defaults (sfujim/TD3). */
+/** The authors' repository defaults (sfujim/TD3), the `author` preset, with `hidden`-unit layers. */
 export function benchAgentConfig(hidden: number): AgentConfig {
-  return {
-    hidden1: hidden,
-    hidden2: hidden,
-    actorLr: 3e-4,
-    criticLr: 3e-4,
-    discount: 0.99,
-    tau: 0.005,
-    twinCritics: true,
-    policyDelay: 2,
-    targetSmoothing: true,
-    policyNoise: 0.2,
-    noiseClip: 0.5,
-  };
+  return configFromPreset('author', { hidden1: hidden, hidden2: hidden });
 }
 
 export function benchSpace(obs: number, act: number): ActionSpace {
