@@ -102,10 +102,19 @@ export const usePlayground = create<PlaygroundState>((set, get) => ({
     set((s) => {
       const series = s.series;
       for (const r of records) appendRecord(series, r);
-      return { seriesVersion: s.seriesVersion + 1 };
+      const unavailable = records.find((r) => r.type === 'probeUnavailable');
+      return {
+        seriesVersion: s.seriesVersion + 1,
+        ...(unavailable?.type === 'probeUnavailable' ? { probeUnavailable: unavailable.reason } : {}),
+      };
     }),
   clearSeries: () =>
-    set((s) => ({ series: emptySeries(), seriesVersion: s.seriesVersion + 1, landscape: null })),
+    set((s) => ({
+      series: emptySeries(),
+      seriesVersion: s.seriesVersion + 1,
+      landscape: null,
+      probeUnavailable: null,
+    })),
   notify: (notice) => set((s) => ({ notices: [...s.notices.slice(-4), { ...notice, id: ++noticeId }] })),
   dismiss: (id) => set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })),
 }));

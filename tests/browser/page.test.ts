@@ -175,10 +175,11 @@ describe('the playground', () => {
     await page.close();
   }, 300_000);
 
-  it('draws MuJoCo envs live: planar ones on the 2D canvas, Ant in 3D', async () => {
+  it('draws physics envs live: planar MuJoCo and Box2D on the 2D canvas, Ant in 3D', async () => {
     for (const [env, canvasId] of [
       ['Hopper-v5', 'env-canvas'],
       ['Ant-v5', 'env-canvas-3d'],
+      ['LunarLanderContinuous-v3', 'env-canvas'],
     ]) {
       const { page, errors } = await openPage(`preset=quick&env=${env}&hidden1=16&hidden2=16&probePairs=2`);
       await page.getByRole('button', { name: 'Start', exact: true }).click();
@@ -187,8 +188,12 @@ describe('the playground', () => {
         .poll(async () => Number(await canvas.getAttribute('data-frames')), { timeout: 60_000 })
         .toBeGreaterThan(5);
       expect(await canvas.isVisible()).toBe(true);
+      // Box2D cannot restore a state exactly: the probe's charts say so instead of showing a wrong number.
+      const unavailable = page.locator('.chart-unavailable');
+      if (env.startsWith('LunarLander')) await expect.poll(() => unavailable.count()).toBe(2);
+      else expect(await unavailable.count()).toBe(0);
       expect(errors).toEqual([]);
       await page.close();
     }
-  }, 180_000);
+  }, 240_000);
 });
