@@ -40,8 +40,12 @@ export type LiveConfig = Pick<
   | 'logEvery'
 >;
 
-/** Policy steps of an evaluation or probe run per unit of work: small enough to keep chunks short. */
+/**
+ * An evaluation or probe runs at most this many of its policy steps per unit of work, and stops sooner once
+ * this many milliseconds have passed (a probe step on Humanoid steps 16 envs): chunks stay short.
+ */
 const TASK_SLICE = 32;
+const TASK_SLICE_MS = 10;
 /** Env steps between throughput records. */
 const THROUGHPUT_EVERY = 1000;
 
@@ -203,7 +207,8 @@ export class TrainingSession {
     try {
       const task = this.tasks[0];
       if (task) {
-        for (let i = 0; i < TASK_SLICE; i++) {
+        const start = performance.now();
+        for (let i = 0; i < TASK_SLICE && performance.now() - start < TASK_SLICE_MS; i++) {
           if (task.next().done) {
             this.tasks.shift();
             break;
