@@ -9,21 +9,15 @@
  * - Reset: qpos and qvel each init + U(-0.005, 0.005). frame_skip 4, timestep 0.002 (RK4): dt = 0.008.
  */
 
-import type { Random } from '../../common/random';
 import type { EnvSpec } from '../types';
 import { loadMujoco, type Mujoco } from './loadMujoco';
 import { el, toXml } from './mjcf';
-import { MujocoEnv } from './mujocoEnv';
+import { PlanarWalkerEnv } from './planarWalker';
 
 const FRAME_SKIP = 4;
-const FORWARD_REWARD_WEIGHT = 1;
-const CTRL_COST_WEIGHT = 1e-3;
-const HEALTHY_REWARD = 1;
 const HEALTHY_STATE_RANGE = [-100, 100] as const;
 const HEALTHY_Z_RANGE = [0.7, Number.POSITIVE_INFINITY] as const;
 const HEALTHY_ANGLE_RANGE = [-0.2, 0.2] as const;
-const RESET_NOISE_SCALE = 5e-3;
-const MAX_OBSERVED_SPEED = 10;
 
 /** The foot capsule's orientation: a quarter turn about y, as Gymnasium's XML writes it (two doubles). */
 // biome-ignore lint/suspicious/noApproximativeNumericConstant: the exact doubles of Gymnasium's XML.
@@ -157,7 +151,7 @@ export function hopperXml(): string {
   );
 }
 
-export class Hopper extends MujocoEnv {
+export class Hopper extends PlanarWalkerEnv {
   static async create(seed = 0): Promise<Hopper> {
     return new Hopper(await loadMujoco(), seed);
   }
@@ -166,7 +160,6 @@ export class Hopper extends MujocoEnv {
     super(mj, { spec: HOPPER_SPEC, xml: hopperXml(), frameSkip: FRAME_SKIP }, seed);
   }
 
-  /** Gymnasium's `is_healthy`; NaN fails every comparison, so it is unhealthy. */
   get isHealthy(): boolean {
     const qpos = this.qpos;
     const z = qpos[1];
@@ -177,32 +170,5 @@ export class Hopper extends MujocoEnv {
     const healthyZ = HEALTHY_Z_RANGE[0] < z && z < HEALTHY_Z_RANGE[1];
     const healthyAngle = HEALTHY_ANGLE_RANGE[0] < angle && angle < HEALTHY_ANGLE_RANGE[1];
     return healthyState && healthyZ && healthyAngle;
-  }
-
-  protected resetModel(rng: Random): void {
-    const qpos = MujocoEnv.uniformNoise(rng, this.initQpos, RESET_NOISE_SCALE);
-    const qvel = MujocoEnv.uniformNoise(rng, this.initQvel, RESET_NOISE_SCALE);
-    this.setQposQvel(qpos, qvel);
-  }
-
-  protected simulate(action: Float32Array): { reward: number; terminated: boolean } {
-    const xBefore = this.qpos[0];
-    this.doSimulation(action);
-    const xVelocity = (this.qpos[0] - xBefore) / this.dt;
-    const healthy = this.isHealthy;
-    const forwardReward = FORWARD_REWARD_WEIGHT * xVelocity;
-    const healthyReward = healthy ? HEALTHY_REWARD : 0;
-    const ctrlCost = CTRL_COST_WEIGHT * MujocoEnv.sumOfSquares(action);
-    return { reward: forwardReward + healthyReward - ctrlCost, terminated: !healthy };
-  }
-
-  protected observation(): Float32Array {
-    const obs = new Float32Array(this.spec.observationSize);
-    obs.set(this.qpos.subarray(1), 0);
-    const qvel = this.qvel;
-    for (let i = 0; i < this.nv; i++) {
-      obs[this.nq - 1 + i] = Math.min(Math.max(qvel[i], -MAX_OBSERVED_SPEED), MAX_OBSERVED_SPEED);
-    }
-    return obs;
   }
 }

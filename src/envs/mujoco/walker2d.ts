@@ -9,21 +9,15 @@
  * - Reset: qpos and qvel each init + U(-0.005, 0.005). frame_skip 4, timestep 0.002 (RK4): dt = 0.008.
  */
 
-import type { Random } from '../../common/random';
 import type { EnvSpec } from '../types';
 import { planarRootJoints } from './hopper';
 import { loadMujoco, type Mujoco } from './loadMujoco';
 import { el, type MjcfElement, toXml } from './mjcf';
-import { MujocoEnv } from './mujocoEnv';
+import { PlanarWalkerEnv } from './planarWalker';
 
 const FRAME_SKIP = 4;
-const FORWARD_REWARD_WEIGHT = 1;
-const CTRL_COST_WEIGHT = 1e-3;
-const HEALTHY_REWARD = 1;
 const HEALTHY_Z_RANGE = [0.8, 2] as const;
 const HEALTHY_ANGLE_RANGE = [-1, 1] as const;
-const RESET_NOISE_SCALE = 5e-3;
-const MAX_OBSERVED_SPEED = 10;
 /** v5: both feet. */
 const FOOT_FRICTION = 1.9;
 
@@ -144,7 +138,7 @@ export function walker2dXml(): string {
   );
 }
 
-export class Walker2d extends MujocoEnv {
+export class Walker2d extends PlanarWalkerEnv {
   static async create(seed = 0): Promise<Walker2d> {
     return new Walker2d(await loadMujoco(), seed);
   }
@@ -153,39 +147,11 @@ export class Walker2d extends MujocoEnv {
     super(mj, { spec: WALKER2D_SPEC, xml: walker2dXml(), frameSkip: FRAME_SKIP }, seed);
   }
 
-  /** Gymnasium's `is_healthy`; NaN fails every comparison, so it is unhealthy. */
   get isHealthy(): boolean {
     const z = this.qpos[1];
     const angle = this.qpos[2];
     const healthyZ = HEALTHY_Z_RANGE[0] < z && z < HEALTHY_Z_RANGE[1];
     const healthyAngle = HEALTHY_ANGLE_RANGE[0] < angle && angle < HEALTHY_ANGLE_RANGE[1];
     return healthyZ && healthyAngle;
-  }
-
-  protected resetModel(rng: Random): void {
-    const qpos = MujocoEnv.uniformNoise(rng, this.initQpos, RESET_NOISE_SCALE);
-    const qvel = MujocoEnv.uniformNoise(rng, this.initQvel, RESET_NOISE_SCALE);
-    this.setQposQvel(qpos, qvel);
-  }
-
-  protected simulate(action: Float32Array): { reward: number; terminated: boolean } {
-    const xBefore = this.qpos[0];
-    this.doSimulation(action);
-    const xVelocity = (this.qpos[0] - xBefore) / this.dt;
-    const healthy = this.isHealthy;
-    const forwardReward = FORWARD_REWARD_WEIGHT * xVelocity;
-    const healthyReward = healthy ? HEALTHY_REWARD : 0;
-    const ctrlCost = CTRL_COST_WEIGHT * MujocoEnv.sumOfSquares(action);
-    return { reward: forwardReward + healthyReward - ctrlCost, terminated: !healthy };
-  }
-
-  protected observation(): Float32Array {
-    const obs = new Float32Array(this.spec.observationSize);
-    obs.set(this.qpos.subarray(1), 0);
-    const qvel = this.qvel;
-    for (let i = 0; i < this.nv; i++) {
-      obs[this.nq - 1 + i] = Math.min(Math.max(qvel[i], -MAX_OBSERVED_SPEED), MAX_OBSERVED_SPEED);
-    }
-    return obs;
   }
 }
