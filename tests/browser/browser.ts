@@ -1,11 +1,5 @@
-/** Shared set-up of the browser tests: the app served on loopback and Debian's Chromium through playwright-core. */
-import type { Browser } from 'playwright-core';
+/** Shared set-up of the browser tests: the app served on loopback (Chromium comes from src/cli/chromium.ts). */
 import { build, createServer, preview } from 'vite';
-import { launchChromium } from '../../src/cli/chromium';
-
-export function launchBrowser(): Promise<Browser> {
-  return launchChromium();
-}
 
 export interface Served {
   url: string;

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, type Served, startDevServer, startPreviewServer } from './browser';
+import { launchChromium } from '../../src/cli/chromium';
+import { type Served, startDevServer, startPreviewServer } from './browser';
 
 let browser: Browser;
 let server: Served;
@@ -22,7 +23,7 @@ const CHARTS = ['Return', 'Q estimate vs true value', 'Overestimation bias', 'Lo
 beforeAll(async () => {
   server = await startPreviewServer(mkdtempSync(join(tmpdir(), 'td3-dist-')));
   url = server.url;
-  browser = await launchBrowser();
+  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {
