@@ -207,15 +207,28 @@ export function resetRelaxedSimdProbe(): void {
   relaxed = null;
 }
 
+/** The register block of C: 2 rows × 4 vectors of 4 columns (eight accumulators, as x64 has 16 registers). */
+const TILE_ROWS = 2;
+const TILE_VECS = 4;
+/** Bytes of the packed B panel per unit of the inner dimension k. */
+const PANEL_BYTES_PER_K = TILE_VECS * 16;
+
 /**
  * C = op(A)·B (+ bias) (ReLU) (⊙ mask > 0), all row-major float32.
  * Function params: a, b, c, bias, mask (byte addresses; unused ones ignored).
  * Register block ROWS × 4·VECS of C; the inner loop unrolled UNROLL times; FMA: relaxed_madd instead of
  * mul + add (measured here: 4×2 with FMA ≈ 35 GFLOP/s, without ≈ 26, tfjs-wasm's XNNPACK ≈ 15–20).
  */
-export function gemmModule(s: GemmShape, ROWS = 4, VECS = 2, UNROLL = 1, FMA = hasRelaxedSimd()): WasmBytes {
-  const [A, B, C, BIAS, MASK] = [0, 1, 2, 3, 4];
-  let next = 5;
+export function gemmModule(
+  s: GemmShape,
+  ROWS = TILE_ROWS,
+  VECS = TILE_VECS,
+  UNROLL = 1,
+  FMA = hasRelaxedSimd(),
+  PACK = true,
+): WasmBytes {
+  const [A, B, C, BIAS, MASK, PANEL] = [0, 1, 2, 3, 4, 5];
+  let next = 6;
   const i = next++;
   const j = next++;
   const kk = next++;
@@ -223,12 +236,12 @@ export function gemmModule(s: GemmShape, ROWS = 4, VECS = 2, UNROLL = 1, FMA = h
   const pb = next++;
   const pc = next++;
   const pm = next++;
-  const i32Locals = next - 5;
+  const i32Locals = next - 6;
   const acc = Array.from({ length: ROWS * VECS }, () => next++);
   const bv = Array.from({ length: VECS }, () => next++);
   const av = next++;
   const zero = next++;
-  const v128Locals = next - 5 - i32Locals;
+  const v128Locals = next - 6 - i32Locals;
   const sacc = next++;
 
   const rowStride = s.transA ? 4 : s.k * 4; // bytes between A's rows i and i + 1 (of op(A))
@@ -238,6 +251,10 @@ export function gemmModule(s: GemmShape, ROWS = 4, VECS = 2, UNROLL = 1, FMA = h
   /** A tile loop over rows [i0, i0 + count·rows) and columns [j0, j0 + jCount·4·vecs). */
   const tiles = (rows: number, vecs: number, i0: number, iCount: number, j0: number, jCount: number) => {
     if (iCount <= 0 || jCount <= 0) return;
+    // Packed: the k×(4·vecs) panel of B that every row tile of this column block reads is first copied to
+    // PANEL, contiguous. Read in place, its rows lie n·4 bytes apart and map to a few L1 sets (thrashing).
+    const packed = PACK && iCount > 1;
+    const width = packed ? 4 * vecs : s.n;
     const accOf = (r: number, q: number) => acc[r * VECS + q];
     const inner: Bytes = [];
     // Accumulators start at zero or at the bias.
@@ -250,11 +267,12 @@ export function gemmModule(s: GemmShape, ROWS = 4, VECS = 2, UNROLL = 1, FMA = h
     }
     // pa = A + i·rowStride, pb = B + j·4
     inner.push(...op.get(A), ...op.get(i), ...op.i32(rowStride), ...op.i32Mul, ...op.i32Add, ...op.set(pa));
-    inner.push(...op.get(B), ...op.get(j), ...op.i32Add, ...op.set(pb));
+    if (packed) inner.push(...op.get(PANEL), ...op.set(pb));
+    else inner.push(...op.get(B), ...op.get(j), ...op.i32Add, ...op.set(pb));
     const step = (u: number): Bytes => {
       const out: Bytes = [];
       for (let q = 0; q < vecs; q++)
-        out.push(...op.get(pb), ...v.load(u * s.n * 4 + q * 16), ...op.set(bv[q]));
+        out.push(...op.get(pb), ...v.load(u * width * 4 + q * 16), ...op.set(bv[q]));
       for (let r = 0; r < rows; r++) {
         out.push(...op.get(pa), ...v.load32Splat(r * rowStride + u * kStride), ...op.set(av));
         for (let q = 0; q < vecs; q++) {
@@ -271,7 +289,7 @@ export function gemmModule(s: GemmShape, ROWS = 4, VECS = 2, UNROLL = 1, FMA = h
       ...op.i32Add,
       ...op.set(pa),
       ...op.get(pb),
-      ...op.i32(s.n * 4 * steps),
+      ...op.i32(width * 4 * steps),
       ...op.i32Add,
       ...op.set(pb),
     ];
@@ -325,10 +343,20 @@ export function gemmModule(s: GemmShape, ROWS = 4, VECS = 2, UNROLL = 1, FMA = h
       ...op.brIf(0),
       ...op.end,
     ];
+    const pack: Bytes = [];
+    if (packed) {
+      const copyRow: Bytes = [];
+      for (let q = 0; q < vecs; q++) copyRow.push(...op.get(pb), ...op.get(pa), ...v.load(q * 16), ...v.store(q * 16));
+      copyRow.push(...op.get(pa), ...op.i32(s.n * 4), ...op.i32Add, ...op.set(pa));
+      copyRow.push(...op.get(pb), ...op.i32(width * 4), ...op.i32Add, ...op.set(pb));
+      pack.push(...op.get(B), ...op.get(j), ...op.i32Add, ...op.set(pa), ...op.get(PANEL), ...op.set(pb));
+      pack.push(...repeat(s.k, kk, copyRow));
+    }
     body.push(
       ...op.i32(j0 * 4),
       ...op.set(j),
       ...op.loop,
+      ...pack,
       ...iLoop,
       ...op.get(j),
       ...op.i32(16 * vecs),
@@ -406,7 +434,7 @@ export function gemmModule(s: GemmShape, ROWS = 4, VECS = 2, UNROLL = 1, FMA = h
   }
   for (let col = vectorCols; col < s.n; col++) scalarColumn(col);
   return moduleBytes(
-    [I32, I32, I32, I32, I32],
+    [I32, I32, I32, I32, I32, I32],
     [
       [i32Locals, I32],
       [v128Locals, V128],
@@ -765,12 +793,15 @@ function registerKernels(): void {
       }
       // B stored n×k: always transposed first.
       if (shape.transB) right = transposed(right, shape.n, shape.k);
+      const panel = b.wasm._malloc(product.k * PANEL_BYTES_PER_K);
+      scratch.push(panel);
       kernel(memory, gemmKey(product), () => gemmModule(product))(
         left,
         right,
         address(b, out),
         address(b, inputs.bias),
         address(b, inputs.mask),
+        panel,
       );
       for (const pointer of scratch) b.wasm._free(pointer);
       return out;

@@ -27,7 +27,7 @@ const rand = (shape: number[]) =>
     shape,
   );
 
-/** (m, n, k): register-block remainders in m, column remainders in n (n mod 4 = 1, 2, 3), short k. */
+/** (m, n, k): register-block remainders in m, column remainders in n (n mod 16 and n mod 4), short k. */
 const SHAPES: [number, number, number][] = [
   [1, 1, 1],
   [3, 2, 5],
@@ -38,6 +38,10 @@ const SHAPES: [number, number, number][] = [
   [6, 12, 33],
   [9, 1, 24],
   [2, 6, 4],
+  // Whole 16-column panels of B, packed before the row tiles read them, with vector and scalar columns after.
+  [5, 16, 20],
+  [7, 35, 11],
+  [10, 44, 6],
   // Aᵀ·B with many columns of A goes through a transpose (m ≥ 64), a 4×4-blocked one or a scalar one.
   [64, 8, 16],
   [70, 12, 9],
