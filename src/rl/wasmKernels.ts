@@ -19,6 +19,7 @@
  * flag TD3_WASM_KERNELS (default true) switches them off, e.g. to compare with tfjs's kernels.
  */
 import * as tf from '@tensorflow/tfjs';
+import { type HelperSpawner, KernelThreads } from './wasmThreads';
 
 export interface FastKernels {
   /** x·W + b, then ReLU if asked. */
@@ -137,8 +138,12 @@ const v = {
   max: op.simd(0xe9),
 };
 
-/** A module importing `env.memory` and exporting one function `run`. */
+/** Whether the modules built now import a shared memory (set by `kernel` for the memory it compiles for). */
+let importShared = false;
+
+/** A module importing `env.memory` (shared, up to 4 GiB, when `importShared`) and exporting one function `run`. */
 function moduleBytes(params: number[], locals: [number, number][], body: Bytes): WasmBytes {
+  const memoryLimits = importShared ? [0x03, 0x00, ...uleb(65536)] : [0x00, 0x00];
   const code = [...vector(locals.map(([count, type]) => [...uleb(count), type])), ...body, ...op.end];
   return new Uint8Array([
     0x00,
@@ -150,7 +155,7 @@ function moduleBytes(params: number[], locals: [number, number][], body: Bytes):
     0,
     0,
     ...section(1, vector([[0x60, ...vector(params.map((p) => [p])), 0]])),
-    ...section(2, vector([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
+    ...section(2, vector([[...name('env'), ...name('memory'), 0x02, ...memoryLimits]])),
     ...section(3, vector([[0]])),
     ...section(7, vector([[...name('run'), 0x00, 0]])),
     ...section(10, vector([[...uleb(code.length), ...code]])),
@@ -227,6 +232,7 @@ export function gemmModule(
   FMA = hasRelaxedSimd(),
   PACK = true,
 ): WasmBytes {
+  if (s.n === 1 && !s.transA && !s.transC) return rowDotModule(s);
   const [A, B, C, BIAS, MASK, PANEL] = [0, 1, 2, 3, 4, 5];
   let next = 6;
   const i = next++;
@@ -346,7 +352,8 @@ export function gemmModule(
     const pack: Bytes = [];
     if (packed) {
       const copyRow: Bytes = [];
-      for (let q = 0; q < vecs; q++) copyRow.push(...op.get(pb), ...op.get(pa), ...v.load(q * 16), ...v.store(q * 16));
+      for (let q = 0; q < vecs; q++)
+        copyRow.push(...op.get(pb), ...op.get(pa), ...v.load(q * 16), ...v.store(q * 16));
       copyRow.push(...op.get(pa), ...op.i32(s.n * 4), ...op.i32Add, ...op.set(pa));
       copyRow.push(...op.get(pb), ...op.i32(width * 4), ...op.i32Add, ...op.set(pb));
       pack.push(...op.get(B), ...op.get(j), ...op.i32Add, ...op.set(pa), ...op.get(PANEL), ...op.set(pb));
@@ -574,12 +581,85 @@ function columnSumModule(rows: number, cols: number): WasmBytes {
   };
   const main = Math.floor(cols / 16) * 16;
   pass(4, 0, main / 16);
-  pass(1, main, (cols - main) / 4);
+  pass(1, main, Math.floor((cols - main) / 4));
+  // The last cols mod 4 columns, one scalar sum each.
+  const sum = 9;
+  for (let col = Math.floor(cols / 4) * 4; col < cols; col++) {
+    const step: Bytes = [...op.get(sum), ...op.get(p), ...op.f32Load(col * 4), ...op.f32Add, ...op.set(sum)];
+    step.push(...op.get(p), ...op.i32(cols * 4), ...op.i32Add, ...op.set(p));
+    body.push(...op.f32Const0, ...op.set(sum), ...op.get(X), ...op.set(p), ...repeat(rows, count, step));
+    body.push(...op.get(OUT), ...op.get(sum), ...op.f32Store(col * 4));
+  }
   return moduleBytes(
     [I32, I32],
     [
       [3, I32],
       [4, V128],
+      [1, F32],
+    ],
+    body,
+  );
+}
+
+/**
+ * C = A·b (+ bias) (ReLU) (⊙ mask > 0) for a single column b (n = 1, A not transposed): one dot product per
+ * row, over k four lanes at a time in four independent sums (the register-blocked product would do n = 1 one
+ * scalar at a time). Params as gemmModule's.
+ */
+function rowDotModule(s: GemmShape): WasmBytes {
+  const [A, B, C, BIAS, MASK] = [0, 1, 2, 3, 4];
+  const [i, kk, pa, pb, rowsLeft] = [6, 7, 8, 9, 10];
+  const acc = [11, 12, 13, 14];
+  const sum = 15;
+  const row: Bytes = [];
+  for (const x of acc) row.push(...v.zero, ...op.set(x));
+  row.push(...op.get(A), ...op.get(i), ...op.i32(s.k * 4), ...op.i32Mul, ...op.i32Add, ...op.set(pa));
+  row.push(...op.get(B), ...op.set(pb));
+  const vectorStep = (lanes: number[]): Bytes => {
+    const out: Bytes = [];
+    lanes.forEach((x, q) => {
+      out.push(...op.get(pa), ...v.load(q * 16), ...op.get(pb), ...v.load(q * 16));
+      out.push(...v.mul, ...op.get(x), ...v.add, ...op.set(x));
+    });
+    const bytes = lanes.length * 16;
+    out.push(...op.get(pa), ...op.i32(bytes), ...op.i32Add, ...op.set(pa));
+    out.push(...op.get(pb), ...op.i32(bytes), ...op.i32Add, ...op.set(pb));
+    return out;
+  };
+  row.push(...repeat(Math.floor(s.k / 16), kk, vectorStep(acc)));
+  row.push(...repeat(Math.floor((s.k % 16) / 4), kk, vectorStep([acc[0]])));
+  // (acc0 + acc1) + (acc2 + acc3), then its four lanes in order, then the last k mod 4 products.
+  row.push(...op.get(acc[0]), ...op.get(acc[1]), ...v.add, ...op.get(acc[2]), ...op.get(acc[3]), ...v.add);
+  row.push(...v.add, ...op.set(acc[0]));
+  row.push(...op.get(acc[0]), ...v.extractLane(0));
+  for (let lane = 1; lane < 4; lane++) row.push(...op.get(acc[0]), ...v.extractLane(lane), ...op.f32Add);
+  row.push(...op.set(sum));
+  for (let r = 0; r < s.k % 4; r++) {
+    row.push(...op.get(sum), ...op.get(pa), ...op.f32Load(r * 4), ...op.get(pb), ...op.f32Load(r * 4));
+    row.push(...op.f32Mul, ...op.f32Add, ...op.set(sum));
+  }
+  if (s.bias) row.push(...op.get(sum), ...op.get(BIAS), ...op.f32Load(0), ...op.f32Add, ...op.set(sum));
+  if (s.relu) row.push(...op.get(sum), ...op.f32Const0, ...op.f32Max, ...op.set(sum));
+  const at = (base: number): Bytes => [
+    ...op.get(base),
+    ...op.get(i),
+    ...op.i32(4),
+    ...op.i32Mul,
+    ...op.i32Add,
+  ];
+  if (s.mask) {
+    row.push(...op.get(sum), ...op.f32Const0, ...at(MASK), ...op.f32Load(0), ...op.f32Const0, ...op.f32Gt);
+    row.push(...op.select, ...op.set(sum));
+  }
+  row.push(...at(C), ...op.get(sum), ...op.f32Store(0));
+  row.push(...op.get(i), ...op.i32(1), ...op.i32Add, ...op.set(i));
+  const body: Bytes = [...op.i32(0), ...op.set(i), ...repeat(s.m, rowsLeft, row)];
+  return moduleBytes(
+    [I32, I32, I32, I32, I32, I32],
+    [
+      [5, I32],
+      [4, V128],
+      [1, F32],
     ],
     body,
   );
@@ -736,11 +816,89 @@ function kernel(memory: WebAssembly.Memory, key: string, build: () => WasmBytes)
   let run = cache.get(key);
   if (!run) {
     compiledCount++;
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(build()), { env: { memory } });
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytesFor(memory, build)), {
+      env: { memory },
+    });
     run = instance.exports.run as Kernel;
     cache.set(key, run);
   }
   return run;
+}
+
+const isShared = (memory: WebAssembly.Memory) =>
+  typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+
+/** A module's bytes, built to import `memory` as it is (shared or not). */
+function bytesFor(memory: WebAssembly.Memory, build: () => WasmBytes): WasmBytes {
+  importShared = isShared(memory);
+  return build();
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Helper threads (src/rl/wasmThreads.ts): products split by rows across cores when tfjs's memory is shared.
+
+const pools = new WeakMap<WebAssembly.Memory, KernelThreads>();
+
+function threadsFor(memory: WebAssembly.Memory): KernelThreads | null {
+  const pool = pools.get(memory);
+  return pool && pool.helpers > 0 ? pool : null;
+}
+
+const CACHE_LINE = 64;
+const alignUp = (address: number, to: number) => Math.ceil(address / to) * to;
+
+/** Products smaller than this many rows stay on one thread (a helper's round trip costs a few µs). */
+const MIN_ROWS_PER_PART = 32;
+
+/** C's rows cut into one part per thread, each a whole number of register blocks; one part if not split. */
+function rowParts(s: GemmShape, pool: KernelThreads | null): number[] {
+  // Aᵀ and a transposed C are laid out with m as their row stride: those products stay whole.
+  if (!pool || s.transA || s.transC) return [s.m];
+  const count = Math.min(pool.helpers + 1, Math.floor(s.m / MIN_ROWS_PER_PART));
+  if (count < 2) return [s.m];
+  const blocks = Math.floor(s.m / TILE_ROWS);
+  const parts: number[] = [];
+  for (let p = 0; p < count; p++) {
+    const from = Math.round((blocks * p) / count) * TILE_ROWS;
+    const to = p === count - 1 ? s.m : Math.round((blocks * (p + 1)) / count) * TILE_ROWS;
+    parts.push(to - from);
+  }
+  return parts;
+}
+
+/**
+ * Starts `helpers` helper threads for the active wasm backend's kernels, if its memory is shared (see
+ * `sharedMemoryBinary` in src/rl/wasmSharedMemory.ts); returns how many threads now run each product (1 when
+ * it could not). Stops helpers started before for this memory.
+ */
+export async function enableKernelThreads(helpers: number, spawn: HelperSpawner): Promise<number> {
+  if (tf.getBackend() !== 'wasm' || helpers < 1) return 1;
+  const backend = tf.backend() as unknown as WasmBackendLike;
+  const memory = backend.wasm?.asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory) || !isShared(memory)) return 1;
+  pools.get(memory)?.stop();
+  pools.delete(memory);
+  const heap = {
+    memory,
+    malloc: (bytes: number) => backend.wasm._malloc(bytes),
+    free: (pointer: number) => backend.wasm._free(pointer),
+  };
+  pools.set(memory, await KernelThreads.start(heap, helpers, spawn));
+  return helpers + 1;
+}
+
+/** Threads that run each product on the active wasm backend (1: this one alone). */
+export function kernelThreadCount(): number {
+  if (tf.getBackend() !== 'wasm') return 1;
+  const memory = (tf.backend() as unknown as WasmBackendLike).wasm?.asm?.memory;
+  return memory ? (threadsFor(memory)?.helpers ?? 0) + 1 : 1;
+}
+
+/** Stops the active wasm backend's helper threads. */
+export function disableKernelThreads(): void {
+  if (tf.getBackend() !== 'wasm') return;
+  const memory = (tf.backend() as unknown as WasmBackendLike).wasm?.asm?.memory;
+  if (memory) pools.get(memory)?.stop();
 }
 
 function memoryOf(backend: WasmBackendLike): WebAssembly.Memory {
@@ -793,16 +951,39 @@ function registerKernels(): void {
       }
       // B stored n×k: always transposed first.
       if (shape.transB) right = transposed(right, shape.n, shape.k);
-      const panel = b.wasm._malloc(product.k * PANEL_BYTES_PER_K);
-      scratch.push(panel);
-      kernel(memory, gemmKey(product), () => gemmModule(product))(
-        left,
-        right,
-        address(b, out),
-        address(b, inputs.bias),
-        address(b, inputs.mask),
-        panel,
-      );
+      const c = address(b, out);
+      const bias = address(b, inputs.bias);
+      const mask = address(b, inputs.mask);
+      // Rows of C split between this thread and the helper threads, if any: part p covers `rows` rows from
+      // `row` on, so A, C and the mask start that many rows further on; B and the bias are whole.
+      const pool = threadsFor(memory);
+      let row = 0;
+      const jobs = rowParts(product, pool).map((rows) => {
+        const slice: GemmShape = { ...product, m: rows };
+        // Each thread's panel on cache lines of its own (a shared line would bounce between the cores).
+        const block = b.wasm._malloc(product.k * PANEL_BYTES_PER_K + 2 * CACHE_LINE);
+        scratch.push(block);
+        const panel = alignUp(block, CACHE_LINE);
+        const args = [
+          left + row * product.k * 4,
+          right,
+          c + row * product.n * 4,
+          bias,
+          mask && mask + row * product.n * 4,
+          panel,
+        ];
+        row += rows;
+        return { key: gemmKey(slice), build: () => bytesFor(memory, () => gemmModule(slice)), args };
+      });
+      const runHere = (job: (typeof jobs)[number]) => kernel(memory, job.key, job.build)(...job.args);
+      const onHelpers = pool
+        ? jobs.slice(1).filter((job, h) => pool.tryPost(h, job.key, job.build, job.args))
+        : [];
+      runHere(jobs[0]);
+      onHelpers.forEach((job, h) => {
+        if (!pool?.tryWait(h)) runHere(job);
+      });
+      for (const job of jobs.slice(1 + onHelpers.length)) runHere(job);
       for (const pointer of scratch) b.wasm._free(pointer);
       return out;
     },
@@ -906,6 +1087,15 @@ const fast: FastKernels = {
     const [k, m] = a.shape;
     const n = b.shape[1];
     const base = { k, transA: true, transB: false, bias: false, relu: false, mask: false };
+    // aᵀ·b for one column b is bᵀ·a, one row: b (k×1) is laid out as the row bᵀ (1×k).
+    if (n === 1) {
+      const row = run(
+        KERNELS.gemm,
+        { a: b, b: a },
+        { ...base, m: 1, n: m, transA: false, transC: false },
+      ) as tf.Tensor;
+      return tf.reshape(row, [m, 1]);
+    }
     if (n % 4 === 0) return run(KERNELS.gemm, { a, b }, { ...base, m, n, transC: false }) as tf.Tensor2D;
     // (aᵀ·b) = (bᵀ·a)ᵀ: the product with the roles swapped, written transposed.
     if (m % 4 === 0)
@@ -920,7 +1110,8 @@ const fast: FastKernels = {
       n,
       k,
       transA: false,
-      transB: true,
+      // B (n×k) with one column is laid out as Bᵀ (k×n) already.
+      transB: k !== 1,
       bias: false,
       relu: false,
       mask: !!mask,
@@ -929,7 +1120,6 @@ const fast: FastKernels = {
     return run(KERNELS.gemm, mask ? { a, b, mask } : { a, b }, attrs) as tf.Tensor2D;
   },
   columnSum(x) {
-    if (x.shape[1] % 4 !== 0) return tf.sum(x, 0);
     return run(KERNELS.columnSum, { x }) as tf.Tensor1D;
   },
   adam(params, beta1, beta2, epsilon) {
@@ -962,7 +1152,7 @@ const fast: FastKernels = {
 
 let state: 'unknown' | 'ready' | 'unavailable' = 'unknown';
 
-/** Whether the kernels can run on this wasm backend instance: a plain (not shared) memory we can reach. */
+/** Whether the kernels can run on this wasm backend instance: a memory we can reach. */
 function usable(): boolean {
   if (state !== 'unknown') return state === 'ready';
   state = 'unavailable';
@@ -971,8 +1161,6 @@ function usable(): boolean {
     const backend = tf.backend() as unknown as WasmBackendLike;
     const memory = backend.wasm?.asm?.memory;
     if (!(memory instanceof WebAssembly.Memory)) return false;
-    // A threaded build shares its memory; these kernels import a plain one.
-    if (typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer) return false;
     if (typeof backend.dataIdMap?.get !== 'function' || typeof backend.makeOutput !== 'function')
       return false;
     registerKernels();

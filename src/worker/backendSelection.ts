@@ -14,18 +14,78 @@ import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-was
 import { Random } from '../common/random';
 import type { Config } from '../rl/hyperparameters';
 import { type Batch, TD3 } from '../rl/td3';
+import { enableKernelThreads } from '../rl/wasmKernels';
+import { sharedMemoryBinary } from '../rl/wasmSharedMemory';
+import type { HelperSpawner } from '../rl/wasmThreads';
 import { BACKENDS, type BackendName } from './protocol';
 import type { BackendChooser } from './trainingHost';
 
 // The threaded wasm build spawns its pthreads from an inlined script that breaks once bundled and minified,
-// and measured no faster than single-threaded SIMD on the TD3 update (shared/BROWSER.md): use SIMD alone.
+// and measured no faster than single-threaded SIMD on the TD3 update (shared/BROWSER.md). More than one
+// core comes instead from our own helper threads (src/rl/wasmThreads.ts) on the SIMD build.
 tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
 
-setWasmPaths({
+const wasmPaths = {
   'tfjs-backend-wasm.wasm': wasmPlainUrl,
   'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
-});
+};
+setWasmPaths(wasmPaths);
+
+/** Helper threads for the wasm kernels: one per further core, up to 3; none without cross-origin isolation. */
+const WASM_HELPERS = Math.max(0, Math.min(3, (navigator.hardwareConcurrency || 1) - 1));
+
+/** A helper thread for the wasm kernels, as a Web Worker started from the helper's source. */
+const spawnHelperWorker: HelperSpawner = (source, init) =>
+  new Promise((resolve, reject) => {
+    const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
+    const worker = new Worker(url);
+    worker.onerror = (event) => reject(new Error(event.message || 'the helper worker failed to start'));
+    worker.onmessage = () => {
+      URL.revokeObjectURL(url);
+      resolve({ terminate: () => worker.terminate() });
+    };
+    worker.postMessage(init);
+  });
+
+let wasmPrepared = false;
+let wasmThreadsNote = '';
+
+/**
+ * Before wasm first starts: where helper threads can work (cross-origin isolated, so memory can be shared),
+ * tfjs-wasm loads its SIMD build with a shared memory (src/rl/wasmSharedMemory.ts), from a blob URL.
+ */
+async function prepareWasm(): Promise<void> {
+  if (wasmPrepared) return;
+  wasmPrepared = true;
+  if (WASM_HELPERS === 0 || !self.crossOriginIsolated || typeof SharedArrayBuffer === 'undefined') {
+    wasmThreadsNote = self.crossOriginIsolated ? 'one core' : 'one thread (not cross-origin isolated)';
+    return;
+  }
+  try {
+    const original = new Uint8Array(await (await fetch(wasmSimdUrl)).arrayBuffer());
+    const shared = new Blob([sharedMemoryBinary(original)], { type: 'application/wasm' });
+    setWasmPaths({ ...wasmPaths, 'tfjs-backend-wasm-simd.wasm': URL.createObjectURL(shared) });
+  } catch (error) {
+    wasmThreadsNote = `one thread (${(error as Error).message})`;
+  }
+}
+
+/** Starts the helper threads once wasm runs; the note says how many threads run each product. */
+async function startWasmThreads(): Promise<void> {
+  if (wasmThreadsNote) return;
+  try {
+    const threads = await enableKernelThreads(WASM_HELPERS, spawnHelperWorker);
+    wasmThreadsNote = threads > 1 ? `${threads} threads` : 'one thread (memory not shared)';
+  } catch (error) {
+    wasmThreadsNote = `one thread (${(error as Error).message})`;
+  }
+}
+
+/** How the wasm products run: '2 threads', 'one thread (…)'; empty before wasm has started. */
+export function wasmThreadsInUse(): string {
+  return wasmThreadsNote;
+}
 
 /** A backend slower than this on its first (warm-up) pass is not timed further. */
 const WARMUP_LIMIT_MS = 1500;
@@ -38,8 +98,10 @@ interface Trial {
 
 async function activate(name: BackendName): Promise<string | null> {
   try {
+    if (name === 'wasm') await prepareWasm();
     if (!(await tf.setBackend(name))) return 'did not initialise';
     await tf.ready();
+    if (name === 'wasm') await startWasmThreads();
   } catch (error) {
     return `failed to initialise (${(error as Error).message})`;
   }
@@ -142,7 +204,8 @@ async function measure(name: BackendName, config: Config): Promise<Trial> {
     start = performance.now();
     for (let i = 0; i < passes; i++) trial.pass();
     const ms = (performance.now() - start) / passes;
-    return { name, msPerPass: ms, note: `${ms.toFixed(1)} ms/update` };
+    const threads = name === 'wasm' ? ` on ${wasmThreadsInUse()}` : '';
+    return { name, msPerPass: ms, note: `${ms.toFixed(1)} ms/update${threads}` };
   } finally {
     trial.dispose();
   }
@@ -161,7 +224,8 @@ export const measuredBackends: BackendChooser = {
   async choose(requested, config) {
     if (requested) {
       const problem = await activate(requested);
-      if (!problem) return { name: requested, reason: `${requested} chosen by you` };
+      const threads = requested === 'wasm' ? ` (${wasmThreadsInUse()})` : '';
+      if (!problem) return { name: requested, reason: `${requested} chosen by you${threads}` };
       const fallback = await this.choose(undefined, config);
       return { ...fallback, reason: `${requested} ${problem}; ${fallback.reason}` };
     }

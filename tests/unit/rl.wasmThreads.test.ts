@@ -1,0 +1,114 @@
+/**
+ * More than one core for one agent (src/rl/wasmThreads.ts): tfjs-wasm's build with a shared memory, products
+ * split by rows between this thread and a helper thread, bit for bit the results of one thread, and the
+ * fall-back to one thread when a helper fails.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { activateNodeBackend, spawnHelperThread } from '../../src/cli/backend';
+import { TD3 } from '../../src/rl/td3';
+import { disableKernelThreads, enableKernelThreads, kernelThreadCount } from '../../src/rl/wasmKernels';
+import { sharedMemoryBinary } from '../../src/rl/wasmSharedMemory';
+import { KernelThreads } from '../../src/rl/wasmThreads';
+import { agentConfig, randomBatch, wideSpace } from '../helpers/td3Fixtures';
+
+const dist = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
+
+beforeAll(async () => {
+  await activateNodeBackend('wasm', 2);
+});
+afterAll(() => disableKernelThreads());
+
+/** Weights after `updates` updates of a fresh agent (seed 3) on fixed batches, with 256-256 networks. */
+function trainedWeights(updates: number): Float32Array[] {
+  const config = agentConfig({ hidden1: 256, hidden2: 256, policyDelay: 2 });
+  const agent = new TD3(wideSpace, config, 3);
+  for (let u = 0; u < updates; u++) agent.train(randomBatch(wideSpace, 256, 10 + u));
+  const weights = [agent.actor, agent.critic1, agent.critic2, agent.critic1Target].flatMap((net) =>
+    net.variables().map((v) => v.dataSync() as Float32Array),
+  );
+  agent.dispose();
+  return weights;
+}
+
+describe('tfjs-wasm with a shared memory', () => {
+  it('the patched SIMD build declares its memory shared and still validates', () => {
+    const original = readFileSync(join(dist, 'tfjs-backend-wasm-simd.wasm'));
+    const shared = sharedMemoryBinary(original);
+    expect(shared.length).toBe(original.length);
+    expect(WebAssembly.validate(shared)).toBe(true);
+    const differing = shared.reduce((count, byte, i) => count + (byte !== original[i] ? 1 : 0), 0);
+    expect(differing).toBe(1);
+    expect(sharedMemoryBinary(shared)).toEqual(shared);
+  });
+
+  it('refuses what it cannot patch', () => {
+    expect(() => sharedMemoryBinary(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]))).toThrow(/not a WebAssembly/);
+    // A module with no memory at all: magic and version only.
+    expect(() => sharedMemoryBinary(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]))).toThrow(/no memory/);
+    // One memory without a maximum: section 5, size 3, count 1, flags 0, min 1.
+    const unbounded = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 5, 3, 1, 0, 1]);
+    expect(() => sharedMemoryBinary(unbounded)).toThrow(/no maximum/);
+  });
+
+  it('the Node backend starts on it with a helper thread', () => {
+    const memory = (tf.backend() as unknown as { wasm: { asm: { memory: WebAssembly.Memory } } }).wasm.asm
+      .memory;
+    expect(memory.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(kernelThreadCount()).toBe(2);
+  });
+});
+
+describe('products on two threads', () => {
+  it('train to exactly the weights of one thread', async () => {
+    expect(await enableKernelThreads(1, spawnHelperThread)).toBe(2);
+    const twoThreads = trainedWeights(4);
+    disableKernelThreads();
+    expect(kernelThreadCount()).toBe(1);
+    const oneThread = trainedWeights(4);
+    expect(twoThreads.length).toBe(oneThread.length);
+    twoThreads.forEach((w, i) => {
+      expect(Array.from(w)).toEqual(Array.from(oneThread[i]));
+    });
+    // Not a trivial agreement: training moved the weights.
+    expect(await enableKernelThreads(1, spawnHelperThread)).toBe(2);
+    const fresh = trainedWeights(0);
+    expect(Array.from(fresh[0])).not.toEqual(Array.from(twoThreads[0]));
+  });
+
+  it('a failing helper is given up and the caller does the work itself', async () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 2, shared: true });
+    let top = 256;
+    const heap = {
+      memory,
+      malloc: (bytes: number) => {
+        const at = top;
+        top += bytes;
+        return at;
+      },
+      free: () => {},
+    };
+    const threads = await KernelThreads.start(heap, 1, spawnHelperThread);
+    expect(threads.helpers).toBe(1);
+    // A kernel that stores one int at the address it is given, importing the shared memory:
+    // (func (param i32 ×7) local.get 0  i32.const 7  i32.store)
+    const store = new Uint8Array([
+      0, 97, 115, 109, 1, 0, 0, 0, 1, 11, 1, 96, 7, 127, 127, 127, 127, 127, 127, 127, 0, 2, 18, 1, 3, 101,
+      110, 118, 6, 109, 101, 109, 111, 114, 121, 2, 3, 0, 128, 128, 4, 3, 2, 1, 0, 7, 7, 1, 3, 114, 117, 110,
+      0, 0, 10, 11, 1, 9, 0, 32, 0, 65, 7, 54, 2, 0, 11,
+    ]);
+    expect(WebAssembly.validate(store)).toBe(true);
+    const view = new Int32Array(memory.buffer);
+    expect(threads.tryPost(0, 'store', () => store, [4096, 0, 0, 0, 0, 0, 0])).toBe(true);
+    expect(threads.tryWait(0)).toBe(true);
+    expect(view[1024]).toBe(7);
+    // Past the end of the memory: the helper's kernel traps, so the job fails and the helpers are stopped.
+    expect(threads.tryPost(0, 'store', () => store, [1 << 20, 0, 0, 0, 0, 0, 0])).toBe(true);
+    expect(threads.tryWait(0)).toBe(false);
+    expect(threads.helpers).toBe(0);
+    expect(threads.tryPost(0, 'store', () => store, [4096, 0, 0, 0, 0, 0, 0])).toBe(false);
+  });
+});
