@@ -1,13 +1,14 @@
 /// <reference lib="webworker" />
 /**
  * The bench Web Worker: the product's backend set-up (src/worker/backendSelection.ts: wasm paths, wasm
- * without threads, webgpu registered), then the real TD3 update timed by src/cli/bench/updateTiming.ts.
+ * helper threads, webgpu registered), then the real TD3 update timed by src/cli/bench/updateTiming.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import '../../src/worker/backendSelection';
 import type { WorkerReply, WorkerRequest } from '../../src/cli/bench/browserProtocol';
 import { timeUpdates } from '../../src/cli/bench/updateTiming';
 import { fastKernels, hasRelaxedSimd } from '../../src/rl/wasmKernels';
+import { activateBackend, wasmThreadsInUse } from '../../src/worker/backendSelection';
+import type { BackendName } from '../../src/worker/protocol';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
@@ -16,7 +17,7 @@ async function details(backend: string): Promise<string> {
   try {
     if (backend === 'wasm') {
       parts.push(`SIMD ${(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) ? 'on' : 'off'}`);
-      parts.push(`threads ${(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) ? 'on' : 'off'}`);
+      parts.push(wasmThreadsInUse());
       parts.push(
         fastKernels()
           ? `TD3 WASM kernels${hasRelaxedSimd() ? ' with relaxed-SIMD FMA' : ' (no FMA)'}`
@@ -53,8 +54,8 @@ scope.onmessage = async (event: MessageEvent<WorkerRequest>) => {
   let reply: WorkerReply;
   try {
     if (tf.getBackend() !== request.backend) {
-      if (!(await tf.setBackend(request.backend))) throw new Error(`${request.backend} did not initialise`);
-      await tf.ready();
+      const problem = await activateBackend(request.backend as BackendName);
+      if (problem) throw new Error(`${request.backend} ${problem}`);
     }
     reply = {
       ok: true,

@@ -10,7 +10,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { activateNodeBackend } from './backend';
+import { activateNodeBackend, DEFAULT_THREADS } from './backend';
 import { type BenchArgs, parseBenchArgs, USAGE } from './bench/args';
 import { type BROWSER_BACKENDS, benchBrowser } from './bench/browser';
 import { benchEnvs } from './bench/envs';
@@ -45,6 +45,7 @@ export async function runBench(args: BenchArgs): Promise<BenchResults> {
     machine: describeMachine(),
     settings: { hidden, batch, updates: wasmUpdates, repeats, browserCapS },
     torch: null,
+    torchAllCores: null,
     backends: [],
     envs: null,
     session: null,
@@ -61,6 +62,13 @@ export async function runBench(args: BenchArgs): Promise<BenchResults> {
       repeats,
     });
     log(results.torch.available ? 'torch: done' : `torch: ${results.torch.error}`);
+    if (results.torch.available && DEFAULT_THREADS > 1) {
+      log(`torch: timing PyTorch on ${DEFAULT_THREADS} threads too…`);
+      results.torchAllCores = await benchTorch(
+        { cases, warmup: q ? 1 : 20, updates: args.updates ? args.updates * 2 : q ? 3 : 200, repeats },
+        DEFAULT_THREADS,
+      );
+    }
     if (
       results.torch.blas &&
       !results.torch.blas.includes('openblas') &&
@@ -76,7 +84,7 @@ export async function runBench(args: BenchArgs): Promise<BenchResults> {
 
   if (has('node')) {
     const plans: Record<'wasm' | 'cpu', UpdatePlan> = {
-      wasm: { warmup: q ? 1 : 5, updates: wasmUpdates, repeats, capMs: null },
+      wasm: { warmup: q ? 1 : 30, updates: wasmUpdates, repeats, capMs: null },
       cpu: { warmup: 1, updates: q ? 2 : 5, repeats, capMs: null },
     };
     results.backends.push(...(await benchNodeBackends(cases, plans, log)));
@@ -85,7 +93,7 @@ export async function runBench(args: BenchArgs): Promise<BenchResults> {
   if (has('browser')) {
     const capMs = browserCapS * 1000;
     const plans = {
-      wasm: { warmup: q ? 1 : 5, updates: wasmUpdates, repeats, capMs: capMs * 3 },
+      wasm: { warmup: q ? 1 : 30, updates: wasmUpdates, repeats, capMs: capMs * 3 },
       webgl: { warmup: 2, updates: q ? 3 : 50, repeats, capMs },
       webgpu: { warmup: 2, updates: q ? 3 : 50, repeats, capMs },
     } satisfies Record<(typeof BROWSER_BACKENDS)[number], UpdatePlan>;

@@ -96,7 +96,8 @@ interface Trial {
   note: string;
 }
 
-async function activate(name: BackendName): Promise<string | null> {
+/** Starts backend `name` as the product sets it up; null when it works, else what went wrong. */
+export async function activateBackend(name: BackendName): Promise<string | null> {
   try {
     if (name === 'wasm') await prepareWasm();
     if (!(await tf.setBackend(name))) return 'did not initialise';
@@ -189,7 +190,7 @@ async function softwareGpu(name: BackendName): Promise<string | null> {
 async function measure(name: BackendName, config: Config): Promise<Trial> {
   const software = await softwareGpu(name);
   if (software) return { name, msPerPass: null, note: software };
-  const problem = await activate(name);
+  const problem = await activateBackend(name);
   if (problem) return { name, msPerPass: null, note: problem };
   const trial = trialAgent(config);
   try {
@@ -215,7 +216,7 @@ export const measuredBackends: BackendChooser = {
   async fallback(failed) {
     const problems: string[] = [];
     for (const name of BACKENDS.slice(BACKENDS.indexOf(failed) + 1)) {
-      const problem = await activate(name);
+      const problem = await activateBackend(name);
       if (!problem) return { name, reason: `${name} is the next that works` };
       problems.push(`${name} ${problem}`);
     }
@@ -223,7 +224,7 @@ export const measuredBackends: BackendChooser = {
   },
   async choose(requested, config) {
     if (requested) {
-      const problem = await activate(requested);
+      const problem = await activateBackend(requested);
       const threads = requested === 'wasm' ? ` (${wasmThreadsInUse()})` : '';
       if (!problem) return { name: requested, reason: `${requested} chosen by you${threads}` };
       const fallback = await this.choose(undefined, config);

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_THREADS } from '../../src/cli/backend';
 import { parseBenchArgs } from '../../src/cli/bench/args';
 import { blasName, markdown } from '../../src/cli/bench/report';
 import { ratio, summarize } from '../../src/cli/bench/stats';
@@ -97,6 +98,7 @@ describe('bench flags and summaries', () => {
           },
         ],
       },
+      torchAllCores: null,
       backends: [
         {
           where: 'node',
@@ -119,6 +121,20 @@ describe('bench flags and summaries', () => {
     expect(lines[wasmRow]).toContain('40.0 (40.0–40.0) | 0.40×');
     expect(lines[wasmRow]).toContain('25.0 (25.0–25.0) | 0.25×');
     expect(lines.join('\n')).toContain('Test CPU, 2 cores');
+    expect(lines.some((l) => l.includes('2 threads'))).toBe(false);
+
+    // PyTorch on both cores: a comparison row, as a ratio to the one-thread reference, which stays the reference.
+    const reference = results.torch;
+    if (!reference) throw new Error('fixture has torch');
+    results.torchAllCores = {
+      ...reference,
+      threads: 2,
+      results: reference.results.map((r) => ({ ...r, values: [150], median: 150, min: 150, max: 150 })),
+    };
+    const withAllCores = markdown(results).split('\n');
+    const allCoresRow = withAllCores.find((l) => l.includes('2 threads'));
+    expect(allCoresRow).toContain('150 (150–150) | 1.50×');
+    expect(withAllCores.find((l) => l.startsWith('| Node | wasm'))).toContain('40.0 (40.0–40.0) | 0.40×');
   });
 });
 
@@ -141,11 +157,15 @@ describe('npm run bench -- --quick', () => {
     expect(json.machine.tfjs).toMatch(/^\d+\.\d+\.\d+/);
     expect(json.torch).toBeNull();
 
+    // wasm on every core (the default), then on one thread, then with tfjs's kernels.
+    const cores = DEFAULT_THREADS;
     expect(json.backends.map((b) => `${b.where}/${b.backend}`)).toEqual([
-      'node/wasm',
+      ...(cores > 1 ? [`node/wasm, ${cores} threads`] : []),
+      'node/wasm, 1 thread',
       'node/wasm, tfjs kernels only',
       'node/cpu',
     ]);
+    expect(json.backends[0].details).toContain(`products on ${cores} thread(s)`);
     for (const run of json.backends) {
       expect(run.error).toBeNull();
       expect(run.timings.map((t) => [t.case.name, t.case.obs, t.case.act])).toEqual([
@@ -172,8 +192,8 @@ describe('npm run bench -- --quick', () => {
     expect(result.stdout.trim()).toBe(md.trim());
     expect(md).toContain('## TD3 updates per second');
     expect(md).toContain('## Env steps per second');
-    expect(md).toMatch(/\| Node \| wasm \| SIMD on, threads off, TD3 WASM kernels/);
-    expect(md).toMatch(/\| Node \| wasm, tfjs kernels only \| SIMD on, threads off, tfjs's kernels/);
+    expect(md).toMatch(/\| Node \| wasm, 1 thread \| SIMD on, TD3 WASM kernels.*products on 1 thread/);
+    expect(md).toMatch(/\| Node \| wasm, tfjs kernels only \| SIMD on, tfjs's kernels, one thread/);
     for (const id of envIds) expect(md).toContain(`| ${id} |`);
     // Every table row has the same number of cells as its header.
     const tables = md.split('\n\n').filter((block) => block.startsWith('|'));

@@ -1,7 +1,7 @@
 /** The TD3 update on each tfjs backend that works in Node (wasm, cpu). */
 import * as tf from '@tensorflow/tfjs';
-import { fastKernels, hasRelaxedSimd } from '../../rl/wasmKernels';
-import { activateNodeBackend, type NODE_BACKENDS } from '../backend';
+import { fastKernels, hasRelaxedSimd, kernelThreadCount } from '../../rl/wasmKernels';
+import { activateNodeBackend, DEFAULT_THREADS, type NODE_BACKENDS } from '../backend';
 import type { BackendRun } from './types';
 import { timeUpdates, type UpdateCase, type UpdatePlan } from './updateTiming';
 
@@ -12,18 +12,25 @@ export async function benchNodeBackends(
 ): Promise<BackendRun[]> {
   const runs: BackendRun[] = [];
   const previous = tf.getBackend();
-  // wasm twice: with the TD3 update's own WASM kernels (src/rl/wasmKernels.ts, the default) and with tfjs's.
-  const variants: { backend: (typeof NODE_BACKENDS)[number]; ownKernels: boolean }[] = [
-    { backend: 'wasm', ownKernels: true },
-    { backend: 'wasm', ownKernels: false },
-    { backend: 'cpu', ownKernels: false },
+  // wasm three times: with the TD3 update's own WASM kernels (src/rl/wasmKernels.ts) on every core (the
+  // default), on one thread, and with tfjs's kernels.
+  const variants: { backend: (typeof NODE_BACKENDS)[number]; ownKernels: boolean; threads: number }[] = [
+    { backend: 'wasm', ownKernels: true, threads: DEFAULT_THREADS },
+    ...(DEFAULT_THREADS > 1 ? [{ backend: 'wasm' as const, ownKernels: true, threads: 1 }] : []),
+    { backend: 'wasm', ownKernels: false, threads: 1 },
+    { backend: 'cpu', ownKernels: false, threads: 1 },
   ];
-  for (const { backend, ownKernels } of variants) {
-    const label = backend === 'wasm' && !ownKernels ? 'wasm, tfjs kernels only' : backend;
+  for (const { backend, ownKernels, threads } of variants) {
+    const label =
+      backend !== 'wasm'
+        ? backend
+        : !ownKernels
+          ? 'wasm, tfjs kernels only'
+          : `wasm, ${threads} thread${threads > 1 ? 's' : ''}`;
     const run: BackendRun = { where: 'node', backend: label, error: null, details: '', timings: [] };
     runs.push(run);
     try {
-      await activateNodeBackend(backend);
+      await activateNodeBackend(backend, threads);
     } catch (error) {
       run.error = (error as Error).message;
       continue;
@@ -49,9 +56,8 @@ export async function benchNodeBackends(
 export async function describeBackend(backend: string): Promise<string> {
   if (backend !== 'wasm') return 'pure JavaScript';
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-  const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
   const own = fastKernels()
-    ? `TD3 WASM kernels${hasRelaxedSimd() ? ' with relaxed-SIMD FMA' : ' (no FMA)'}`
-    : "tfjs's kernels";
-  return `SIMD ${simd ? 'on' : 'off'}, threads ${threads ? 'on' : 'off'}, ${own}`;
+    ? `TD3 WASM kernels${hasRelaxedSimd() ? ' with relaxed-SIMD FMA' : ' (no FMA)'}, products on ${kernelThreadCount()} thread(s)`
+    : "tfjs's kernels, one thread";
+  return `SIMD ${simd ? 'on' : 'off'}, ${own}`;
 }

@@ -110,6 +110,18 @@ export function markdown(results: BenchResults): string {
       `| PyTorch CPU | torch ${t.version ?? ''} | ${t.available ? runsOn : `not available: ${t.error}`} | ${cells.flat().join(' | ')} | – |`,
     );
   }
+  const all = results.torchAllCores;
+  if (t && all?.available) {
+    // For comparison only: PyTorch on every core, as a ratio to its one-thread reference.
+    const cells = cases.map((name) => {
+      const r = all.results.find((x) => x.name === name && x.hidden === s.hidden && x.batch === s.batch);
+      const ref = t.results.find((x) => x.name === name && x.hidden === s.hidden && x.batch === s.batch);
+      return r ? [spread(r), ref ? times(r.median / ref.median) : '–'] : ['–', '–'];
+    });
+    out.push(
+      `| PyTorch CPU | torch ${all.version ?? ''} | ${all.threads} threads, ${blasName(all.blas) ?? 'BLAS unknown'} (comparison, not the reference) | ${cells.flat().join(' | ')} | – |`,
+    );
+  }
   for (const run of results.backends) {
     const cells = cases.map((name) => {
       const timing = run.timings.find((x) => x.case.name === name);

@@ -7,8 +7,11 @@ import type { UpdateCase } from './updateTiming';
 export const SYSTEM_PYTHON = '/usr/bin/python3';
 export const TORCH_SCRIPT = 'bench/torch_td3.py';
 
-/** One BLAS thread and one intra-op thread: the single-thread reference the issue compares with. */
-const SINGLE_THREAD_ENV = { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+/** BLAS and intra-op threads: one for the single-thread reference every ratio is taken to. */
+const threadEnv = (threads: number) => {
+  const n = String(threads);
+  return { OPENBLAS_NUM_THREADS: n, OMP_NUM_THREADS: n, MKL_NUM_THREADS: n };
+};
 
 export interface TorchPlan {
   cases: UpdateCase[];
@@ -17,12 +20,12 @@ export interface TorchPlan {
   repeats: number;
 }
 
-function run(args: string[], timeoutMs: number): Promise<{ stdout: string; stderr: string }> {
+function run(args: string[], timeoutMs: number, threads = 1): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     execFile(
       SYSTEM_PYTHON,
       args,
-      { env: { ...process.env, ...SINGLE_THREAD_ENV }, timeout: timeoutMs, maxBuffer: 1 << 24 },
+      { env: { ...process.env, ...threadEnv(threads) }, timeout: timeoutMs, maxBuffer: 1 << 24 },
       (error, stdout, stderr) =>
         error ? reject(Object.assign(error, { stderr })) : resolve({ stdout, stderr }),
     );
@@ -38,7 +41,8 @@ const unavailable = (error: string): TorchRun => ({
   results: [],
 });
 
-export async function benchTorch(plan: TorchPlan): Promise<TorchRun> {
+/** The update in PyTorch on `threads` threads (1: the reference). */
+export async function benchTorch(plan: TorchPlan, threads = 1): Promise<TorchRun> {
   if (!existsSync(SYSTEM_PYTHON)) return unavailable(`${SYSTEM_PYTHON} not found`);
   const cases = plan.cases.map((c) => `${c.obs}x${c.act}x${c.hidden}x${c.batch}`).join(',');
   let out: { stdout: string };
@@ -55,9 +59,10 @@ export async function benchTorch(plan: TorchPlan): Promise<TorchRun> {
         '--repeats',
         String(plan.repeats),
         '--threads',
-        '1',
+        String(threads),
       ],
       20 * 60_000,
+      threads,
     );
   } catch (error) {
     const e = error as Error & { stderr?: string };

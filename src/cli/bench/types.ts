@@ -90,6 +90,8 @@ export interface BenchResults {
   machine: Machine;
   settings: { hidden: number; batch: number; updates: number; repeats: number; browserCapS: number };
   torch: TorchRun | null;
+  /** PyTorch on every core (up to the wasm kernels' thread count), for comparison; not the reference. */
+  torchAllCores: TorchRun | null;
   backends: BackendRun[];
   envs: EnvRun[] | null;
   session: SessionRun | null;
