@@ -11,6 +11,8 @@ export interface TrainArgs {
   overrides: Partial<Config>;
   out: string | null;
   backend: string | undefined;
+  /** Threads for the wasm products (undefined: every core, up to 4). */
+  threads: number | undefined;
   quiet: boolean;
   help: boolean;
 }
@@ -51,6 +53,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     overrides: {},
     out: null,
     backend: undefined,
+    threads: undefined,
     quiet: false,
     help: false,
   };
@@ -83,6 +86,13 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
       args.out = takeValue();
     } else if (flag === 'backend') {
       args.backend = takeValue();
+    } else if (flag === 'threads') {
+      const text = takeValue();
+      const threads = Number(text);
+      if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
+        throw new UsageError(`--threads ${text}: expected an integer from 1 to 64`);
+      }
+      args.threads = threads;
     } else if (flag === 'preset') {
       const preset = takeValue();
       if (!PRESET_NAMES.includes(preset as PresetName)) {
@@ -118,6 +128,7 @@ export function trainUsage(): string {
     `  --preset NAME         ${PRESET_NAMES.join(' | ')} (default author)`,
     '  --out FILE            write every metric record as one JSON line',
     '  --backend NAME        tfjs backend: wasm (default, fastest here) or cpu',
+    '  --threads N           threads for each wasm product (default: every core, up to 4; 1: this thread only)',
     '  --quiet               no progress bar',
     '  --steps N             alias of --total-steps;  --delay N: alias of --policy-delay',
     '  --no-twin             one critic (no clipped double Q);  --no-smoothing: no target policy smoothing',

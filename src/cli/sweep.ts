@@ -121,6 +121,11 @@ export async function sweep(
   args: SweepArgs,
 ): Promise<{ table: string; wallSeconds: number; failures: number }> {
   mkdirSync(args.outDir, { recursive: true });
+  // The cores are shared out: runs side by side each get the cores left to them for their products (one
+  // each when there are as many runs as cores), unless --threads says otherwise.
+  const threads = args.trainFlags.some((flag) => flag === '--threads' || flag.startsWith('--threads='))
+    ? []
+    : ['--threads', String(Math.max(1, Math.floor(availableParallelism() / args.parallel)))];
   const jobs: Job[] = args.variants.flatMap((variant) =>
     args.seeds.map((seed) => {
       const out = join(args.outDir, `${variant}-s${seed}.jsonl`);
@@ -128,7 +133,16 @@ export async function sweep(
         variant,
         seed,
         out,
-        args: [...args.trainFlags, ...VARIANTS[variant], '--seed', String(seed), '--quiet', '--out', out],
+        args: [
+          ...args.trainFlags,
+          ...threads,
+          ...VARIANTS[variant],
+          '--seed',
+          String(seed),
+          '--quiet',
+          '--out',
+          out,
+        ],
       };
     }),
   );

@@ -6,6 +6,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { envSpec } from '../envs';
 import { configFromPreset, presetAvailable } from '../rl/presets';
+import { kernelThreadCount } from '../rl/wasmKernels';
 import type { EvalRecord, MetricRecord } from '../train/metrics';
 import { TrainingSession } from '../train/session';
 import { parseTrainArgs, trainUsage, UsageError } from './args';
@@ -52,11 +53,14 @@ async function main(argv: string[]): Promise<number> {
 
   let backend: string;
   try {
-    backend = await activateNodeBackend(args.backend);
+    backend = await activateNodeBackend(args.backend, args.threads);
   } catch (error) {
     return usageFailure(error);
   }
-  console.error(`tfjs backend: ${backend}`);
+  const threads = kernelThreadCount();
+  console.error(
+    `tfjs backend: ${backend}${backend === 'wasm' ? ` (products on ${threads} thread${threads > 1 ? 's' : ''})` : ''}`,
+  );
   console.error(`${config.env}, preset ${args.preset}, seed ${config.seed}, ${config.totalSteps} steps`);
 
   let out: WriteStream | null = null;

@@ -56,6 +56,14 @@ describe('train flags', () => {
     });
   });
 
+  it('reads --threads, and refuses a count that is not a positive integer', () => {
+    expect(parseTrainArgs(['--threads', '1']).threads).toBe(1);
+    expect(parseTrainArgs([]).threads).toBeUndefined();
+    for (const bad of ['0', '1.5', 'two', '-2']) {
+      expect(() => parseTrainArgs([`--threads=${bad}`])).toThrow(/--threads/);
+    }
+  });
+
   it('reads --preset, --out and --backend', () => {
     const args = parseTrainArgs(['--preset', 'ddpg', '--out', 'runs/x.jsonl', '--backend', 'cpu']);
     expect(args).toMatchObject({ preset: 'ddpg', out: 'runs/x.jsonl', backend: 'cpu' });
