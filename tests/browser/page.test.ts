@@ -113,6 +113,13 @@ describe('the playground', () => {
     await expect
       .poll(() => page.getByTestId('backend-badge').textContent(), { timeout: 30_000 })
       .toMatch(/backend: (webgpu|webgl|wasm|cpu)$/);
+    // On wasm, each product runs on a helper thread too where there is a further core (src/rl/wasmThreads.ts).
+    const badge = page.getByTestId('backend-badge');
+    if ((await badge.textContent())?.endsWith('wasm')) {
+      const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+      const expected = cores > 1 ? `on ${Math.min(4, cores)} threads` : 'on one core';
+      expect(await badge.getAttribute('title')).toMatch(new RegExp(`wasm [0-9.]+ ms/update ${expected}`));
+    }
 
     for (const title of CHARTS) {
       await expect
