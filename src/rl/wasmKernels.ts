@@ -451,8 +451,11 @@ export function gemmModule(
   );
 }
 
-/** out[c×r] = in[r×c]ᵀ; 4×4 blocks with shuffles where both are multiples of 4. Params: in, out. */
-function transposeModule(rows: number, cols: number): WasmBytes {
+/**
+ * out[c×r] = in[r×c]ᵀ; 4×4 blocks with shuffles where both are multiples of 4. Params: in, out. `outStride`:
+ * out's row length, when these r rows are a slice of a taller input (their columns then land side by side).
+ */
+function transposeModule(rows: number, cols: number, outStride = rows): WasmBytes {
   const [IN, OUT] = [0, 1];
   const [i, j, p, q, count] = [2, 3, 4, 5, 6];
   const r = [7, 8, 9, 10];
@@ -477,10 +480,16 @@ function transposeModule(rows: number, cols: number): WasmBytes {
       [t[2], t[3], [2, 3, 6, 7]],
     ];
     columns.forEach(([x, y, lanes], k) => {
-      block.push(...op.get(q), ...op.get(x), ...op.get(y), ...v.shuffle(lanes), ...v.store(k * rows * 4));
+      block.push(
+        ...op.get(q),
+        ...op.get(x),
+        ...op.get(y),
+        ...v.shuffle(lanes),
+        ...v.store(k * outStride * 4),
+      );
     });
     block.push(...op.get(p), ...op.i32(16), ...op.i32Add, ...op.set(p));
-    block.push(...op.get(q), ...op.i32(16 * rows), ...op.i32Add, ...op.set(q));
+    block.push(...op.get(q), ...op.i32(16 * outStride), ...op.i32Add, ...op.set(q));
     const rowBlock: Bytes = [
       ...op.get(IN),
       ...op.get(i),
@@ -513,7 +522,7 @@ function transposeModule(rows: number, cols: number): WasmBytes {
       ...op.i32Add,
       ...op.set(p),
       ...op.get(q),
-      ...op.i32(rows * 4),
+      ...op.i32(outStride * 4),
       ...op.i32Add,
       ...op.set(q),
     ];
@@ -845,25 +854,55 @@ function threadsFor(memory: WebAssembly.Memory): KernelThreads | null {
 }
 
 const CACHE_LINE = 64;
+/** Parameters smaller than this take their Adam step on this thread. */
+const MIN_PARALLEL_ADAM = 4096;
 const alignUp = (address: number, to: number) => Math.ceil(address / to) * to;
 
 /** Products smaller than this many rows stay on one thread (a helper's round trip costs a few µs). */
 const MIN_ROWS_PER_PART = 32;
 
-/** C's rows cut into one part per thread, each a whole number of register blocks; one part if not split. */
-function rowParts(s: GemmShape, pool: KernelThreads | null): number[] {
-  // Aᵀ and a transposed C are laid out with m as their row stride: those products stay whole.
-  if (!pool || s.transA || s.transC) return [s.m];
-  const count = Math.min(pool.helpers + 1, Math.floor(s.m / MIN_ROWS_PER_PART));
-  if (count < 2) return [s.m];
-  const blocks = Math.floor(s.m / TILE_ROWS);
+/** `rows` cut into one part per thread, each a whole number of `unit`s; one part if not worth splitting. */
+function rowParts(rows: number, unit: number, pool: KernelThreads | null): number[] {
+  const count = pool ? Math.min(pool.helpers + 1, Math.floor(rows / MIN_ROWS_PER_PART)) : 1;
+  if (count < 2) return [rows];
+  const units = Math.floor(rows / unit);
   const parts: number[] = [];
   for (let p = 0; p < count; p++) {
-    const from = Math.round((blocks * p) / count) * TILE_ROWS;
-    const to = p === count - 1 ? s.m : Math.round((blocks * (p + 1)) / count) * TILE_ROWS;
+    const from = Math.round((units * p) / count) * unit;
+    const to = p === count - 1 ? rows : Math.round((units * (p + 1)) / count) * unit;
     parts.push(to - from);
   }
   return parts;
+}
+
+/** One kernel call: which kernel (built by `build` the first time) and its arguments. */
+interface Job {
+  key: string;
+  build: () => WasmBytes;
+  args: number[];
+}
+
+/**
+ * Runs `elsewhere[h]` on helper h while this thread runs `here`, one after another; a job a helper cannot take
+ * runs here too. With `elsewhere` empty, or no helpers, everything runs here.
+ */
+function runJobs(
+  memory: WebAssembly.Memory,
+  pool: KernelThreads | null,
+  here: Job[],
+  elsewhere: Job[] = [],
+): void {
+  const runHere = (job: Job) => kernel(memory, job.key, job.build)(...job.args);
+  const shared = (job: Job) => () => bytesFor(memory, job.build);
+  // Posted jobs are a prefix: once one cannot be posted, the helpers are given up and none after it is.
+  const posted = pool
+    ? elsewhere.filter((job, h) => h < pool.helpers && pool.tryPost(h, job.key, shared(job), job.args))
+    : [];
+  for (const job of here) runHere(job);
+  posted.forEach((job, h) => {
+    if (!pool?.tryWait(h)) runHere(job);
+  });
+  for (const job of elsewhere.slice(posted.length)) runHere(job);
 }
 
 /**
@@ -934,10 +973,23 @@ function registerKernels(): void {
       const memory = memoryOf(b);
       const out = b.makeOutput(shape.transC ? [shape.n, shape.m] : [shape.m, shape.n], 'float32');
       const scratch: number[] = [];
+      const pool = threadsFor(memory);
+      /** A transposed copy, its rows shared out among the threads (each writes its own columns of it). */
       const transposed = (from: number, rows: number, cols: number): number => {
         const to = b.wasm._malloc(rows * cols * 4);
         scratch.push(to);
-        kernel(memory, `transpose ${rows} ${cols}`, () => transposeModule(rows, cols))(from, to);
+        let row = 0;
+        const unit = rows % 4 === 0 && cols % 4 === 0 ? 4 : 1;
+        const jobs = rowParts(rows, unit, pool).map((part) => {
+          const job = {
+            key: `transpose ${part} ${cols} ${rows}`,
+            build: () => transposeModule(part, cols, rows),
+            args: [from + row * cols * 4, to + row * 4],
+          };
+          row += part;
+          return job;
+        });
+        runJobs(memory, pool, jobs.slice(0, 1), jobs.slice(1));
         return to;
       };
       let left = address(b, inputs.a);
@@ -955,10 +1007,11 @@ function registerKernels(): void {
       const bias = address(b, inputs.bias);
       const mask = address(b, inputs.mask);
       // Rows of C split between this thread and the helper threads, if any: part p covers `rows` rows from
-      // `row` on, so A, C and the mask start that many rows further on; B and the bias are whole.
-      const pool = threadsFor(memory);
+      // `row` on, so A, C and the mask start that many rows further on; B and the bias are whole. Aᵀ and a
+      // transposed C are laid out with m as their row stride: those products stay whole.
+      const split = !product.transA && !product.transC;
       let row = 0;
-      const jobs = rowParts(product, pool).map((rows) => {
+      const jobs = rowParts(product.m, TILE_ROWS, split ? pool : null).map((rows) => {
         const slice: GemmShape = { ...product, m: rows };
         // Each thread's panel on cache lines of its own (a shared line would bounce between the cores).
         const block = b.wasm._malloc(product.k * PANEL_BYTES_PER_K + 2 * CACHE_LINE);
@@ -973,17 +1026,9 @@ function registerKernels(): void {
           panel,
         ];
         row += rows;
-        return { key: gemmKey(slice), build: () => bytesFor(memory, () => gemmModule(slice)), args };
+        return { key: gemmKey(slice), build: () => gemmModule(slice), args };
       });
-      const runHere = (job: (typeof jobs)[number]) => kernel(memory, job.key, job.build)(...job.args);
-      const onHelpers = pool
-        ? jobs.slice(1).filter((job, h) => pool.tryPost(h, job.key, job.build, job.args))
-        : [];
-      runHere(jobs[0]);
-      onHelpers.forEach((job, h) => {
-        if (!pool?.tryWait(h)) runHere(job);
-      });
-      for (const job of jobs.slice(1 + onHelpers.length)) runHere(job);
+      runJobs(memory, pool, jobs.slice(0, 1), jobs.slice(1));
       for (const pointer of scratch) b.wasm._free(pointer);
       return out;
     },
@@ -1016,13 +1061,14 @@ function registerKernels(): void {
         stepSizes: number[];
         corrections: number[];
       };
-      const run = kernel(memoryOf(b), 'adam', adamModule);
+      const memory = memoryOf(b);
       const outputs: tf.TensorInfo[] = [];
+      const jobs: (Job & { length: number })[] = [];
       for (let k = 0; k < count; k++) {
         const p = inputs[`p${k}`] as tf.TensorInfo;
         const length = p.shape.reduce((x, y) => x * y, 1);
         const [pOut, mOut, vOut] = [0, 1, 2].map(() => b.makeOutput(p.shape, 'float32'));
-        run(
+        const args = [
           address(b, p),
           address(b, inputs[`g${k}`]),
           address(b, inputs[`m${k}`]),
@@ -1038,9 +1084,20 @@ function registerKernels(): void {
           corrections[k],
           epsilon,
           stepSizes[k],
-        );
+        ];
+        jobs.push({ key: 'adam', build: adamModule, args, length });
         outputs.push(pOut, mOut, vOut);
       }
+      // The largest parameters go to the helper threads (one each), the rest stay here.
+      const pool = threadsFor(memory);
+      const largest = pool ? [...jobs].sort((x, y) => y.length - x.length).slice(0, pool.helpers) : [];
+      const elsewhere = largest.filter((job) => job.length >= MIN_PARALLEL_ADAM);
+      runJobs(
+        memory,
+        pool,
+        jobs.filter((job) => !elsewhere.includes(job)),
+        elsewhere,
+      );
       return outputs;
     },
   });

@@ -27,14 +27,15 @@ export interface HelperHandle {
   terminate(): void;
 }
 
-/** Control block, in int32 slots. */
+/** Control block: int32 slots on its first cache line, then the arguments as float64 (ints and floats alike). */
 const POSTED = 0; // job counter, bumped by the caller
 const DONE = 1; // counter of the last finished job, bumped by the helper
 const OP = 2; // 0 run a kernel, 1 compile one, 2 stop
 const KERNEL = 3; // kernel id
-const ARGS = 4; // up to 7 int32 arguments
-const FAILED = 11; // 1 if the last job threw
-export const CONTROL_BYTES = 64;
+const FAILED = 4; // 1 if the last job threw
+const ARGS_BYTE = 64;
+export const MAX_ARGS = 16;
+export const CONTROL_BYTES = ARGS_BYTE + 8 * MAX_ARGS;
 
 const RUN = 0;
 const COMPILE = 1;
@@ -51,7 +52,8 @@ const onFirstMessage = (handler) => {
   else port.addEventListener('message', (event) => handler(event.data), { once: true });
 };
 onFirstMessage(({ memory, control, spinMs }) => {
-  const ctrl = new Int32Array(memory.buffer, control, 16);
+  const ctrl = new Int32Array(memory.buffer, control, ${ARGS_BYTE / 4});
+  const a = new Float64Array(memory.buffer, control + ${ARGS_BYTE}, ${MAX_ARGS});
   const kernels = [];
   let seen = Atomics.load(ctrl, ${POSTED});
   port.postMessage('ready');
@@ -72,13 +74,13 @@ onFirstMessage(({ memory, control, spinMs }) => {
       return;
     }
     try {
-      const a = ${ARGS};
       if (op === ${COMPILE}) {
-        const bytes = new Uint8Array(memory.buffer, ctrl[a], ctrl[a + 1]).slice();
+        const bytes = new Uint8Array(memory.buffer, a[0], a[1]).slice();
         const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
         kernels[ctrl[${KERNEL}]] = instance.exports.run;
       } else {
-        kernels[ctrl[${KERNEL}]](ctrl[a], ctrl[a + 1], ctrl[a + 2], ctrl[a + 3], ctrl[a + 4], ctrl[a + 5], ctrl[a + 6]);
+        // Arguments past a kernel's own are ignored.
+        kernels[ctrl[${KERNEL}]](a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15]);
       }
       ctrl[${FAILED}] = 0;
     } catch (error) {
@@ -89,6 +91,8 @@ onFirstMessage(({ memory, control, spinMs }) => {
   }
 });
 `;
+
+const alignUp = (address: number, to: number) => Math.ceil(address / to) * to;
 
 /** How long a caller waits for a helper's job before it gives the helper up. */
 const JOB_TIMEOUT_MS = 5000;
@@ -103,6 +107,7 @@ export interface ThreadMemory {
 
 export class KernelThreads {
   private readonly controls: Int32Array[];
+  private readonly args: Float64Array[];
   private readonly posted: number[];
   private readonly ids = new Map<string, number>();
   private broken = false;
@@ -112,7 +117,10 @@ export class KernelThreads {
     private readonly handles: HelperHandle[],
     controlOffsets: number[],
   ) {
-    this.controls = controlOffsets.map((offset) => new Int32Array(heap.memory.buffer, offset, 16));
+    this.controls = controlOffsets.map((offset) => new Int32Array(heap.memory.buffer, offset, ARGS_BYTE / 4));
+    this.args = controlOffsets.map(
+      (offset) => new Float64Array(heap.memory.buffer, offset + ARGS_BYTE, MAX_ARGS),
+    );
     this.posted = this.controls.map((ctrl) => Atomics.load(ctrl, POSTED));
   }
 
@@ -125,11 +133,8 @@ export class KernelThreads {
   ): Promise<KernelThreads> {
     if (!(heap.memory.buffer instanceof SharedArrayBuffer)) throw new Error('the wasm memory is not shared');
     // Each block on cache lines of its own: other data written beside it would bounce between the cores.
-    const offsets = Array.from(
-      { length: helpers },
-      () => Math.ceil((heap.malloc(3 * CONTROL_BYTES) + 1) / 64) * 64,
-    );
-    for (const offset of offsets) new Int32Array(heap.memory.buffer, offset, 16).fill(0);
+    const offsets = Array.from({ length: helpers }, () => alignUp(heap.malloc(CONTROL_BYTES + 128), 64));
+    for (const offset of offsets) new Uint8Array(heap.memory.buffer, offset, CONTROL_BYTES).fill(0);
     const handles = await Promise.all(
       offsets.map((control) => spawn(HELPER_SOURCE, { memory: heap.memory, control, spinMs })),
     );
@@ -211,12 +216,11 @@ export class KernelThreads {
 
   private send(h: number, op: number, kernel: number, args: number[]): void {
     if (this.broken) throw new Error('wasm helper threads were stopped');
+    if (args.length > MAX_ARGS) throw new Error(`a helper's kernel takes at most ${MAX_ARGS} arguments`);
     const ctrl = this.controls[h];
     ctrl[OP] = op;
     ctrl[KERNEL] = kernel;
-    args.forEach((value, i) => {
-      ctrl[ARGS + i] = value;
-    });
+    this.args[h].set(args);
     Atomics.store(ctrl, POSTED, ++this.posted[h]);
     Atomics.notify(ctrl, POSTED);
   }
