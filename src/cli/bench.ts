@@ -17,6 +17,7 @@ import { benchEnvs } from './bench/envs';
 import { benchMemory } from './bench/memory';
 import { benchNodeBackends } from './bench/node';
 import { chromiumVersion, describeMachine, markdown } from './bench/report';
+import { mergeRuns, mergeTorch } from './bench/rounds';
 import { benchSession, sessionSizes } from './bench/session';
 import { ratio } from './bench/stats';
 import { benchTorch, torchMedian, torchVersion } from './bench/torch';
@@ -53,42 +54,45 @@ export async function runBench(args: BenchArgs): Promise<BenchResults> {
     notes: [],
   };
 
-  if (has('torch')) {
-    log('torch: timing the PyTorch reference…');
-    results.torch = await benchTorch({
-      cases: has('session') ? [...cases, sessionCase] : cases,
-      warmup: q ? 1 : 20,
-      updates: args.updates ? args.updates * 2 : q ? 3 : 200,
-      repeats,
-    });
-    log(results.torch.available ? 'torch: done' : `torch: ${results.torch.error}`);
-    if (results.torch.available && DEFAULT_THREADS > 1) {
-      log(`torch: timing PyTorch on ${DEFAULT_THREADS} threads too…`);
-      results.torchAllCores = await benchTorch(
-        { cases, warmup: q ? 1 : 20, updates: args.updates ? args.updates * 2 : q ? 3 : 200, repeats },
-        DEFAULT_THREADS,
-      );
+  // PyTorch and the Node backends, one repeat each in turn, `repeats` rounds (src/cli/bench/rounds.ts).
+  const torchPlan = (round: number) => ({
+    cases: has('session') && round === 0 ? [...cases, sessionCase] : cases,
+    warmup: q ? 1 : 20,
+    updates: args.updates ? args.updates * 2 : q ? 3 : 200,
+    repeats: 1,
+  });
+  const plans: Record<'wasm' | 'cpu', UpdatePlan> = {
+    wasm: { warmup: q ? 1 : 30, updates: wasmUpdates, repeats: 1, capMs: null },
+    cpu: { warmup: 1, updates: q ? 2 : 5, repeats: 1, capMs: null },
+  };
+  for (let round = 0; round < repeats && (has('torch') || has('node')); round++) {
+    if (has('torch') && results.torch?.available !== false) {
+      log(`round ${round + 1}/${repeats}: timing the PyTorch reference…`);
+      results.torch = mergeTorch(results.torch, await benchTorch(torchPlan(round)));
+      if (!results.torch.available) log(`torch: ${results.torch.error}`);
+      else if (DEFAULT_THREADS > 1) {
+        log(`round ${round + 1}/${repeats}: timing PyTorch on ${DEFAULT_THREADS} threads too…`);
+        results.torchAllCores = mergeTorch(
+          results.torchAllCores,
+          await benchTorch({ ...torchPlan(round), cases }, DEFAULT_THREADS),
+        );
+      }
     }
-    if (
-      results.torch.blas &&
-      !results.torch.blas.includes('openblas') &&
-      !results.torch.blas.includes('mkl')
-    ) {
-      results.notes.push(
-        `PyTorch used ${results.torch.blas}: the reference BLAS is ~10× slower than OpenBLAS (apt-get install libopenblas0-pthread).`,
-      );
+    if (has('node')) {
+      results.backends = mergeRuns(results.backends, await benchNodeBackends(cases, plans, log));
     }
+  }
+  if (
+    results.torch?.blas &&
+    !results.torch.blas.includes('openblas') &&
+    !results.torch.blas.includes('mkl')
+  ) {
+    results.notes.push(
+      `PyTorch used ${results.torch.blas}: the reference BLAS is ~10× slower than OpenBLAS (apt-get install libopenblas0-pthread).`,
+    );
   }
   results.machine.torch = results.torch?.version ?? (await torchVersion());
   results.machine.torchBlas = results.torch?.blas ?? null;
-
-  if (has('node')) {
-    const plans: Record<'wasm' | 'cpu', UpdatePlan> = {
-      wasm: { warmup: q ? 1 : 30, updates: wasmUpdates, repeats, capMs: null },
-      cpu: { warmup: 1, updates: q ? 2 : 5, repeats, capMs: null },
-    };
-    results.backends.push(...(await benchNodeBackends(cases, plans, log)));
-  }
 
   if (has('browser')) {
     const capMs = browserCapS * 1000;
@@ -102,8 +106,8 @@ export async function runBench(args: BenchArgs): Promise<BenchResults> {
     results.machine.chromium = browser.chromium;
     results.notes.push(
       'In the browser, webgl and webgpu run on SwiftShader (the CPU) on this machine: their figures say nothing ' +
-        "about a real GPU. The worker uses the product's set-up (src/worker/backendSelection.ts): wasm with SIMD, " +
-        'without threads.',
+        'about a real GPU. The worker starts each backend as the product does (src/worker/backendSelection.ts): ' +
+        'wasm with SIMD and helper threads, webgpu and webgl only after a numeric self-check.',
     );
   }
   results.machine.chromium ??= await chromiumVersion(CHROMIUM);
