@@ -44,3 +44,10 @@ export function columnSum(x: tf.Tensor2D): tf.Tensor1D {
   if (fast) return fast.columnSum(x);
   return tf.sum(x, 0);
 }
+
+/** [a | b]: the rows of a and b side by side (a state and an action, the critic's input). */
+export function concatColumns(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  const fast = recordingGradients() ? null : fastKernels();
+  if (fast) return fast.concatColumns(a, b);
+  return tf.concat([a, b], 1);
+}

@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Random } from '../common/random';
 import { Adam, type AdamState } from './adam';
 import type { Config } from './hyperparameters';
+import { concatColumns } from './linalg';
 import { Mlp, type MlpWeights, variableFrom } from './mlp';
 
 /** What the agent needs to know of an environment: sizes and action bounds. */
@@ -92,8 +93,6 @@ export class TD3 {
   /** Half the action range and its centre, shaped [1, actionSize], to map tanh's (−1, 1) onto [low, high]. */
   private readonly actionScale: tf.Tensor2D;
   private readonly actionCenter: tf.Tensor2D;
-  private readonly actionLow: tf.Tensor2D;
-  private readonly actionHigh: tf.Tensor2D;
   private readonly halfRange: Float64Array;
   private config: LiveAgentConfig;
   /** Critic updates so far (the authors' total_it). */
@@ -133,8 +132,6 @@ export class TD3 {
     const center = space.actionHigh.map((h, i) => (h + space.actionLow[i]) / 2);
     this.actionScale = tf.tensor2d(Array.from(this.halfRange), [1, act]);
     this.actionCenter = tf.tensor2d(center, [1, act]);
-    this.actionLow = tf.tensor2d(space.actionLow, [1, act]);
-    this.actionHigh = tf.tensor2d(space.actionHigh, [1, act]);
     this.config = { ...config };
   }
 
@@ -156,7 +153,7 @@ export class TD3 {
 
   /** Q(s, a) of one critic network. */
   q(net: Mlp, observations: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor2D {
-    return net.forward(tf.concat([observations, actions], 1)).output;
+    return net.forward(concatColumns(observations, actions)).output;
   }
 
   /** The deterministic action for one observation. */
@@ -211,12 +208,20 @@ export class TD3 {
     return tf.tidy(() => {
       const n = batch.size;
       const nextObs = tf.tensor2d(batch.nextObservations, [n, this.space.observationSize]);
-      let nextAction = this.policy(this.actorTarget, nextObs);
+      let nextAction: tf.Tensor2D;
       if (smoothingNoise) {
-        const noise = tf.tensor2d(smoothingNoise, [n, this.space.actionSize]);
-        nextAction = tf.minimum(tf.maximum(tf.add(nextAction, noise), this.actionLow), this.actionHigh);
+        // The same clip in units of half the action range, where π′(s′) is tanh(z′) and [low, high] is [−1, 1]
+        // in every dimension: ã′ = centre + half · clip(tanh(z′) + ε / half, −1, 1). One uniform clip instead of
+        // two per-dimension bounds (tfjs-wasm's broadcasting maximum is ~10× slower than the rest).
+        const act = this.space.actionSize;
+        const noise = Float32Array.from(smoothingNoise, (e, i) => e / this.halfRange[i % act]);
+        const squashed = tf.tanh(this.actorTarget.forward(nextObs).output);
+        const clipped = tf.clipByValue(tf.add(squashed, tf.tensor2d(noise, [n, act])), -1, 1);
+        nextAction = tf.add(tf.mul(clipped, this.actionScale), this.actionCenter);
+      } else {
+        nextAction = this.policy(this.actorTarget, nextObs);
       }
-      const next = tf.concat([nextObs, nextAction], 1);
+      const next = concatColumns(nextObs, nextAction);
       const q1Next = this.critic1Target.forward(next).output;
       const qNext = this.config.twinCritics
         ? tf.minimum(q1Next, this.critic2Target.forward(next).output)
@@ -259,7 +264,7 @@ export class TD3 {
         const actorTrace = this.actor.forward(s);
         const squashed = tf.tanh(actorTrace.output);
         const action: tf.Tensor2D = tf.add(tf.mul(squashed, this.actionScale), this.actionCenter);
-        const criticTrace = this.critic1.forward(tf.concat([s, action], 1));
+        const criticTrace = this.critic1.forward(concatColumns(s, action));
         this.lastActorLoss.assign(tf.neg(tf.mean(criticTrace.output)));
         // ∂(−mean Q1)/∂Q1 = −1/n, back through critic1 to its action input, then through scale·tanh.
         const { dInput } = this.critic1.backward(criticTrace, tf.fill([n, 1], -1 / n) as tf.Tensor2D, {
@@ -363,6 +368,6 @@ export class TD3 {
     this.actorOptimizer.dispose();
     this.lastActorLoss.dispose();
     this.criticOptimizer.dispose();
-    for (const t of [this.actionScale, this.actionCenter, this.actionLow, this.actionHigh]) t.dispose();
+    for (const t of [this.actionScale, this.actionCenter]) t.dispose();
   }
 }

@@ -78,6 +78,10 @@ function checkProducts(): void {
       const masked = fast.matMulNT(d, v, mask);
       expect(maxAbsDiff(masked.dataSync(), tf.mul(nt, tf.step(mask)).dataSync()), label).toBeLessThan(1e-5);
       expect(maxAbsDiff(fast.columnSum(y).dataSync(), tf.sum(y, 0).dataSync()), label).toBeLessThan(1e-5);
+      // [x | mask] row by row: a copy, so exactly tfjs's concat.
+      const joined = fast.concatColumns(x, mask);
+      expect(joined.shape).toEqual([m, k + n]);
+      expect(Array.from(joined.dataSync()), label).toEqual(Array.from(tf.concat([x, mask], 1).dataSync()));
     });
   }
 }
