@@ -6,7 +6,7 @@
  *
  *   npm run bench                         everything (about 10 minutes on a 2-core machine)
  *   npm run bench -- --quick              tiny sizes and iterations (a smoke test, not representative)
- *   npm run bench -- --only node,torch    some parts: torch, node, browser, envs, session, memory
+ *   npm run bench -- --only node,torch    some parts: torch, node, browser, page, envs, session, memory
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { type BROWSER_BACKENDS, benchBrowser } from './bench/browser';
 import { benchEnvs } from './bench/envs';
 import { benchMemory } from './bench/memory';
 import { benchNodeBackends } from './bench/node';
+import { benchPage } from './bench/page';
 import { chromiumVersion, describeMachine, markdown } from './bench/report';
 import { mergeRuns, mergeTorch } from './bench/rounds';
 import { benchSession, sessionSizes } from './bench/session';
@@ -48,6 +49,7 @@ export async function runBench(args: BenchArgs): Promise<BenchResults> {
     torch: null,
     torchAllCores: null,
     backends: [],
+    page: null,
     envs: null,
     session: null,
     memory: null,
@@ -108,6 +110,12 @@ export async function runBench(args: BenchArgs): Promise<BenchResults> {
       'In the browser, webgl and webgpu run on SwiftShader (the CPU) on this machine: their figures say nothing ' +
         'about a real GPU. The worker starts each backend as the product does (src/worker/backendSelection.ts): ' +
         'wasm with SIMD and helper threads, webgpu and webgl only after a numeric self-check.',
+    );
+  }
+  if (has('page')) {
+    results.page = await benchPage(
+      q ? { warmupS: 1, windowS: 2, limitMs: 120_000 } : { warmupS: 10, windowS: 30, limitMs: 300_000 },
+      log,
     );
   }
   results.machine.chromium ??= await chromiumVersion(CHROMIUM);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../src/cli/chromium';
-import { type Served, startDevServer, startPreviewServer } from './browser';
+import { type Served, startDevServer, startPreviewServer } from '../../src/cli/serve';
 
 let browser: Browser;
 let server: Served;

@@ -20,7 +20,7 @@ describe('bench flags and summaries', () => {
   it('parses --quick, --only (comma list, in canonical order) and --out; rejects unknown parts', () => {
     const args = parseBenchArgs(['--quick', '--only', 'envs,node', '--out', '/tmp/x', '--repeats', '5']);
     expect(args).toMatchObject({ quick: true, parts: ['node', 'envs'], out: '/tmp/x', repeats: 5 });
-    expect(parseBenchArgs([]).parts).toEqual(['torch', 'node', 'browser', 'envs', 'session', 'memory']);
+    expect(parseBenchArgs([]).parts).toEqual(['torch', 'node', 'browser', 'page', 'envs', 'session', 'memory']);
     expect(() => parseBenchArgs(['--only', 'gpu'])).toThrow(/Unknown part "gpu"/);
     expect(() => parseBenchArgs(['--fast'])).toThrow(/Unknown flag/);
     expect(() => parseBenchArgs(['--repeats', '0'])).toThrow(/positive/);
@@ -108,6 +108,7 @@ describe('bench flags and summaries', () => {
           timings: [timing('Pendulum', 3, 1, 40), timing('HalfCheetah', 17, 6, 25)],
         },
       ],
+      page: null,
       envs: null,
       session: null,
       memory: null,
@@ -135,6 +136,27 @@ describe('bench flags and summaries', () => {
     const allCoresRow = withAllCores.find((l) => l.includes('2 threads'));
     expect(allCoresRow).toContain('150 (150–150) | 1.50×');
     expect(withAllCores.find((l) => l.startsWith('| Node | wasm'))).toContain('40.0 (40.0–40.0) | 0.40×');
+    expect(withAllCores.some((l) => l.startsWith('## The page while training'))).toBe(false);
+
+    // The page part: one row per run, a failed run says why.
+    const page = {
+      seconds: 30,
+      frames: 1790,
+      p50: 16.7,
+      p95: 16.8,
+      longTasks: 1,
+      longestTask: 61,
+      stepsPerSec: 480,
+      backend: 'wasm (fastest)',
+      error: null,
+    };
+    results.page = [
+      { name: 'Light', ...page },
+      { name: 'Heavy', ...page, error: 'learning did not start within 300 s' },
+    ];
+    const withPage = markdown(results);
+    expect(withPage).toContain('| Light | wasm (fastest) | 480 | 1790 in 30 s | 16.7 ms | 16.8 ms | 1 (61 ms) |');
+    expect(withPage).toContain('| Heavy | **failed: learning did not start within 300 s** |');
   });
 });
 

@@ -138,6 +138,31 @@ export function markdown(results: BenchResults): string {
   }
   out.push('');
 
+  if (results.page) {
+    out.push('## The page while training', '');
+    out.push(
+      'Production build in headless Chromium, a run started with Start; after learning begins and a warm-up, ' +
+        'frame intervals (requestAnimationFrame) and main-thread long tasks (over 50 ms) over a window, and ' +
+        "the worker's env steps/s from the page's step counter over the same window.",
+      '',
+    );
+    out.push(
+      '| run | backend | env steps/s | frames | frame time p50 | frame time p95 | long tasks (longest) |',
+      '|---|---|---|---|---|---|---|',
+    );
+    for (const r of results.page) {
+      if (r.error) {
+        out.push(`| ${r.name} | **failed: ${r.error}** | – | – | – | – | – |`);
+        continue;
+      }
+      out.push(
+        `| ${r.name} | ${r.backend} | ${fmt(r.stepsPerSec)} | ${r.frames} in ${r.seconds.toFixed(0)} s | ` +
+          `${r.p50.toFixed(1)} ms | ${r.p95.toFixed(1)} ms | ${r.longTasks} (${r.longestTask.toFixed(0)} ms) |`,
+      );
+    }
+    out.push('');
+  }
+
   if (results.envs) {
     out.push('## Env steps per second', '');
     out.push(

@@ -2,7 +2,7 @@
 import type { Summary } from './stats';
 import type { UpdateCase, UpdateTiming } from './updateTiming';
 
-export const BENCH_PARTS = ['torch', 'node', 'browser', 'envs', 'session', 'memory'] as const;
+export const BENCH_PARTS = ['torch', 'node', 'browser', 'page', 'envs', 'session', 'memory'] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
 
 /** One backend's TD3 update figures, Node or browser. */
@@ -30,6 +30,25 @@ export interface TorchRun {
   blas: string | null;
   threads: number | null;
   results: (TorchCaseResult & { name: string })[];
+}
+
+/** The page while it trains (src/cli/bench/page.ts). */
+export interface PageRun {
+  name: string;
+  /** Length of the measured window. */
+  seconds: number;
+  frames: number;
+  /** Frame intervals, ms. */
+  p50: number;
+  p95: number;
+  /** Main-thread tasks over 50 ms in the window. */
+  longTasks: number;
+  longestTask: number;
+  /** Env steps/s of the worker over the window. */
+  stepsPerSec: number;
+  /** The badge: backend, and why it was chosen. */
+  backend: string;
+  error: string | null;
 }
 
 export interface EnvRun extends Summary {
@@ -93,6 +112,7 @@ export interface BenchResults {
   /** PyTorch on every core (up to the wasm kernels' thread count), for comparison; not the reference. */
   torchAllCores: TorchRun | null;
   backends: BackendRun[];
+  page: PageRun[] | null;
   envs: EnvRun[] | null;
   session: SessionRun | null;
   memory: MemoryRun | null;

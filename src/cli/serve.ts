@@ -1,4 +1,4 @@
-/** Shared set-up of the browser tests: the app served on loopback (Chromium comes from src/cli/chromium.ts). */
+/** The app served on loopback, for the browser tests and the page bench (Chromium: src/cli/chromium.ts). */
 import { build, createServer, preview } from 'vite';
 
 export interface Served {

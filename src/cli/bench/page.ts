@@ -1,0 +1,127 @@
+/**
+ * The page itself while it trains: the production build (`vite build`, served by `vite preview`) in headless
+ * Chromium, a run started with the Start button, then frame intervals (requestAnimationFrame) and main-thread
+ * long tasks (PerformanceObserver) over a window of steady training, and the worker's env steps/s from the
+ * page's step counter over the same window.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { launchChromium } from '../chromium';
+import { startPreviewServer } from '../serve';
+import type { PageRun } from './types';
+
+export interface PagePlan {
+  /** Seconds of training before the window (after learning has started). */
+  warmupS: number;
+  /** Seconds measured. */
+  windowS: number;
+  /** Give up on a run after this long. */
+  limitMs: number;
+}
+
+/** The runs measured: a light one and a heavy one (the authors' 256-256 networks on a MuJoCo env). */
+export const PAGE_RUNS = [
+  { name: 'Pendulum-v1, quick', hash: 'preset=quick&env=Pendulum-v1&seed=0', learningAfter: 1000 },
+  {
+    name: 'HalfCheetah-v5, author (256-256, batch 256)',
+    hash: 'preset=author&env=HalfCheetah-v5&seed=0&startSteps=1000',
+    learningAfter: 1000,
+  },
+];
+
+const steps = async (page: Page) => Number(await page.getByTestId('step-counter').textContent());
+
+async function measure(page: Page, plan: PagePlan, learningAfter: number): Promise<Omit<PageRun, 'name'>> {
+  await page.evaluate(() => {
+    const w = window as unknown as { longTasks: number[] };
+    w.longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) w.longTasks.push(entry.duration);
+    }).observe({ type: 'longtask' });
+  });
+  await page.getByRole('button', { name: 'Start', exact: true }).click();
+  await page.getByTestId('run-state').getByText('running').waitFor({ timeout: plan.limitMs });
+  const deadline = Date.now() + plan.limitMs;
+  while ((await steps(page)) <= learningAfter) {
+    if (Date.now() > deadline) throw new Error(`learning did not start within ${plan.limitMs / 1000} s`);
+    await page.waitForTimeout(250);
+  }
+  await page.waitForTimeout(plan.warmupS * 1000);
+  const before = await steps(page);
+  const timing = await page.evaluate(async (windowMs) => {
+    const w = window as unknown as { longTasks: number[] };
+    w.longTasks = [];
+    const frames: number[] = [];
+    const start = performance.now();
+    let last = start;
+    await new Promise<void>((resolve) => {
+      const tick = (now: number) => {
+        frames.push(now - last);
+        last = now;
+        if (now < start + windowMs) requestAnimationFrame(tick);
+        else resolve();
+      };
+      requestAnimationFrame(tick);
+    });
+    const sorted = [...frames].sort((a, b) => a - b);
+    return {
+      seconds: (last - start) / 1000,
+      frames: frames.length,
+      p50: sorted[Math.floor(sorted.length * 0.5)],
+      p95: sorted[Math.floor(sorted.length * 0.95)],
+      longTasks: w.longTasks.length,
+      longestTask: Math.max(0, ...w.longTasks),
+    };
+  }, plan.windowS * 1000);
+  const after = await steps(page);
+  const badge = page.getByTestId('backend-badge');
+  return {
+    ...timing,
+    stepsPerSec: (after - before) / timing.seconds,
+    backend: `${(await badge.textContent())?.replace(/^backend: /, '') ?? '?'} (${(await badge.getAttribute('title')) ?? ''})`,
+    error: null,
+  };
+}
+
+export async function benchPage(plan: PagePlan, log: (line: string) => void): Promise<PageRun[]> {
+  const outDir = mkdtempSync(join(tmpdir(), 'td3-bench-page-'));
+  log('page: building the production bundle…');
+  const server = await startPreviewServer(outDir);
+  const browser = await launchChromium();
+  const runs: PageRun[] = [];
+  try {
+    for (const run of PAGE_RUNS) {
+      log(`page: ${run.name}…`);
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      try {
+        await page.goto(`${server.url}#${run.hash}`);
+        await page.getByRole('heading', { name: 'TD3 Playground' }).waitFor();
+        runs.push({ name: run.name, ...(await measure(page, plan, run.learningAfter)) });
+        const r = runs[runs.length - 1];
+        log(`page: ${run.name}: p95 frame ${r.p95.toFixed(1)} ms, ${r.stepsPerSec.toFixed(0)} env steps/s`);
+      } catch (error) {
+        runs.push({
+          name: run.name,
+          seconds: 0,
+          frames: 0,
+          p50: Number.NaN,
+          p95: Number.NaN,
+          longTasks: 0,
+          longestTask: 0,
+          stepsPerSec: Number.NaN,
+          backend: '',
+          error: (error as Error).message,
+        });
+      } finally {
+        await page.close();
+      }
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+    rmSync(outDir, { recursive: true, force: true });
+  }
+  return runs;
+}
