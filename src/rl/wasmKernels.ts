@@ -888,6 +888,13 @@ function threadsFor(memory: WebAssembly.Memory): KernelThreads | null {
 }
 
 const CACHE_LINE = 64;
+/**
+ * Work below which a kernel stays on this thread: multiply-adds of a product, elements of a transpose. A
+ * helper's round trip costs a few µs; at the `quick` preset's sizes (64-64, batch 128) splitting measured
+ * no faster, at the authors' (256-256, batch 256) about 1.5× faster.
+ */
+const MIN_SPLIT_PRODUCT = 1 << 20;
+const MIN_SPLIT_TRANSPOSE = 1 << 14;
 /** Parameters smaller than this take their Adam step on this thread. */
 const MIN_PARALLEL_ADAM = 4096;
 const alignUp = (address: number, to: number) => Math.ceil(address / to) * to;
@@ -1015,7 +1022,7 @@ function registerKernels(): void {
         scratch.push(to);
         let row = 0;
         const unit = rows % 4 === 0 && cols % 4 === 0 ? 4 : 1;
-        const jobs = rowParts(rows, unit, pool).map((part) => {
+        const jobs = rowParts(rows, unit, rows * cols >= MIN_SPLIT_TRANSPOSE ? pool : null).map((part) => {
           const job = {
             key: `transpose ${part} ${cols} ${rows}`,
             build: () => transposeModule(part, cols, rows),
@@ -1044,7 +1051,8 @@ function registerKernels(): void {
       // Rows of C split between this thread and the helper threads, if any: part p covers `rows` rows from
       // `row` on, so A, C and the mask start that many rows further on; B and the bias are whole. Aᵀ and a
       // transposed C are laid out with m as their row stride: those products stay whole.
-      const split = !product.transA && !product.transC;
+      const split =
+        !product.transA && !product.transC && product.m * product.n * product.k >= MIN_SPLIT_PRODUCT;
       let row = 0;
       const jobs = rowParts(product.m, TILE_ROWS, split ? pool : null).map((rows) => {
         const slice: GemmShape = { ...product, m: rows };
