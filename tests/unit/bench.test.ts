@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_THREADS } from '../../src/cli/backend';
 import { parseBenchArgs } from '../../src/cli/bench/args';
+import { PAGE_RUNS } from '../../src/cli/bench/page';
 import { blasName, markdown } from '../../src/cli/bench/report';
 import { ratio, summarize } from '../../src/cli/bench/stats';
 import type { BenchResults } from '../../src/cli/bench/types';
@@ -20,7 +21,15 @@ describe('bench flags and summaries', () => {
   it('parses --quick, --only (comma list, in canonical order) and --out; rejects unknown parts', () => {
     const args = parseBenchArgs(['--quick', '--only', 'envs,node', '--out', '/tmp/x', '--repeats', '5']);
     expect(args).toMatchObject({ quick: true, parts: ['node', 'envs'], out: '/tmp/x', repeats: 5 });
-    expect(parseBenchArgs([]).parts).toEqual(['torch', 'node', 'browser', 'page', 'envs', 'session', 'memory']);
+    expect(parseBenchArgs([]).parts).toEqual([
+      'torch',
+      'node',
+      'browser',
+      'page',
+      'envs',
+      'session',
+      'memory',
+    ]);
     expect(() => parseBenchArgs(['--only', 'gpu'])).toThrow(/Unknown part "gpu"/);
     expect(() => parseBenchArgs(['--fast'])).toThrow(/Unknown flag/);
     expect(() => parseBenchArgs(['--repeats', '0'])).toThrow(/positive/);
@@ -155,7 +164,9 @@ describe('bench flags and summaries', () => {
       { name: 'Heavy', ...page, error: 'learning did not start within 300 s' },
     ];
     const withPage = markdown(results);
-    expect(withPage).toContain('| Light | wasm (fastest) | 480 | 1790 in 30 s | 16.7 ms | 16.8 ms | 1 (61 ms) |');
+    expect(withPage).toContain(
+      '| Light | wasm (fastest) | 480 | 1790 in 30 s | 16.7 ms | 16.8 ms | 1 (61 ms) |',
+    );
     expect(withPage).toContain('| Heavy | **failed: learning did not start within 300 s** |');
   });
 });
@@ -226,4 +237,25 @@ describe('npm run bench -- --quick', () => {
       for (const row of rows) expect(cells(row), row).toBe(cells(rows[0]));
     }
   }, 90_000);
+});
+
+describe('npm run bench -- --quick --only page', () => {
+  it('trains in the production page in Chromium and reports frame times and env steps/s per run', () => {
+    const out = mkdtempSync(join(tmpdir(), 'td3-bench-page-'));
+    const result = spawnSync(TSX, ['src/cli/bench.ts', '--quick', '--only', 'page', '--out', out], {
+      encoding: 'utf8',
+      timeout: 400_000,
+    });
+    expect(result.status, result.stderr).toBe(0);
+    const json = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as BenchResults;
+    expect(json.page?.map((r) => r.name)).toEqual(PAGE_RUNS.map((r) => r.name));
+    for (const run of json.page ?? []) {
+      expect(run.error).toBeNull();
+      expect(run.frames).toBeGreaterThan(0);
+      expect(run.p95).toBeGreaterThanOrEqual(run.p50);
+      expect(run.stepsPerSec).toBeGreaterThan(0);
+      expect(run.backend).toMatch(/^(wasm|webgl|webgpu|cpu) \(/);
+    }
+    expect(readFileSync(join(out, 'latest.md'), 'utf8')).toContain('## The page while training');
+  }, 420_000);
 });

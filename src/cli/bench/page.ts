@@ -33,14 +33,53 @@ export const PAGE_RUNS = [
 
 const steps = async (page: Page) => Number(await page.getByTestId('step-counter').textContent());
 
+/**
+ * Page-side scripts, as source text: functions handed to page.evaluate would carry the helpers that tsx's
+ * transform adds (`__name`), which the page does not have.
+ */
+const OBSERVE_LONG_TASKS = `
+  window.longTasks = [];
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) window.longTasks.push(entry.duration);
+  }).observe({ type: 'longtask' });
+`;
+const frameWindow = (windowMs: number) => `
+  new Promise((resolve) => {
+    window.longTasks = [];
+    const frames = [];
+    const start = performance.now();
+    let last = start;
+    function tick(now) {
+      frames.push(now - last);
+      last = now;
+      if (now < start + ${windowMs}) requestAnimationFrame(tick);
+      else {
+        const sorted = [...frames].sort((a, b) => a - b);
+        resolve({
+          seconds: (last - start) / 1000,
+          frames: frames.length,
+          p50: sorted[Math.floor(sorted.length * 0.5)],
+          p95: sorted[Math.floor(sorted.length * 0.95)],
+          longTasks: window.longTasks.length,
+          longestTask: Math.max(0, ...window.longTasks),
+        });
+      }
+    }
+    requestAnimationFrame(tick);
+  })
+`;
+
+interface FrameWindow {
+  seconds: number;
+  frames: number;
+  p50: number;
+  p95: number;
+  longTasks: number;
+  longestTask: number;
+}
+
 async function measure(page: Page, plan: PagePlan, learningAfter: number): Promise<Omit<PageRun, 'name'>> {
-  await page.evaluate(() => {
-    const w = window as unknown as { longTasks: number[] };
-    w.longTasks = [];
-    new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) w.longTasks.push(entry.duration);
-    }).observe({ type: 'longtask' });
-  });
+  await page.evaluate(OBSERVE_LONG_TASKS);
   await page.getByRole('button', { name: 'Start', exact: true }).click();
   await page.getByTestId('run-state').getByText('running').waitFor({ timeout: plan.limitMs });
   const deadline = Date.now() + plan.limitMs;
@@ -50,37 +89,16 @@ async function measure(page: Page, plan: PagePlan, learningAfter: number): Promi
   }
   await page.waitForTimeout(plan.warmupS * 1000);
   const before = await steps(page);
-  const timing = await page.evaluate(async (windowMs) => {
-    const w = window as unknown as { longTasks: number[] };
-    w.longTasks = [];
-    const frames: number[] = [];
-    const start = performance.now();
-    let last = start;
-    await new Promise<void>((resolve) => {
-      const tick = (now: number) => {
-        frames.push(now - last);
-        last = now;
-        if (now < start + windowMs) requestAnimationFrame(tick);
-        else resolve();
-      };
-      requestAnimationFrame(tick);
-    });
-    const sorted = [...frames].sort((a, b) => a - b);
-    return {
-      seconds: (last - start) / 1000,
-      frames: frames.length,
-      p50: sorted[Math.floor(sorted.length * 0.5)],
-      p95: sorted[Math.floor(sorted.length * 0.95)],
-      longTasks: w.longTasks.length,
-      longestTask: Math.max(0, ...w.longTasks),
-    };
-  }, plan.windowS * 1000);
+  const timing = (await page.evaluate(frameWindow(plan.windowS * 1000))) as FrameWindow;
   const after = await steps(page);
+  // The badge names the backend; its tooltip says why, and on wasm on how many threads.
   const badge = page.getByTestId('backend-badge');
+  const name = (await badge.textContent())?.replace(/^backend: /, '') ?? '?';
+  const threads = /ms\/update on ([^,]+)/.exec((await badge.getAttribute('title')) ?? '')?.[1];
   return {
     ...timing,
     stepsPerSec: (after - before) / timing.seconds,
-    backend: `${(await badge.textContent())?.replace(/^backend: /, '') ?? '?'} (${(await badge.getAttribute('title')) ?? ''})`,
+    backend: `${name} (${threads ?? 'chosen'})`,
     error: null,
   };
 }
