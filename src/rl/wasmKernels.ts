@@ -896,7 +896,7 @@ const CACHE_LINE = 64;
 const MIN_SPLIT_PRODUCT = 1 << 20;
 const MIN_SPLIT_TRANSPOSE = 1 << 14;
 /** Parameters smaller than this take their Adam step on this thread. */
-const MIN_PARALLEL_ADAM = 4096;
+const MIN_PARALLEL_ADAM = 1 << 14;
 const alignUp = (address: number, to: number) => Math.ceil(address / to) * to;
 
 /** Products smaller than this many rows stay on one thread (a helper's round trip costs a few µs). */
