@@ -124,21 +124,41 @@ export class KernelThreads {
     this.posted = this.controls.map((ctrl) => Atomics.load(ctrl, POSTED));
   }
 
-  /** Starts `helpers` helpers on `heap`'s memory, which must be shared. */
+  /**
+   * Starts `helpers` helpers on `heap`'s memory, which must be shared. Rejects if one does not answer within
+   * `timeoutMs` (a worker that cannot start would otherwise hold up the backend's start for ever).
+   */
   static async start(
     heap: ThreadMemory,
     helpers: number,
     spawn: HelperSpawner,
-    spinMs = 0.5,
+    { spinMs = 0.5, timeoutMs = 10_000 } = {},
   ): Promise<KernelThreads> {
     if (!(heap.memory.buffer instanceof SharedArrayBuffer)) throw new Error('the wasm memory is not shared');
     // Each block on cache lines of its own: other data written beside it would bounce between the cores.
     const offsets = Array.from({ length: helpers }, () => alignUp(heap.malloc(CONTROL_BYTES + 128), 64));
     for (const offset of offsets) new Uint8Array(heap.memory.buffer, offset, CONTROL_BYTES).fill(0);
-    const handles = await Promise.all(
-      offsets.map((control) => spawn(HELPER_SOURCE, { memory: heap.memory, control, spinMs })),
-    );
-    return new KernelThreads(heap, handles, offsets);
+    const spawned = offsets.map((control) => spawn(HELPER_SOURCE, { memory: heap.memory, control, spinMs }));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`a helper thread did not start within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      return new KernelThreads(heap, await Promise.race([Promise.all(spawned), timeout]), offsets);
+    } catch (error) {
+      // Whichever helpers did start are stopped again.
+      for (const started of spawned)
+        started.then(
+          (handle) => handle.terminate(),
+          () => {},
+        );
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Helper threads at work (0 once stopped or given up). */

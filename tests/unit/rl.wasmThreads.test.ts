@@ -12,7 +12,7 @@ import { activateNodeBackend, spawnHelperThread } from '../../src/cli/backend';
 import { TD3 } from '../../src/rl/td3';
 import { disableKernelThreads, enableKernelThreads, kernelThreadCount } from '../../src/rl/wasmKernels';
 import { sharedMemoryBinary } from '../../src/rl/wasmSharedMemory';
-import { KernelThreads } from '../../src/rl/wasmThreads';
+import { type HelperSpawner, KernelThreads } from '../../src/rl/wasmThreads';
 import { agentConfig, randomBatch, wideSpace } from '../helpers/td3Fixtures';
 
 const dist = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
@@ -77,6 +77,28 @@ describe('products on two threads', () => {
     expect(await enableKernelThreads(1, spawnHelperThread)).toBe(2);
     const fresh = trainedWeights(0);
     expect(Array.from(fresh[0])).not.toEqual(Array.from(twoThreads[0]));
+  });
+
+  it('a helper that never starts fails the start within its time limit, and the started ones are stopped', async () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 2, shared: true });
+    const heap = { memory, malloc: () => 1024, free: () => {} };
+    let stopped = 0;
+    let calls = 0;
+    const sometimes: HelperSpawner = (source, init) => {
+      calls++;
+      if (calls === 1)
+        return spawnHelperThread(source, init).then((handle) => ({
+          terminate: () => {
+            stopped++;
+            handle.terminate();
+          },
+        }));
+      return new Promise(() => {});
+    };
+    await expect(KernelThreads.start(heap, 2, sometimes, { timeoutMs: 2000 })).rejects.toThrow(
+      /did not start within 2000 ms/,
+    );
+    await expect.poll(() => stopped).toBe(1);
   });
 
   it('a failing helper is given up and the caller does the work itself', async () => {
