@@ -69,14 +69,8 @@ const frameWindow = (windowMs: number) => `
   })
 `;
 
-interface FrameWindow {
-  seconds: number;
-  frames: number;
-  p50: number;
-  p95: number;
-  longTasks: number;
-  longestTask: number;
-}
+/** What the page-side window measures. */
+type FrameWindow = Pick<PageRun, 'seconds' | 'frames' | 'p50' | 'p95' | 'longTasks' | 'longestTask'>;
 
 async function measure(page: Page, plan: PagePlan, learningAfter: number): Promise<Omit<PageRun, 'name'>> {
   await page.evaluate(OBSERVE_LONG_TASKS);
