@@ -708,6 +708,80 @@ function concatColumnsModule(rows: number, ca: number, cb: number): WasmBytes {
   return moduleBytes([I32, I32, I32], [[5, I32]], body);
 }
 
+/** The float operations of an element-wise kernel, four lanes at a time or one. */
+interface Lanes {
+  bytes: number;
+  load: (offset: number) => Bytes;
+  store: (offset: number) => Bytes;
+  add: Bytes;
+  sub: Bytes;
+  mul: Bytes;
+  div: Bytes;
+  sqrt: Bytes;
+}
+const VECTOR: Lanes = {
+  bytes: 16,
+  load: v.load,
+  store: v.store,
+  add: v.add,
+  sub: v.sub,
+  mul: v.mul,
+  div: v.div,
+  sqrt: v.sqrt,
+};
+const SCALAR: Lanes = {
+  bytes: 4,
+  load: op.f32Load,
+  store: op.f32Store,
+  add: op.f32Add,
+  sub: op.f32Sub,
+  mul: op.f32Mul,
+  div: op.f32Div,
+  sqrt: op.f32Sqrt,
+};
+
+/**
+ * The loops of an element-wise kernel over the `length` floats (i32 param LEN): `step(VECTOR)` four floats at
+ * a time, then `step(SCALAR)` for the last length mod 4. `off` (the byte offset) and `end` are i32 locals.
+ */
+function overFloats(LEN: number, off: number, end: number, step: (lanes: Lanes) => Bytes): Bytes {
+  const loop = (lanes: Lanes): Bytes => [
+    ...op.block,
+    ...op.get(off),
+    ...op.get(end),
+    0x4f /* i32.ge_u */,
+    ...op.brIf(0),
+    ...op.loop,
+    ...step(lanes),
+    ...op.get(off),
+    ...op.i32(lanes.bytes),
+    ...op.i32Add,
+    ...op.tee(off),
+    ...op.get(end),
+    ...op.i32LtU,
+    ...op.brIf(0),
+    ...op.end,
+    ...op.end,
+  ];
+  return [
+    // Vector part: off from 0 to (length & ~3)·4; then the scalar tail up to length·4.
+    ...op.i32(0),
+    ...op.set(off),
+    ...op.get(LEN),
+    ...op.i32(-4),
+    0x71 /* i32.and */,
+    ...op.i32(4),
+    ...op.i32Mul,
+    ...op.set(end),
+    ...loop(VECTOR),
+    ...op.get(LEN),
+    ...op.i32(4),
+    ...op.i32Mul,
+    ...op.set(end),
+    ...loop(SCALAR),
+  ];
+}
+
 /**
  * One Adam step over `length` floats, exactly tfjs's sequence of float32 operations in src/rl/adam.ts:
  * m′ = m·β1 + g·(1−β1); v′ = v·β2 + g²·(1−β2); θ′ = θ − (m′ / (√v′ / c2 + ε))·stepSize.
@@ -715,74 +789,70 @@ function concatColumnsModule(rows: number, ca: number, cb: number): WasmBytes {
  */
 function adamModule(): WasmBytes {
   const [P, G, M, V, PO, MO, VO, LEN] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const [B1, NB1, B2, NB2, C2, EPS, STEP] = [8, 9, 10, 11, 12, 13, 14];
+  const scalars = [8, 9, 10, 11, 12, 13, 14]; // β1, 1−β1, β2, 1−β2, c2, ε, stepSize
   const [off, end] = [15, 16];
-  const vecs = [17, 18, 19, 20, 21, 22, 23]; // splatted constants
-  const [g, m, vv] = [24, 25, 26];
-  const [sg, sm, sv] = [27, 28, 29]; // scalar tail
-  const body: Bytes = [];
-  [B1, NB1, B2, NB2, C2, EPS, STEP].forEach((param, k) => {
-    body.push(...op.get(param), ...v.splat, ...op.set(vecs[k]));
-  });
-  const [vB1, vNB1, vB2, vNB2, vC2, vEPS, vSTEP] = vecs;
+  const splatted = [17, 18, 19, 20, 21, 22, 23];
+  const vectorTemps = [24, 25, 26]; // g, m′, v′
+  const scalarTemps = [27, 28, 29];
   const at = (base: number): Bytes => [...op.get(base), ...op.get(off), ...op.i32Add];
-  // Vector part: off from 0 to (length & ~3)·4.
-  body.push(...op.get(LEN), ...op.i32(-4), 0x71, ...op.i32(4), ...op.i32Mul, ...op.set(end));
-  body.push(...op.i32(0), ...op.set(off));
-  body.push(...op.block, ...op.get(end), ...op.i32Eqz, ...op.brIf(0), ...op.loop);
-  body.push(...at(G), ...v.load(0), ...op.set(g));
-  // m′
-  body.push(
-    ...at(M),
-    ...v.load(0),
-    ...op.get(vB1),
-    ...v.mul,
-    ...op.get(g),
-    ...op.get(vNB1),
-    ...v.mul,
-    ...v.add,
-  );
-  body.push(...op.set(m), ...at(MO), ...op.get(m), ...v.store(0));
-  // v′
-  body.push(...at(V), ...v.load(0), ...op.get(vB2), ...v.mul);
-  body.push(...op.get(g), ...op.get(g), ...v.mul, ...op.get(vNB2), ...v.mul, ...v.add);
-  body.push(...op.set(vv), ...at(VO), ...op.get(vv), ...v.store(0));
-  // θ′
-  body.push(...at(PO), ...at(P), ...v.load(0), ...op.get(m));
-  body.push(...op.get(vv), ...v.sqrt, ...op.get(vC2), ...v.div, ...op.get(vEPS), ...v.add, ...v.div);
-  body.push(...op.get(vSTEP), ...v.mul, ...v.sub, ...v.store(0));
-  body.push(...op.get(off), ...op.i32(16), ...op.i32Add, ...op.tee(off), ...op.get(end), ...op.i32LtU);
-  body.push(...op.brIf(0), ...op.end, ...op.end);
-  // Scalar tail: off from end to length·4.
-  body.push(...op.get(LEN), ...op.i32(4), ...op.i32Mul, ...op.set(end));
-  body.push(...op.block, ...op.get(off), ...op.get(end), 0x4f /* i32.ge_u */, ...op.brIf(0), ...op.loop);
-  body.push(...at(G), ...op.f32Load(0), ...op.set(sg));
-  body.push(
-    ...at(M),
-    ...op.f32Load(0),
-    ...op.get(B1),
-    ...op.f32Mul,
-    ...op.get(sg),
-    ...op.get(NB1),
-    ...op.f32Mul,
-  );
-  body.push(...op.f32Add, ...op.set(sm), ...at(MO), ...op.get(sm), ...op.f32Store(0));
-  body.push(...at(V), ...op.f32Load(0), ...op.get(B2), ...op.f32Mul);
-  body.push(...op.get(sg), ...op.get(sg), ...op.f32Mul, ...op.get(NB2), ...op.f32Mul, ...op.f32Add);
-  body.push(...op.set(sv), ...at(VO), ...op.get(sv), ...op.f32Store(0));
-  body.push(...at(PO), ...at(P), ...op.f32Load(0), ...op.get(sm));
-  body.push(
-    ...op.get(sv),
-    ...op.f32Sqrt,
-    ...op.get(C2),
-    ...op.f32Div,
-    ...op.get(EPS),
-    ...op.f32Add,
-    ...op.f32Div,
-  );
-  body.push(...op.get(STEP), ...op.f32Mul, ...op.f32Sub, ...op.f32Store(0));
-  body.push(...op.get(off), ...op.i32(4), ...op.i32Add, ...op.tee(off), ...op.get(end), ...op.i32LtU);
-  body.push(...op.brIf(0), ...op.end, ...op.end);
+  const step = (l: Lanes): Bytes => {
+    const [B1, NB1, B2, NB2, C2, EPS, STEP] = l === VECTOR ? splatted : scalars;
+    const [g, m, vv] = l === VECTOR ? vectorTemps : scalarTemps;
+    return [
+      ...at(G),
+      ...l.load(0),
+      ...op.set(g),
+      // m′
+      ...at(M),
+      ...l.load(0),
+      ...op.get(B1),
+      ...l.mul,
+      ...op.get(g),
+      ...op.get(NB1),
+      ...l.mul,
+      ...l.add,
+      ...op.set(m),
+      ...at(MO),
+      ...op.get(m),
+      ...l.store(0),
+      // v′
+      ...at(V),
+      ...l.load(0),
+      ...op.get(B2),
+      ...l.mul,
+      ...op.get(g),
+      ...op.get(g),
+      ...l.mul,
+      ...op.get(NB2),
+      ...l.mul,
+      ...l.add,
+      ...op.set(vv),
+      ...at(VO),
+      ...op.get(vv),
+      ...l.store(0),
+      // θ′
+      ...at(PO),
+      ...at(P),
+      ...l.load(0),
+      ...op.get(m),
+      ...op.get(vv),
+      ...l.sqrt,
+      ...op.get(C2),
+      ...l.div,
+      ...op.get(EPS),
+      ...l.add,
+      ...l.div,
+      ...op.get(STEP),
+      ...l.mul,
+      ...l.sub,
+      ...l.store(0),
+    ];
+  };
+  const body: Bytes = [];
+  scalars.forEach((param, k) => {
+    body.push(...op.get(param), ...v.splat, ...op.set(splatted[k]));
+  });
+  body.push(...overFloats(LEN, off, end, step));
   return moduleBytes(
     [I32, I32, I32, I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, F32],
     [
@@ -799,6 +869,22 @@ function polyakModule(): WasmBytes {
   const [S, T, OUT, LEN, TAU, REST] = [0, 1, 2, 3, 4, 5];
   const [off, end, vTau, vRest] = [6, 7, 8, 9];
   const at = (base: number): Bytes => [...op.get(base), ...op.get(off), ...op.i32Add];
+  const step = (l: Lanes): Bytes => {
+    const [tau, rest] = l === VECTOR ? [vTau, vRest] : [TAU, REST];
+    return [
+      ...at(OUT),
+      ...at(S),
+      ...l.load(0),
+      ...op.get(tau),
+      ...l.mul,
+      ...at(T),
+      ...l.load(0),
+      ...op.get(rest),
+      ...l.mul,
+      ...l.add,
+      ...l.store(0),
+    ];
+  };
   const body: Bytes = [
     ...op.get(TAU),
     ...v.splat,
@@ -807,19 +893,7 @@ function polyakModule(): WasmBytes {
     ...v.splat,
     ...op.set(vRest),
   ];
-  body.push(...op.get(LEN), ...op.i32(-4), 0x71, ...op.i32(4), ...op.i32Mul, ...op.set(end));
-  body.push(...op.i32(0), ...op.set(off));
-  body.push(...op.block, ...op.get(end), ...op.i32Eqz, ...op.brIf(0), ...op.loop);
-  body.push(...at(OUT), ...at(S), ...v.load(0), ...op.get(vTau), ...v.mul);
-  body.push(...at(T), ...v.load(0), ...op.get(vRest), ...v.mul, ...v.add, ...v.store(0));
-  body.push(...op.get(off), ...op.i32(16), ...op.i32Add, ...op.tee(off), ...op.get(end), ...op.i32LtU);
-  body.push(...op.brIf(0), ...op.end, ...op.end);
-  body.push(...op.get(LEN), ...op.i32(4), ...op.i32Mul, ...op.set(end));
-  body.push(...op.block, ...op.get(off), ...op.get(end), 0x4f /* i32.ge_u */, ...op.brIf(0), ...op.loop);
-  body.push(...at(OUT), ...at(S), ...op.f32Load(0), ...op.get(TAU), ...op.f32Mul);
-  body.push(...at(T), ...op.f32Load(0), ...op.get(REST), ...op.f32Mul, ...op.f32Add, ...op.f32Store(0));
-  body.push(...op.get(off), ...op.i32(4), ...op.i32Add, ...op.tee(off), ...op.get(end), ...op.i32LtU);
-  body.push(...op.brIf(0), ...op.end, ...op.end);
+  body.push(...overFloats(LEN, off, end, step));
   return moduleBytes(
     [I32, I32, I32, I32, F32, F32],
     [
