@@ -11,7 +11,7 @@
 import type { Random } from '../../common/random';
 import type { EnvSpec } from '../types';
 import { loadMujoco, type Mujoco } from './loadMujoco';
-import { el, type MjcfElement, toXml } from './mjcf';
+import { el, floorGeom, type MjcfElement, toXml } from './mjcf';
 import { MujocoEnv } from './mujocoEnv';
 
 const FRAME_SKIP = 5;
@@ -97,15 +97,7 @@ export function halfCheetahXml(): string {
       el(
         'worldbody',
         {},
-        el('geom', {
-          conaffinity: 1,
-          condim: 3,
-          name: 'floor',
-          pos: [0, 0, 0],
-          rgba: [0.8, 0.9, 0.8, 1],
-          size: [40, 40, 40],
-          type: 'plane',
-        }),
+        floorGeom([40, 40, 40]),
         el(
           'body',
           { name: 'torso', pos: [0, 0, 0.7] },

@@ -11,7 +11,7 @@
 
 import type { EnvSpec } from '../types';
 import { loadMujoco, type Mujoco } from './loadMujoco';
-import { el, toXml } from './mjcf';
+import { el, floorGeom, toXml } from './mjcf';
 import { PlanarWalkerEnv } from './planarWalker';
 
 const FRAME_SKIP = 4;
@@ -76,15 +76,7 @@ export function hopperXml(): string {
       el(
         'worldbody',
         {},
-        el('geom', {
-          conaffinity: 1,
-          condim: 3,
-          name: 'floor',
-          pos: [0, 0, 0],
-          rgba: [0.8, 0.9, 0.8, 1],
-          size: [20, 20, 0.125],
-          type: 'plane',
-        }),
+        floorGeom([20, 20, 0.125]),
         el(
           'body',
           { name: 'torso', pos: [0, 0, 1.25] },

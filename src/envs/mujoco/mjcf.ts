@@ -48,3 +48,16 @@ export function toXml(root: MjcfElement, indent = ''): string {
   const inner = root.children.map((child) => toXml(child, `${indent}  `)).join('\n');
   return `${indent}<${root.tag}${attrs}>\n${inner}\n${indent}</${root.tag}>`;
 }
+
+/** The checkered ground plane of Gymnasium's locomotion models (Ant, HalfCheetah, Hopper, Walker2d). */
+export function floorGeom(size: readonly number[]): MjcfElement {
+  return el('geom', {
+    conaffinity: 1,
+    condim: 3,
+    name: 'floor',
+    pos: [0, 0, 0],
+    rgba: [0.8, 0.9, 0.8, 1],
+    size,
+    type: 'plane',
+  });
+}

@@ -12,7 +12,7 @@
 import type { EnvSpec } from '../types';
 import { planarRootJoints } from './hopper';
 import { loadMujoco, type Mujoco } from './loadMujoco';
-import { el, type MjcfElement, toXml } from './mjcf';
+import { el, floorGeom, type MjcfElement, toXml } from './mjcf';
 import { PlanarWalkerEnv } from './planarWalker';
 
 const FRAME_SKIP = 4;
@@ -106,15 +106,7 @@ export function walker2dXml(): string {
       el(
         'worldbody',
         {},
-        el('geom', {
-          conaffinity: 1,
-          condim: 3,
-          name: 'floor',
-          pos: [0, 0, 0],
-          rgba: [0.8, 0.9, 0.8, 1],
-          size: [40, 40, 40],
-          type: 'plane',
-        }),
+        floorGeom([40, 40, 40]),
         el(
           'body',
           { name: 'torso', pos: [0, 0, 1.25] },
