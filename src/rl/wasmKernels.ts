@@ -1026,10 +1026,9 @@ function runJobs(
  * it could not). Stops helpers started before for this memory.
  */
 export async function enableKernelThreads(helpers: number, spawn: HelperSpawner): Promise<number> {
-  if (tf.getBackend() !== 'wasm' || helpers < 1) return 1;
-  const backend = tf.backend() as unknown as WasmBackendLike;
-  const memory = backend.wasm?.asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory) || !isShared(memory)) return 1;
+  const active = activeWasm();
+  if (!active || helpers < 1 || !isShared(active.memory)) return 1;
+  const { backend, memory } = active;
   pools.get(memory)?.stop();
   pools.delete(memory);
   const heap = {
@@ -1043,16 +1042,22 @@ export async function enableKernelThreads(helpers: number, spawn: HelperSpawner)
 
 /** Threads that run each product on the active wasm backend (1: this one alone). */
 export function kernelThreadCount(): number {
-  if (tf.getBackend() !== 'wasm') return 1;
-  const memory = (tf.backend() as unknown as WasmBackendLike).wasm?.asm?.memory;
-  return memory ? (threadsFor(memory)?.helpers ?? 0) + 1 : 1;
+  const active = activeWasm();
+  return active ? (threadsFor(active.memory)?.helpers ?? 0) + 1 : 1;
 }
 
 /** Stops the active wasm backend's helper threads. */
 export function disableKernelThreads(): void {
-  if (tf.getBackend() !== 'wasm') return;
-  const memory = (tf.backend() as unknown as WasmBackendLike).wasm?.asm?.memory;
-  if (memory) pools.get(memory)?.stop();
+  const active = activeWasm();
+  if (active) pools.get(active.memory)?.stop();
+}
+
+/** The active backend and its memory, when it is wasm. */
+function activeWasm(): { backend: WasmBackendLike; memory: WebAssembly.Memory } | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  const backend = tf.backend() as unknown as WasmBackendLike;
+  const memory = backend.wasm?.asm?.memory;
+  return memory instanceof WebAssembly.Memory ? { backend, memory } : null;
 }
 
 function memoryOf(backend: WasmBackendLike): WebAssembly.Memory {
