@@ -10,9 +10,8 @@
  * is read as a float32, as the float32 action Box holds it.
  */
 
-import type { Random } from '../common/random';
-import { checkAction, checkState, copySpec, notStarted, resetStream } from './checks';
-import { TimeLimit } from './timeLimit';
+import { checkAction, checkState, copySpec } from './checks';
+import { Episode } from './episode';
 import type { Env, EnvSpec, StepResult } from './types';
 
 const MIN_ACTION = -1;
@@ -71,36 +70,29 @@ export class MountainCarContinuous implements Env {
   private velocity = 0;
   /** Whether Gymnasium would hold the state as float32 (after a step) rather than float64 (after reset). */
   private float32State = false;
-  private started = false;
-  private rng: Random;
-  private readonly timeLimit = new TimeLimit(this.spec.maxEpisodeSteps);
+  private readonly episode: Episode;
 
-  /**
-   * `seed` starts the reset stream that `reset()` without a seed draws from (default 0), so a fresh env's
-   * first `reset()` equals `reset(seed)`.
-   */
+  /** `seed` starts the reset stream that `reset()` without a seed draws from (default 0). */
   constructor(seed = 0) {
-    this.rng = resetStream(this.spec.id, seed);
+    this.episode = new Episode(this.spec.id, this.spec.maxEpisodeSteps, seed);
   }
 
   get elapsedSteps(): number {
-    return this.timeLimit.elapsedSteps;
+    return this.episode.elapsedSteps;
   }
 
   /** position ~ U(-0.6, -0.4), velocity 0, held in float64 like Gymnasium's `np.array([uniform, 0])`. */
   reset(seed?: number): Float32Array {
-    if (seed !== undefined) this.rng = resetStream(this.spec.id, seed);
-    this.position = this.rng.uniformRange(-0.6, -0.4);
+    this.position = this.episode.reseed(seed).uniformRange(-0.6, -0.4);
     this.velocity = 0;
     this.float32State = false;
-    this.started = true;
+    this.episode.begin();
     this.lastAction = null;
-    this.timeLimit.reset();
     return this.observe();
   }
 
   step(action: ArrayLike<number>): StepResult {
-    if (!this.started) throw notStarted(this.spec.id);
+    this.episode.assertStarted();
     const a = f32(checkAction(this.spec, action)[0]);
     const s32 = this.float32State;
     const position0: Scalar = { v: this.position, f32: s32 };
@@ -136,11 +128,11 @@ export class MountainCarContinuous implements Env {
     this.velocity = f32(velocity.v);
     this.float32State = true;
 
-    return { observation: this.observe(), reward, terminated, truncated: this.timeLimit.tick() };
+    return { observation: this.observe(), reward, terminated, truncated: this.episode.tick() };
   }
 
   getState(): number[] {
-    if (!this.started) throw notStarted(this.spec.id);
+    this.episode.assertStarted();
     return [this.position, this.velocity];
   }
 
@@ -154,11 +146,11 @@ export class MountainCarContinuous implements Env {
     this.position = position;
     this.velocity = velocity;
     this.float32State = f32(position) === position && f32(velocity) === velocity;
-    this.started = true;
+    this.episode.resume();
   }
 
   observe(): Float32Array {
-    if (!this.started) throw notStarted(this.spec.id);
+    this.episode.assertStarted();
     return Float32Array.of(this.position, this.velocity);
   }
 

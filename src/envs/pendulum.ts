@@ -6,9 +6,8 @@
  * action Box holds it, and the few products NumPy takes in float32 with it are rounded with `Math.fround`.
  */
 
-import type { Random } from '../common/random';
-import { checkAction, checkState, copySpec, notStarted, resetStream } from './checks';
-import { TimeLimit } from './timeLimit';
+import { checkAction, checkState, copySpec } from './checks';
+import { Episode } from './episode';
 import type { Env, EnvSpec, StepResult } from './types';
 
 const MAX_SPEED = 8;
@@ -60,35 +59,29 @@ export class Pendulum implements Env {
 
   private theta = 0;
   private thetaDot = 0;
-  private started = false;
-  private rng: Random;
-  private readonly timeLimit = new TimeLimit(this.spec.maxEpisodeSteps);
+  private readonly episode: Episode;
 
-  /**
-   * `seed` starts the reset stream that `reset()` without a seed draws from (default 0), so a fresh env's
-   * first `reset()` equals `reset(seed)`.
-   */
+  /** `seed` starts the reset stream that `reset()` without a seed draws from (default 0). */
   constructor(seed = 0) {
-    this.rng = resetStream(this.spec.id, seed);
+    this.episode = new Episode(this.spec.id, this.spec.maxEpisodeSteps, seed);
   }
 
   get elapsedSteps(): number {
-    return this.timeLimit.elapsedSteps;
+    return this.episode.elapsedSteps;
   }
 
   /** θ ~ U(-π, π), θdot ~ U(-1, 1), drawn in that order like Gymnasium's `np_random.uniform(low, high)`. */
   reset(seed?: number): Float32Array {
-    if (seed !== undefined) this.rng = resetStream(this.spec.id, seed);
-    this.theta = this.rng.uniformRange(-Math.PI, Math.PI);
-    this.thetaDot = this.rng.uniformRange(-1, 1);
-    this.started = true;
+    const rng = this.episode.reseed(seed);
+    this.theta = rng.uniformRange(-Math.PI, Math.PI);
+    this.thetaDot = rng.uniformRange(-1, 1);
+    this.episode.begin();
     this.lastAction = null;
-    this.timeLimit.reset();
     return this.observe();
   }
 
   step(action: ArrayLike<number>): StepResult {
-    if (!this.started) throw notStarted(this.spec.id);
+    this.episode.assertStarted();
     const [raw] = checkAction(this.spec, action);
     const th = this.theta;
     const thdot = this.thetaDot;
@@ -111,12 +104,12 @@ export class Pendulum implements Env {
       observation: this.observe(),
       reward: -costs,
       terminated: false,
-      truncated: this.timeLimit.tick(),
+      truncated: this.episode.tick(),
     };
   }
 
   getState(): number[] {
-    if (!this.started) throw notStarted(this.spec.id);
+    this.episode.assertStarted();
     return [this.theta, this.thetaDot];
   }
 
@@ -124,11 +117,11 @@ export class Pendulum implements Env {
     const [theta, thetaDot] = checkState(this.spec.id, 2, state);
     this.theta = theta;
     this.thetaDot = thetaDot;
-    this.started = true;
+    this.episode.resume();
   }
 
   observe(): Float32Array {
-    if (!this.started) throw notStarted(this.spec.id);
+    this.episode.assertStarted();
     return Float32Array.of(Math.cos(this.theta), Math.sin(this.theta), this.thetaDot);
   }
 

@@ -22,8 +22,8 @@
 
 import { type Body, type Contact, EdgeShape, type Fixture, PolygonShape, RevoluteJoint, World } from 'planck';
 import { Random } from '../../common/random';
-import { checkAction, checkState, copySpec, notStarted, resetStream } from '../checks';
-import { TimeLimit } from '../timeLimit';
+import { checkAction, checkState, copySpec, notStarted } from '../checks';
+import { Episode } from '../episode';
 import type { Env, EnvDrawing, EnvSpec, StepResult } from '../types';
 import {
   BODY_STATE_SIZE,
@@ -155,9 +155,7 @@ export class BipedalWalker implements Env {
    * from scratch (every touching pair begins again) instead of keeping flags that no end-contact would clear.
    */
   private contactsRebuilt = false;
-  private started = false;
-  private rng: Random;
-  private readonly timeLimit = new TimeLimit(this.spec.maxEpisodeSteps);
+  private readonly episode: Episode;
 
   /** The closest hit of the ray being cast (Gymnasium's `LidarCallback.fraction`). */
   private lidarFraction = 1.0;
@@ -174,11 +172,11 @@ export class BipedalWalker implements Env {
 
   /** `seed` starts the reset stream that `reset()` without a seed draws from (default 0). */
   constructor(seed = 0) {
-    this.rng = resetStream(this.spec.id, seed);
+    this.episode = new Episode(this.spec.id, this.spec.maxEpisodeSteps, seed);
   }
 
   get elapsedSteps(): number {
-    return this.timeLimit.elapsedSteps;
+    return this.episode.elapsedSteps;
   }
 
   /** The current terrain (for drawing and tests). */
@@ -188,28 +186,31 @@ export class BipedalWalker implements Env {
   }
 
   reset(seed?: number): Float32Array {
-    if (seed !== undefined) this.rng = resetStream(this.spec.id, seed);
-    this.terrain = bipedalWalkerTerrain(this.rng.nextUint32());
+    this.episode.reseed(seed);
+    this.terrain = bipedalWalkerTerrain(this.episode.rng.nextUint32());
     this.build(this.terrain, null);
-    this.body().applyForceToCenter({ x: this.rng.uniformRange(-INITIAL_RANDOM, INITIAL_RANDOM), y: 0 }, true);
+    this.body().applyForceToCenter(
+      { x: this.episode.rng.uniformRange(-INITIAL_RANDOM, INITIAL_RANDOM), y: 0 },
+      true,
+    );
     this.gameOver = false;
     this.legContact = [false, false];
     this.prevShaping = null;
     this.contactsRebuilt = false;
-    this.started = true;
-    this.timeLimit.reset();
+    this.episode.begin();
     // Gymnasium's reset returns the observation of one zero-action step.
     return this.advance([0, 0, 0, 0]).observation;
   }
 
   step(action: ArrayLike<number>): StepResult {
-    if (!this.started) throw notStarted(this.spec.id);
+    this.episode.assertStarted();
     const result = this.advance(checkAction(this.spec, action));
-    return { ...result, truncated: this.timeLimit.tick() };
+    return { ...result, truncated: this.episode.tick() };
   }
 
   getState(): number[] {
-    if (!this.started || this.terrain === null) throw notStarted(this.spec.id);
+    if (this.terrain === null) throw notStarted(this.spec.id);
+    this.episode.assertStarted();
     const out = [
       this.terrain.seed,
       this.gameOver ? 1 : 0,
@@ -231,17 +232,17 @@ export class BipedalWalker implements Env {
     this.legContact = [s[2] === 1, s[3] === 1];
     this.contactsRebuilt = true;
     this.prevShaping = shaping(this.body().getPosition().x, this.body().getAngle());
-    this.started = true;
+    this.episode.resume();
   }
 
   observe(): Float32Array {
-    if (!this.started) throw notStarted(this.spec.id);
+    this.episode.assertStarted();
     return Float32Array.from(this.stateVector());
   }
 
   /** The 10 lidar fractions now (1 when a ray hits nothing within LIDAR_RANGE). */
   lidar(): number[] {
-    if (!this.started) throw notStarted(this.spec.id);
+    this.episode.assertStarted();
     const world = this.world as World;
     const pos = this.body().getPosition();
     const p1 = { x: pos.x, y: pos.y };
@@ -271,7 +272,8 @@ export class BipedalWalker implements Env {
 
   /** What Gymnasium's renderer draws, as filled polygons in world coordinates: sky, clouds, ground, walker. */
   polygons(): DrawPolygon[] {
-    if (!this.started || this.terrain === null) throw notStarted(this.spec.id);
+    if (this.terrain === null) throw notStarted(this.spec.id);
+    this.episode.assertStarted();
     const t = this.terrain;
     const xEnd = t.x[t.x.length - 1];
     const top = VIEWPORT_H / SCALE;

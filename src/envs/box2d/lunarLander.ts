@@ -22,8 +22,8 @@
 
 import { type Body, BoxShape, type Contact, EdgeShape, PolygonShape, RevoluteJoint, World } from 'planck';
 import { Random } from '../../common/random';
-import { checkAction, checkState, copySpec, notStarted, resetStream } from '../checks';
-import { TimeLimit } from '../timeLimit';
+import { checkAction, checkState, copySpec, notStarted } from '../checks';
+import { Episode } from '../episode';
 import type { Env, EnvDrawing, EnvSpec, StepResult } from '../types';
 import {
   BODY_STATE_SIZE,
@@ -130,17 +130,15 @@ export class LunarLanderContinuous implements Env {
    * from scratch (every touching pair begins again) instead of keeping flags that no end-contact would clear.
    */
   private contactsRebuilt = false;
-  private started = false;
-  private rng: Random;
-  private readonly timeLimit = new TimeLimit(this.spec.maxEpisodeSteps);
+  private readonly episode: Episode;
 
   /** `seed` starts the reset stream that `reset()` without a seed draws from (default 0). */
   constructor(seed = 0) {
-    this.rng = resetStream(this.spec.id, seed);
+    this.episode = new Episode(this.spec.id, this.spec.maxEpisodeSteps, seed);
   }
 
   get elapsedSteps(): number {
-    return this.timeLimit.elapsedSteps;
+    return this.episode.elapsedSteps;
   }
 
   /** The current terrain (for drawing and tests). */
@@ -155,32 +153,32 @@ export class LunarLanderContinuous implements Env {
   }
 
   reset(seed?: number): Float32Array {
-    if (seed !== undefined) this.rng = resetStream(this.spec.id, seed);
-    this.terrain = lunarLanderTerrain(this.rng.nextUint32());
+    this.episode.reseed(seed);
+    this.terrain = lunarLanderTerrain(this.episode.rng.nextUint32());
     this.build(this.terrain, null);
-    const fx = this.rng.uniformRange(-INITIAL_RANDOM, INITIAL_RANDOM);
-    const fy = this.rng.uniformRange(-INITIAL_RANDOM, INITIAL_RANDOM);
+    const fx = this.episode.rng.uniformRange(-INITIAL_RANDOM, INITIAL_RANDOM);
+    const fy = this.episode.rng.uniformRange(-INITIAL_RANDOM, INITIAL_RANDOM);
     this.body().applyForceToCenter({ x: fx, y: fy }, true);
     this.gameOver = false;
     this.legContact = [false, false];
     this.prevShaping = null;
     this.contactsRebuilt = false;
-    this.started = true;
-    this.timeLimit.reset();
+    this.episode.begin();
     // Gymnasium's reset returns the observation of one zero-action step.
     return this.advance(0, 0).observation;
   }
 
   step(action: ArrayLike<number>): StepResult {
-    if (!this.started) throw notStarted(this.spec.id);
+    this.episode.assertStarted();
     const [main, lateral] = checkAction(this.spec, action);
     // np.clip(action, -1, +1).astype(np.float64)
     const result = this.advance(clip(main, -1, 1), clip(lateral, -1, 1));
-    return { ...result, truncated: this.timeLimit.tick() };
+    return { ...result, truncated: this.episode.tick() };
   }
 
   getState(): number[] {
-    if (!this.started || this.terrain === null) throw notStarted(this.spec.id);
+    if (this.terrain === null) throw notStarted(this.spec.id);
+    this.episode.assertStarted();
     const out = [
       this.terrain.seed,
       this.gameOver ? 1 : 0,
@@ -203,11 +201,11 @@ export class LunarLanderContinuous implements Env {
     this.contactsRebuilt = true;
     this.prevShaping = shaping(this.stateVector());
     this.lastPower = { main: 0, side: 0 };
-    this.started = true;
+    this.episode.resume();
   }
 
   observe(): Float32Array {
-    if (!this.started) throw notStarted(this.spec.id);
+    this.episode.assertStarted();
     return Float32Array.from(this.stateVector());
   }
 
@@ -226,7 +224,8 @@ export class LunarLanderContinuous implements Env {
    * above the terrain, the lander and legs, and the helipad flags (poles as thin rectangles).
    */
   polygons(): DrawPolygon[] {
-    if (!this.started || this.terrain === null) throw notStarted(this.spec.id);
+    if (this.terrain === null) throw notStarted(this.spec.id);
+    this.episode.assertStarted();
     const t = this.terrain;
     const out: DrawPolygon[] = [{ vertices: [0, 0, W, 0, W, H, 0, H], color: rgb(255, 255, 255) }];
     for (let i = 0; i < CHUNKS - 1; i++) {
@@ -354,7 +353,10 @@ export class LunarLanderContinuous implements Env {
     const angle = lander.getAngle();
     const tip = [Math.sin(angle), Math.cos(angle)];
     const side = [-tip[1], tip[0]];
-    const dispersion = [this.rng.uniformRange(-1.0, +1.0) / SCALE, this.rng.uniformRange(-1.0, +1.0) / SCALE];
+    const dispersion = [
+      this.episode.rng.uniformRange(-1.0, +1.0) / SCALE,
+      this.episode.rng.uniformRange(-1.0, +1.0) / SCALE,
+    ];
     const position = lander.getPosition();
     const [px, py] = [position.x, position.y];
 

@@ -18,8 +18,8 @@
 
 import type { MjData, MjModel } from '@mujoco/mujoco';
 import type { Random } from '../../common/random';
-import { checkAction, checkState, copySpec, notStarted, resetStream } from '../checks';
-import { TimeLimit } from '../timeLimit';
+import { checkAction, checkState, copySpec } from '../checks';
+import { Episode } from '../episode';
 import type { Env, EnvScene, EnvSpec, StepResult } from '../types';
 import type { Mujoco } from './loadMujoco';
 
@@ -99,16 +99,13 @@ export abstract class MujocoEnv implements Env {
   protected readonly mj: Mujoco;
   private modelHandle: MjModel | null;
   private dataHandle: MjData | null;
-  private rng: Random;
-  private started = false;
-  private readonly timeLimit: TimeLimit;
+  private readonly episode: Episode;
   private geomInfoCache: GeomInfo | null = null;
 
   protected constructor(mj: Mujoco, config: MujocoEnvConfig, seed: number) {
     this.spec = copySpec(config.spec);
     this.mj = mj;
-    this.rng = resetStream(this.spec.id, seed);
-    this.timeLimit = new TimeLimit(this.spec.maxEpisodeSteps);
+    this.episode = new Episode(this.spec.id, this.spec.maxEpisodeSteps, seed);
     if (!Number.isInteger(config.frameSkip) || config.frameSkip < 1) {
       throw new Error(`${this.spec.id}: frameSkip must be a positive integer, got ${config.frameSkip}`);
     }
@@ -179,7 +176,7 @@ export abstract class MujocoEnv implements Env {
   }
 
   get elapsedSteps(): number {
-    return this.timeLimit.elapsedSteps;
+    return this.episode.elapsedSteps;
   }
 
   // --- views into MjData (fetched on each use: WASM memory growth detaches older views) ---
@@ -285,26 +282,25 @@ export abstract class MujocoEnv implements Env {
 
   reset(seed?: number): Float32Array {
     this.assertOpen();
-    if (seed !== undefined) this.rng = resetStream(this.spec.id, seed);
+    const rng = this.episode.reseed(seed);
     this.mj.mj_resetData(this.model, this.data);
-    this.resetModel(this.rng);
-    this.started = true;
+    this.resetModel(rng);
+    this.episode.begin();
     this.lastAction = null;
-    this.timeLimit.reset();
     return this.observation();
   }
 
   step(action: ArrayLike<number>): StepResult {
     this.assertOpen();
-    if (!this.started) throw notStarted(this.spec.id);
+    this.episode.assertStarted();
     const ctrl = Float32Array.from(checkAction(this.spec, action));
     const { reward, terminated } = this.simulate(ctrl);
     this.lastAction = ctrl;
-    return { observation: this.observation(), reward, terminated, truncated: this.timeLimit.tick() };
+    return { observation: this.observation(), reward, terminated, truncated: this.episode.tick() };
   }
 
   getState(): number[] {
-    if (!this.started) throw notStarted(this.spec.id);
+    this.episode.assertStarted();
     return [...this.qpos, ...this.qvel];
   }
 
@@ -312,12 +308,12 @@ export abstract class MujocoEnv implements Env {
     const values = checkState(this.spec.id, this.nq + this.nv, state);
     this.mj.mj_resetData(this.model, this.data);
     this.setQposQvel(values.slice(0, this.nq), values.slice(this.nq));
-    this.started = true;
+    this.episode.resume();
   }
 
   observe(): Float32Array {
     this.assertOpen();
-    if (!this.started) throw notStarted(this.spec.id);
+    this.episode.assertStarted();
     return this.observation();
   }
 
