@@ -11,7 +11,7 @@
 
 import type { EnvSpec } from '../types';
 import { loadMujoco, type Mujoco } from './loadMujoco';
-import { el, floorGeom, toXml } from './mjcf';
+import { el, floorGeom, type MjcfElement, toXml } from './mjcf';
 import { PlanarWalkerEnv } from './planarWalker';
 
 const FRAME_SKIP = 4;
@@ -32,8 +32,27 @@ export const HOPPER_SPEC: Readonly<EnvSpec> = Object.freeze({
   maxEpisodeSteps: 1000,
 });
 
+/**
+ * The torso of Hopper and Walker2d (the same in both, 1.25 above the floor) on its planar root joints, with
+ * the body's `legs` below it.
+ */
+export function planarTorso(...legs: MjcfElement[]): MjcfElement {
+  return el(
+    'body',
+    { name: 'torso', pos: [0, 0, 1.25] },
+    ...planarRootJoints(1.25),
+    el('geom', {
+      friction: [0.9],
+      name: 'torso_geom',
+      size: [0.05, 0.19999999999999996],
+      type: 'capsule',
+    }),
+    ...legs,
+  );
+}
+
 /** The root's planar joints: x and z slides about the floor origin, and the pitch hinge at the torso. */
-export function planarRootJoints(height: number) {
+function planarRootJoints(height: number) {
   const common = { armature: 0, damping: 0, limited: false, stiffness: 0 };
   return [
     el('joint', { ...common, axis: [1, 0, 0], name: 'rootx', pos: [0, 0, -height], type: 'slide' }),
@@ -77,16 +96,7 @@ export function hopperXml(): string {
         'worldbody',
         {},
         floorGeom([20, 20, 0.125]),
-        el(
-          'body',
-          { name: 'torso', pos: [0, 0, 1.25] },
-          ...planarRootJoints(1.25),
-          el('geom', {
-            friction: [0.9],
-            name: 'torso_geom',
-            size: [0.05, 0.19999999999999996],
-            type: 'capsule',
-          }),
+        planarTorso(
           el(
             'body',
             { name: 'thigh', pos: [0, 0, -0.19999999999999996] },

@@ -10,7 +10,7 @@
  */
 
 import type { EnvSpec } from '../types';
-import { planarRootJoints } from './hopper';
+import { planarTorso } from './hopper';
 import { loadMujoco, type Mujoco } from './loadMujoco';
 import { el, floorGeom, type MjcfElement, toXml } from './mjcf';
 import { PlanarWalkerEnv } from './planarWalker';
@@ -103,24 +103,7 @@ export function walker2dXml(): string {
         }),
       ),
       el('option', { integrator: 'RK4', timestep: 0.002 }),
-      el(
-        'worldbody',
-        {},
-        floorGeom([40, 40, 40]),
-        el(
-          'body',
-          { name: 'torso', pos: [0, 0, 1.25] },
-          ...planarRootJoints(1.25),
-          el('geom', {
-            friction: [0.9],
-            name: 'torso_geom',
-            size: [0.05, 0.19999999999999996],
-            type: 'capsule',
-          }),
-          leg('', undefined),
-          leg('_left', left),
-        ),
-      ),
+      el('worldbody', {}, floorGeom([40, 40, 40]), planarTorso(leg('', undefined), leg('_left', left))),
       el(
         'actuator',
         {},
