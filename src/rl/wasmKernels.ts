@@ -10,7 +10,7 @@
  * of the backward pass; Adam and Polyak run as one pass over each network's parameters.
  *
  * The WebAssembly is generated here, byte by byte (no toolchain): each product is specialised to its shapes
- * (constant strides and trip counts), compiled once and cached. Register blocking: 4 rows × 8 columns of C in
+ * (constant strides and trip counts), compiled once and cached. Register blocking: 2 rows × 16 columns of C in
  * eight 4-lane accumulators; A's entries are broadcast, B's rows loaded 4 lanes at a time; with relaxed SIMD
  * (Chromium; Node ≥ 22, or Node 20 with --experimental-wasm-relaxed-simd) each step is one fused multiply-add.
  *
@@ -103,6 +103,10 @@ const op = {
   i32Mul: [0x6c],
   i32LtU: [0x49],
   i32Eqz: [0x45],
+  i32Eq: [0x46],
+  /** i32.atomic.rmw.add: the value before. */
+  i32AtomicAdd: [0xfe, 0x1e, 2, 0],
+  if: [0x04, 0x40],
   loop: [0x03, 0x40],
   block: [0x02, 0x40],
   end: [0x0b],
@@ -130,6 +134,7 @@ const v = {
     op.simd(0x0d, ...lanes32.flatMap((lane) => [4 * lane, 4 * lane + 1, 4 * lane + 2, 4 * lane + 3])),
   splat: op.simd(0x13),
   extractLane: (lane: number): Bytes => op.simd(0x1f, lane),
+  replaceLane: (lane: number): Bytes => op.simd(0x20, lane),
   gt: op.simd(0x44),
   and: op.simd(0x4e),
   sqrt: op.simd(0xe3),
@@ -220,23 +225,41 @@ const TILE_VECS = 4;
 /** Bytes of the packed B panel per unit of the inner dimension k. */
 const PANEL_BYTES_PER_K = TILE_VECS * 16;
 
+/** How a product's column panels are shared out between threads. */
+export interface GemmOptions {
+  ROWS?: number;
+  VECS?: number;
+  UNROLL?: number;
+  FMA?: boolean;
+  PACK?: boolean;
+  /**
+   * Several threads run the same call (each with a panel buffer of its own) and take column panels in turn from
+   * an int32 counter in shared memory (a seventh param, zero before the call): a slow or late thread takes
+   * fewer. The thread that draws the number just past the last panel does the last columns (n mod 16).
+   */
+  shared?: boolean;
+}
+
 /**
  * C = op(A)·B (+ bias) (ReLU) (⊙ mask > 0), all row-major float32.
- * Function params: a, b, c, bias, mask (byte addresses; unused ones ignored).
+ * Function params: a, b, c, bias, mask, panel (byte addresses; unused ones ignored), and the counter when shared.
  * Register block ROWS × 4·VECS of C; the inner loop unrolled UNROLL times; FMA: relaxed_madd instead of
  * mul + add (measured here: 4×2 with FMA ≈ 35 GFLOP/s, without ≈ 26, tfjs-wasm's XNNPACK ≈ 15–20).
+ * Every element's sum runs in the same order whoever computes it: results do not depend on the thread count.
  */
-export function gemmModule(
-  s: GemmShape,
-  ROWS = TILE_ROWS,
-  VECS = TILE_VECS,
-  UNROLL = 1,
-  FMA = hasRelaxedSimd(),
-  PACK = true,
-): WasmBytes {
-  if (s.n === 1 && !s.transA && !s.transC) return rowDotModule(s);
-  const [A, B, C, BIAS, MASK, PANEL] = [0, 1, 2, 3, 4, 5];
-  let next = 6;
+export function gemmModule(s: GemmShape, options: GemmOptions = {}): WasmBytes {
+  const {
+    ROWS = TILE_ROWS,
+    VECS = TILE_VECS,
+    UNROLL = 1,
+    FMA = hasRelaxedSimd(),
+    PACK = true,
+    shared = false,
+  } = options;
+  if (s.n === 1 && !s.transA && !s.transC && !shared) return rowDotModule(s);
+  const [A, B, C, BIAS, MASK, PANEL, COUNTER] = [0, 1, 2, 3, 4, 5, 6];
+  const params = shared ? 7 : 6;
+  let next = params;
   const i = next++;
   const j = next++;
   const kk = next++;
@@ -244,33 +267,51 @@ export function gemmModule(
   const pb = next++;
   const pc = next++;
   const pm = next++;
-  const i32Locals = next - 6;
+  const drawn = next++;
+  const i32Locals = next - params;
   const acc = Array.from({ length: ROWS * VECS }, () => next++);
   const bv = Array.from({ length: VECS }, () => next++);
   const av = next++;
   const zero = next++;
-  const v128Locals = next - 6 - i32Locals;
-  const sacc = next++;
+  const v128Locals = next - params - i32Locals;
 
   const rowStride = s.transA ? 4 : s.k * 4; // bytes between A's rows i and i + 1 (of op(A))
   const kStride = s.transA ? s.m * 4 : 4; // bytes between A's columns k and k + 1 (of op(A))
+  const mainRows = Math.floor(s.m / ROWS) * ROWS;
   const body: Bytes = [...v.zero, ...op.set(zero)];
 
-  /** A tile loop over rows [i0, i0 + count·rows) and columns [j0, j0 + jCount·4·vecs). */
-  const tiles = (rows: number, vecs: number, i0: number, iCount: number, j0: number, jCount: number) => {
-    if (iCount <= 0 || jCount <= 0) return;
-    // Packed: the k×(4·vecs) panel of B that every row tile of this column block reads is first copied to
-    // PANEL, contiguous. Read in place, its rows lie n·4 bytes apart and map to a few L1 sets (thrashing).
-    const packed = PACK && iCount > 1;
+  /**
+   * Rows [i0, i0 + iCount·rows) of the column block at j (bytes), `rows` × 4·vecs at a time; only the first
+   * `lastLanes` lanes of its last vector are columns of C (the block past the last whole panel).
+   */
+  const rowTiles = (
+    rows: number,
+    vecs: number,
+    i0: number,
+    iCount: number,
+    packed: boolean,
+    lastLanes: number,
+  ): Bytes => {
+    if (iCount <= 0) return [];
     const width = packed ? 4 * vecs : s.n;
     const accOf = (r: number, q: number) => acc[r * VECS + q];
+    const lanesOf = (q: number) => (q === vecs - 1 ? lastLanes : 4);
+    /** A vector of 4 floats from `base` + offset, or of its first lanes (the rest zero): no read past C's row. */
+    const loadLanes = (base: Bytes, offset: number, lanes: number): Bytes => {
+      if (lanes === 4) return [...base, ...v.load(offset)];
+      const out: Bytes = [...v.zero];
+      for (let lane = 0; lane < lanes; lane++)
+        out.push(...base, ...op.f32Load(offset + 4 * lane), ...v.replaceLane(lane));
+      return out;
+    };
     const inner: Bytes = [];
     // Accumulators start at zero or at the bias.
     for (let r = 0; r < rows; r++) {
       for (let q = 0; q < vecs; q++) {
         if (s.bias)
-          inner.push(...op.get(BIAS), ...op.get(j), ...op.i32Add, ...v.load(q * 16), ...op.set(accOf(r, q)));
-        else inner.push(...op.get(zero), ...op.set(accOf(r, q)));
+          inner.push(...loadLanes([...op.get(BIAS), ...op.get(j), ...op.i32Add], q * 16, lanesOf(q)));
+        else inner.push(...op.get(zero));
+        inner.push(...op.set(accOf(r, q)));
       }
     }
     // pa = A + i·rowStride, pb = B + j·4
@@ -321,23 +362,28 @@ export function gemmModule(
     for (let r = 0; r < rows; r++) {
       for (let q = 0; q < vecs; q++) {
         const x = accOf(r, q);
+        const lanes = lanesOf(q);
         if (s.relu) inner.push(...op.get(x), ...op.get(zero), ...v.max, ...op.set(x));
         if (s.mask) {
-          inner.push(...op.get(x), ...op.get(pm), ...v.load(r * s.n * 4 + q * 16), ...op.get(zero), ...v.gt);
-          inner.push(...v.and, ...op.set(x));
+          inner.push(...op.get(x), ...loadLanes(op.get(pm), r * s.n * 4 + q * 16, lanes));
+          inner.push(...op.get(zero), ...v.gt, ...v.and, ...op.set(x));
         }
         if (s.transC) {
-          for (let lane = 0; lane < 4; lane++) {
+          for (let lane = 0; lane < lanes; lane++) {
             inner.push(...op.get(pc), ...op.get(x), ...v.extractLane(lane));
             inner.push(...op.f32Store(((4 * q + lane) * s.m + r) * 4));
           }
-        } else {
+        } else if (lanes === 4) {
           inner.push(...op.get(pc), ...op.get(x), ...v.store(r * s.n * 4 + q * 16));
+        } else {
+          for (let lane = 0; lane < lanes; lane++) {
+            inner.push(...op.get(pc), ...op.get(x), ...v.extractLane(lane));
+            inner.push(...op.f32Store(r * s.n * 4 + q * 16 + lane * 4));
+          }
         }
       }
     }
-    // Loops: j (bytes) outer, i inner.
-    const iLoop = [
+    return [
       ...op.i32(i0),
       ...op.set(i),
       ...op.loop,
@@ -351,103 +397,69 @@ export function gemmModule(
       ...op.brIf(0),
       ...op.end,
     ];
-    const pack: Bytes = [];
+  };
+
+  /**
+   * Every row of the column block at j (bytes): `cols` columns, 4·vecs wide (the last vector partly padding).
+   * When more than one row tile reads it, the k×4·vecs panel of B is first copied to PANEL, contiguous: read in
+   * place, its rows lie n·4 bytes apart and map to a few L1 sets (thrashing). A block narrower than its
+   * vectors is always copied, zero-padded, so that no load reads past B's rows.
+   */
+  const columnBlock = (cols: number): Bytes => {
+    const vecs = Math.ceil(cols / 4);
+    const lastLanes = cols - 4 * (vecs - 1);
+    const packed = lastLanes < 4 || (PACK && mainRows / ROWS + (s.m - mainRows) > 1);
+    const out: Bytes = [];
     if (packed) {
       const copyRow: Bytes = [];
-      for (let q = 0; q < vecs; q++)
-        copyRow.push(...op.get(pb), ...op.get(pa), ...v.load(q * 16), ...v.store(q * 16));
+      for (let q = 0; q < vecs; q++) {
+        if (q < vecs - 1 || lastLanes === 4) {
+          copyRow.push(...op.get(pb), ...op.get(pa), ...v.load(q * 16), ...v.store(q * 16));
+          continue;
+        }
+        copyRow.push(...op.get(pb), ...v.zero, ...v.store(q * 16));
+        for (let lane = 0; lane < lastLanes; lane++) {
+          const at = q * 16 + lane * 4;
+          copyRow.push(...op.get(pb), ...op.get(pa), ...op.f32Load(at), ...op.f32Store(at));
+        }
+      }
       copyRow.push(...op.get(pa), ...op.i32(s.n * 4), ...op.i32Add, ...op.set(pa));
-      copyRow.push(...op.get(pb), ...op.i32(width * 4), ...op.i32Add, ...op.set(pb));
-      pack.push(...op.get(B), ...op.get(j), ...op.i32Add, ...op.set(pa), ...op.get(PANEL), ...op.set(pb));
-      pack.push(...repeat(s.k, kk, copyRow));
+      copyRow.push(...op.get(pb), ...op.i32(16 * vecs), ...op.i32Add, ...op.set(pb));
+      out.push(...op.get(B), ...op.get(j), ...op.i32Add, ...op.set(pa), ...op.get(PANEL), ...op.set(pb));
+      out.push(...repeat(s.k, kk, copyRow));
     }
-    body.push(
-      ...op.i32(j0 * 4),
-      ...op.set(j),
-      ...op.loop,
-      ...pack,
-      ...iLoop,
-      ...op.get(j),
-      ...op.i32(16 * vecs),
-      ...op.i32Add,
-      ...op.tee(j),
-      ...op.i32((j0 + jCount * 4 * vecs) * 4),
-      ...op.i32LtU,
-      ...op.brIf(0),
-      ...op.end,
-    );
+    out.push(...rowTiles(ROWS, vecs, 0, mainRows / ROWS, packed, lastLanes));
+    out.push(...rowTiles(1, vecs, mainRows, s.m - mainRows, packed, lastLanes));
+    return out;
   };
 
-  /** One column of C (the last n mod 4), one scalar dot product per row. */
-  const scalarColumn = (col: number) => {
-    const row: Bytes = [];
-    if (s.bias) row.push(...op.get(BIAS), ...op.f32Load(col * 4), ...op.set(sacc));
-    else row.push(...op.f32Const0, ...op.set(sacc));
-    row.push(...op.get(A), ...op.get(i), ...op.i32(rowStride), ...op.i32Mul, ...op.i32Add, ...op.set(pa));
-    row.push(...op.get(B), ...op.i32(col * 4), ...op.i32Add, ...op.set(pb));
-    const step: Bytes = [
-      ...op.get(sacc),
-      ...op.get(pa),
-      ...op.f32Load(0),
-      ...op.get(pb),
-      ...op.f32Load(0),
-      ...op.f32Mul,
-      ...op.f32Add,
-      ...op.set(sacc),
-      ...op.get(pa),
-      ...op.i32(kStride),
-      ...op.i32Add,
-      ...op.set(pa),
-      ...op.get(pb),
-      ...op.i32(s.n * 4),
-      ...op.i32Add,
-      ...op.set(pb),
-    ];
-    row.push(...repeat(s.k, kk, step));
-    if (s.relu) row.push(...op.get(sacc), ...op.f32Const0, ...op.f32Max, ...op.set(sacc));
-    if (s.mask) {
-      // sacc if mask[i][col] > 0, else 0
-      row.push(
-        ...op.get(sacc),
-        ...op.f32Const0,
-        ...op.get(MASK),
-        ...op.get(i),
-        ...op.i32(s.n * 4),
-        ...op.i32Mul,
-      );
-      row.push(
-        ...op.i32Add,
-        ...op.f32Load(col * 4),
-        ...op.f32Const0,
-        ...op.f32Gt,
-        ...op.select,
-        ...op.set(sacc),
-      );
+  const panelCols = 4 * VECS;
+  const panels = Math.floor(s.n / panelCols);
+  /** The columns past the last whole panel, as one narrower block. */
+  const lastCols = s.n - panels * panelCols;
+  const lastBlock: Bytes =
+    lastCols > 0 ? [...op.i32(panels * panelCols * 4), ...op.set(j), ...columnBlock(lastCols)] : [];
+  if (!shared) {
+    if (panels > 0) {
+      body.push(...op.i32(0), ...op.set(j), ...op.loop, ...columnBlock(panelCols));
+      body.push(...op.get(j), ...op.i32(panelCols * 4), ...op.i32Add, ...op.tee(j));
+      body.push(...op.i32(panels * panelCols * 4), ...op.i32LtU, ...op.brIf(0), ...op.end);
     }
-    if (s.transC) row.push(...op.get(C), ...op.get(i), ...op.i32(4), ...op.i32Mul, ...op.i32Add);
-    else row.push(...op.get(C), ...op.get(i), ...op.i32(s.n * 4), ...op.i32Mul, ...op.i32Add);
-    row.push(...op.get(sacc), ...op.f32Store(s.transC ? col * s.m * 4 : col * 4));
-    row.push(...op.get(i), ...op.i32(1), ...op.i32Add, ...op.set(i));
-    body.push(...op.i32(0), ...op.set(i), ...repeat(s.m, j, row));
-  };
-
-  const vectorCols = Math.floor(s.n / 4) * 4;
-  const mainCols = Math.floor(s.n / (4 * VECS)) * 4 * VECS;
-  const mainRows = Math.floor(s.m / ROWS) * ROWS;
-  for (const [vecs, j0, jCount] of [
-    [VECS, 0, mainCols / (4 * VECS)],
-    [1, mainCols, (vectorCols - mainCols) / 4],
-  ]) {
-    tiles(ROWS, vecs, 0, mainRows / ROWS, j0, jCount);
-    tiles(1, vecs, mainRows, s.m - mainRows, j0, jCount);
+    body.push(...lastBlock);
+  } else {
+    // Draw panel numbers until they run out; the one who draws `panels` itself does the last columns.
+    body.push(...op.block, ...op.loop);
+    body.push(...op.get(COUNTER), ...op.i32(1), ...op.i32AtomicAdd, ...op.tee(drawn));
+    body.push(...op.i32(panels), ...op.i32LtU, ...op.i32Eqz, ...op.brIf(1));
+    body.push(...op.get(drawn), ...op.i32(panelCols * 4), ...op.i32Mul, ...op.set(j));
+    body.push(...columnBlock(panelCols), ...op.br(0), ...op.end, ...op.end);
+    body.push(...op.get(drawn), ...op.i32(panels), ...op.i32Eq, ...op.if, ...lastBlock, ...op.end);
   }
-  for (let col = vectorCols; col < s.n; col++) scalarColumn(col);
   return moduleBytes(
-    [I32, I32, I32, I32, I32, I32],
+    new Array(params).fill(I32),
     [
       [i32Locals, I32],
       [v128Locals, V128],
-      [1, F32],
     ],
     body,
   );
@@ -995,11 +1007,18 @@ interface Job {
   key: string;
   build: () => WasmBytes;
   args: number[];
+  /**
+   * Set for a product whose threads share its column panels through the int32 counter at this address (all
+   * run the same call): one taken back needs no running, and if one fails the product is redone whole.
+   */
+  counter?: number;
 }
 
 /**
- * Runs `elsewhere[h]` on helper h while this thread runs `here`, one after another; a job a helper cannot take
- * runs here too. With `elsewhere` empty, or no helpers, everything runs here.
+ * Runs `elsewhere[h]` on helper h while this thread runs `here`, one after another. A job that a helper has not
+ * begun when this thread is done is taken back and run here (a sleeping or descheduled helper delays
+ * nothing), as is one a helper could not take or failed. With `elsewhere` empty, or no helpers, everything
+ * runs here.
  */
 function runJobs(
   memory: WebAssembly.Memory,
@@ -1014,10 +1033,21 @@ function runJobs(
     ? elsewhere.filter((job, h) => h < pool.helpers && pool.tryPost(h, job.key, shared(job), job.args))
     : [];
   for (const job of here) runHere(job);
+  let redo: Job | undefined;
   posted.forEach((job, h) => {
-    if (!pool?.tryWait(h)) runHere(job);
+    if (pool?.takeBack(h)) {
+      if (job.counter === undefined) runHere(job);
+    } else if (!pool?.tryWait(h)) {
+      if (job.counter === undefined) runHere(job);
+      else redo = job;
+    }
   });
-  for (const job of elsewhere.slice(posted.length)) runHere(job);
+  for (const job of elsewhere.slice(posted.length)) if (job.counter === undefined) runHere(job);
+  if (redo?.counter !== undefined) {
+    // A helper failed part way through its panels: every panel again, here, once the others are done.
+    new Int32Array(memory.buffer, redo.counter, 1)[0] = 0;
+    runHere(redo);
+  }
 }
 
 /**
@@ -1127,30 +1157,30 @@ function registerKernels(): void {
       const c = address(b, out);
       const bias = address(b, inputs.bias);
       const mask = address(b, inputs.mask);
-      // Rows of C split between this thread and the helper threads, if any: part p covers `rows` rows from
-      // `row` on, so A, C and the mask start that many rows further on; B and the bias are whole. Aᵀ and a
-      // transposed C are laid out with m as their row stride: those products stay whole.
-      const split =
-        !product.transA && !product.transC && product.m * product.n * product.k >= MIN_SPLIT_PRODUCT;
-      let row = 0;
-      const jobs = rowParts(product.m, TILE_ROWS, split ? pool : null).map((rows) => {
-        const slice: GemmShape = { ...product, m: rows };
-        // Each thread's panel on cache lines of its own (a shared line would bounce between the cores).
-        const block = b.wasm._malloc(product.k * PANEL_BYTES_PER_K + 2 * CACHE_LINE);
-        scratch.push(block);
-        const panel = alignUp(block, CACHE_LINE);
-        const args = [
-          left + row * product.k * 4,
-          right,
-          c + row * product.n * 4,
-          bias,
-          mask && mask + row * product.n * 4,
-          panel,
-        ];
-        row += rows;
-        return { key: gemmKey(slice), build: () => gemmModule(slice), args };
-      });
-      runJobs(memory, pool, jobs.slice(0, 1), jobs.slice(1));
+      // Large products are shared out by column panels among this thread and the helper threads, if any.
+      const share = pool !== null && product.m * product.n * product.k >= MIN_SPLIT_PRODUCT;
+      const threads = share && pool ? pool.helpers + 1 : 1;
+      // The panel counter, and each thread's panel, on cache lines of their own (a line written by two
+      // threads would bounce between the cores).
+      const panelBytes = alignUp(product.k * PANEL_BYTES_PER_K, CACHE_LINE);
+      const block = b.wasm._malloc(CACHE_LINE * 2 + threads * panelBytes);
+      scratch.push(block);
+      const counter = alignUp(block, CACHE_LINE);
+      const args = (t: number) => [left, right, c, bias, mask, counter + CACHE_LINE + t * panelBytes];
+      if (!share) {
+        runJobs(memory, null, [{ key: gemmKey(product), build: () => gemmModule(product), args: args(0) }]);
+      } else {
+        new Int32Array(memory.buffer, counter, 1)[0] = 0;
+        const key = `${gemmKey(product)} shared`;
+        const build = () => gemmModule(product, { shared: true });
+        const jobs = Array.from({ length: threads }, (_, t) => ({
+          key,
+          build,
+          args: [...args(t), counter],
+          counter,
+        }));
+        runJobs(memory, pool, jobs.slice(0, 1), jobs.slice(1));
+      }
       for (const pointer of scratch) b.wasm._free(pointer);
       return out;
     },

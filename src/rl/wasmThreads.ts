@@ -8,8 +8,10 @@
  * reach the helper the same way, as bytes in the shared memory that it compiles itself.
  *
  * A helper spins for a short while after each job (the next one usually follows within microseconds), then
- * sleeps in Atomics.wait, so a paused run costs no CPU. Splitting a product by rows leaves each element's sum
- * in the same order: results are bit for bit those of one thread.
+ * sleeps in Atomics.wait, so a paused run costs no CPU. A job is claimed before it runs, by the helper or, if
+ * the caller finishes its own part first, taken back by the caller: a helper that is asleep or descheduled
+ * then delays nothing. Splitting a product leaves each element's sum in the same order: results are bit for
+ * bit those of one thread.
  */
 
 /** Starts one helper running `source` and posts it `init`; resolves once it answers (it is then ready). */
@@ -33,6 +35,7 @@ const DONE = 1; // counter of the last finished job, bumped by the helper
 const OP = 2; // 0 run a kernel, 1 compile one, 2 stop
 const KERNEL = 3; // kernel id
 const FAILED = 4; // 1 if the last job threw
+const CLAIMED = 5; // the last job claimed, by the helper (to run it) or by the caller (taken back)
 const ARGS_BYTE = 64;
 export const MAX_ARGS = 16;
 export const CONTROL_BYTES = ARGS_BYTE + 8 * MAX_ARGS;
@@ -73,6 +76,8 @@ onFirstMessage(({ memory, control, spinMs }) => {
       Atomics.notify(ctrl, ${DONE});
       return;
     }
+    // Every job before this one has been claimed; if the caller took this one back, it is not ours.
+    if (Atomics.compareExchange(ctrl, ${CLAIMED}, seen - 1, seen) !== seen - 1) continue;
     try {
       if (op === ${COMPILE}) {
         const bytes = new Uint8Array(memory.buffer, a[0], a[1]).slice();
@@ -181,6 +186,16 @@ export class KernelThreads {
     }
   }
 
+  /**
+   * Takes helper `h`'s posted job back if the helper has not begun it (it will not run it then): true when
+   * taken back. False when the helper has it: `tryWait(h)` joins it.
+   */
+  takeBack(h: number): boolean {
+    if (this.broken) return false;
+    const job = this.posted[h];
+    return Atomics.compareExchange(this.controls[h], CLAIMED, job - 1, job) === job - 1;
+  }
+
   /** Waits for helper `h`'s job; false if it failed or never answered (all helpers are then given up). */
   tryWait(h: number): boolean {
     try {
@@ -203,6 +218,8 @@ export class KernelThreads {
 
   /** Waits for helper `h`'s job. Throws, and gives all helpers up, if it failed or took too long. */
   private wait(h: number): void {
+    // Stopped helpers finish nothing more (one may have been stopped part way through this job).
+    if (this.broken) throw new Error('wasm helper threads were stopped');
     const ctrl = this.controls[h];
     const target = this.posted[h];
     const start = performance.now();

@@ -9,8 +9,15 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activateNodeBackend, spawnHelperThread } from '../../src/cli/backend';
+import { Random } from '../../src/common/random';
 import { TD3 } from '../../src/rl/td3';
-import { disableKernelThreads, enableKernelThreads, kernelThreadCount } from '../../src/rl/wasmKernels';
+import {
+  disableKernelThreads,
+  enableKernelThreads,
+  type FastKernels,
+  fastKernels,
+  kernelThreadCount,
+} from '../../src/rl/wasmKernels';
 import { sharedMemoryBinary } from '../../src/rl/wasmSharedMemory';
 import { type HelperSpawner, KernelThreads } from '../../src/rl/wasmThreads';
 import { agentConfig, randomBatch, wideSpace } from '../helpers/td3Fixtures';
@@ -85,6 +92,63 @@ describe('products on two threads', () => {
     expect(await enableKernelThreads(1, spawnHelperThread)).toBe(2);
     const fresh = trainedWeights(0);
     expect(Array.from(fresh[0])).not.toEqual(Array.from(twoThreads[0]));
+  });
+
+  it('share out the column panels of every form and remainder shape to exactly the one-thread product', async () => {
+    const rng = new Random(9);
+    const rand = (rows: number, cols: number) =>
+      tf.tensor2d(
+        Float32Array.from({ length: rows * cols }, () => rng.uniformRange(-1, 1)),
+        [rows, cols],
+      );
+    // Each over 2^20 multiply-adds (shared out); odd rows, columns past the last 16-wide panel (4-wide and
+    // single), Aᵀ read in place (m < 64) and through a transpose, C written transposed, a ReLU mask.
+    const products: [string, (fast: FastKernels) => tf.Tensor][] = [];
+    const x = rand(129, 37);
+    const w = rand(37, 263);
+    const bias = tf.tensor1d(Float32Array.from({ length: 263 }, () => rng.uniformRange(-1, 1)));
+    products.push(['x·W + b, ReLU', (fast) => fast.linear(x, w, bias, true)]);
+    const a = rand(101, 40);
+    const y = rand(101, 260);
+    products.push(['aᵀ·b, m < 64', (fast) => fast.matMulTN(a, y)]);
+    const tall = rand(61, 130);
+    const wide = rand(61, 132);
+    products.push(['aᵀ·b, transposed first', (fast) => fast.matMulTN(tall, wide)]);
+    const deep = rand(700, 260);
+    const six = rand(700, 6);
+    products.push(['aᵀ·b written transposed', (fast) => fast.matMulTN(deep, six)]);
+    const d = rand(257, 41);
+    const v = rand(103, 41);
+    const mask = tf.relu(rand(257, 103)) as tf.Tensor2D;
+    products.push(['a·bᵀ ⊙ mask', (fast) => fast.matMulNT(d, v, mask)]);
+    const results = () =>
+      products.map(([label, product]) => {
+        const fast = fastKernels();
+        if (!fast) throw new Error('no wasm kernels');
+        const out = product(fast);
+        const values = { label, shape: out.shape, values: Array.from(out.dataSync()) };
+        out.dispose();
+        return values;
+      });
+    expect(await enableKernelThreads(1, spawnHelperThread)).toBe(2);
+    const shared = results();
+    disableKernelThreads();
+    const alone = results();
+    expect(shared).toEqual(alone);
+    // Not trivially equal: every product has nonzero entries.
+    for (const { label, values } of alone)
+      expect(
+        values.some((value) => value !== 0),
+        label,
+      ).toBe(true);
+    expect(alone.map(({ shape }) => shape)).toEqual([
+      [129, 263],
+      [40, 260],
+      [130, 132],
+      [260, 6],
+      [257, 103],
+    ]);
+    await enableKernelThreads(1, spawnHelperThread);
   });
 
   it('a helper that never starts fails the start within its time limit, and the started ones are stopped', async () => {
