@@ -94,6 +94,27 @@ describe('products on two threads', () => {
     expect(Array.from(fresh[0])).not.toEqual(Array.from(twoThreads[0]));
   });
 
+  it('a helper that never begins its jobs delays nothing: the caller takes each back and does it', async () => {
+    // The real helper, except that it leaves every kernel run it is given to the caller (it still compiles).
+    const claim = 'if (Atomics.compareExchange(ctrl';
+    let patched = 0;
+    const lazy: HelperSpawner = (source, init) => {
+      if (source.includes(claim)) patched++;
+      return spawnHelperThread(source.replace(claim, `if (op === 0) continue;\n    ${claim}`), init);
+    };
+    expect(await enableKernelThreads(1, lazy)).toBe(2);
+    expect(patched).toBe(1);
+    const lazyHelper = trainedWeights(4);
+    // Still two threads: no job failed or timed out (a wait for the helper would have, and stopped it).
+    expect(kernelThreadCount()).toBe(2);
+    disableKernelThreads();
+    const oneThread = trainedWeights(4);
+    lazyHelper.forEach((w, i) => {
+      expect(Array.from(w)).toEqual(Array.from(oneThread[i]));
+    });
+    await enableKernelThreads(1, spawnHelperThread);
+  });
+
   it('share out the column panels of every form and remainder shape to exactly the one-thread product', async () => {
     const rng = new Random(9);
     const rand = (rows: number, cols: number) =>
