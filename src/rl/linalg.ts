@@ -38,6 +38,32 @@ export function matMulNT(a: tf.Tensor2D, b: tf.Tensor2D, mask?: tf.Tensor2D): tf
   return mask ? (tf.mul(product, tf.step(mask)) as tf.Tensor2D) : product;
 }
 
+// The same products for several networks of one shape at once (the twin critics): on wasm one kernel call,
+// whose work is shared out among the threads as one; elsewhere one product after another.
+
+export function linearEach(
+  xs: tf.Tensor2D[],
+  ws: tf.Tensor2D[],
+  bs: tf.Tensor1D[],
+  relu: boolean,
+): tf.Tensor2D[] {
+  const fast = recordingGradients() ? null : fastKernels();
+  if (fast && xs.length > 1) return fast.linearEach(xs, ws, bs, relu);
+  return xs.map((x, t) => linear(x, ws[t], bs[t], relu));
+}
+
+export function matMulTNEach(as: tf.Tensor2D[], bs: tf.Tensor2D[]): tf.Tensor2D[] {
+  const fast = fastKernels();
+  if (fast && as.length > 1) return fast.matMulTNEach(as, bs);
+  return as.map((a, t) => matMulTN(a, bs[t]));
+}
+
+export function matMulNTEach(as: tf.Tensor2D[], bs: tf.Tensor2D[], masks?: tf.Tensor2D[]): tf.Tensor2D[] {
+  const fast = fastKernels();
+  if (fast && as.length > 1) return fast.matMulNTEach(as, bs, masks);
+  return as.map((a, t) => matMulNT(a, bs[t], masks?.[t]));
+}
+
 /** Σ over rows: the bias gradient Σ dy. */
 export function columnSum(x: tf.Tensor2D): tf.Tensor1D {
   const fast = fastKernels();

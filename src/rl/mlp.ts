@@ -1,7 +1,7 @@
 /** A multi-layer perceptron held as plain weight variables, initialised like PyTorch's nn.Linear. */
 import * as tf from '@tensorflow/tfjs';
 import type { Random } from '../common/random';
-import { columnSum, linear, matMulNT, matMulTN } from './linalg';
+import { columnSum, linearEach, matMulNTEach, matMulTNEach } from './linalg';
 import { fastKernels } from './wasmKernels';
 
 export interface Layer {
@@ -49,41 +49,71 @@ export class Mlp {
    * uses tfjs's differentiable fused op.
    */
   forward(x: tf.Tensor2D): Trace {
-    const inputs: tf.Tensor2D[] = [];
-    let h = x;
-    const last = this.layers.length - 1;
-    this.layers.forEach((layer, i) => {
-      inputs.push(h);
-      h = linear(h, layer.weight, layer.bias, i < last);
-    });
-    return { inputs, output: h };
+    return Mlp.forwardEach([this], [x])[0];
   }
 
   /**
    * Backpropagation of `dOutput` (∂loss/∂output) through a `forward` trace, by the textbook rules
    * dW = xᵀ·dz, db = Σ dz, dx = dz·Wᵀ, and through ReLU dz = dh ⊙ (h > 0).
-   * `weights`: the parameter gradients, in the order of `variables()`; `input`: ∂loss/∂x.
+   * `grads`: the parameter gradients, in the order of `variables()`; `dInput`: ∂loss/∂x.
    */
   backward(
     trace: Trace,
     dOutput: tf.Tensor2D,
     want: { weights?: boolean; input?: boolean } = {},
   ): { grads: tf.Tensor[]; dInput: tf.Tensor2D | null } {
-    const { weights = true, input = false } = want;
-    const grads: tf.Tensor[] = [];
-    let dz = dOutput;
-    let dInput: tf.Tensor2D | null = null;
-    for (let l = this.layers.length - 1; l >= 0; l--) {
-      const x = trace.inputs[l];
-      if (weights) {
-        grads[2 * l] = matMulTN(x, dz);
-        grads[2 * l + 1] = columnSum(dz);
-      }
-      // The input of layer l > 0 is a ReLU output: its gradient passes only where it is positive.
-      if (l > 0) dz = matMulNT(dz, this.layers[l].weight, x);
-      else if (input) dInput = matMulNT(dz, this.layers[0].weight);
+    return Mlp.backwardEach([this], [trace], [dOutput], want)[0];
+  }
+
+  /**
+   * `forward` of several networks of the same sizes (nets[t] on xs[t]), layer by layer: each layer's products
+   * in one call (on wasm one kernel whose work the threads share).
+   */
+  static forwardEach(nets: Mlp[], xs: tf.Tensor2D[]): Trace[] {
+    const inputs: tf.Tensor2D[][] = nets.map(() => []);
+    let hs = xs;
+    const layers = nets[0].layers.length;
+    for (let l = 0; l < layers; l++) {
+      hs.forEach((h, t) => {
+        inputs[t].push(h);
+      });
+      hs = linearEach(
+        hs,
+        nets.map((net) => net.layers[l].weight),
+        nets.map((net) => net.layers[l].bias),
+        l < layers - 1,
+      );
     }
-    return { grads, dInput };
+    return nets.map((_, t) => ({ inputs: inputs[t], output: hs[t] }));
+  }
+
+  /** `backward` of several networks of the same sizes, layer by layer, each layer's products in one call. */
+  static backwardEach(
+    nets: Mlp[],
+    traces: Trace[],
+    dOutputs: tf.Tensor2D[],
+    want: { weights?: boolean; input?: boolean } = {},
+  ): { grads: tf.Tensor[]; dInput: tf.Tensor2D | null }[] {
+    const { weights = true, input = false } = want;
+    const grads: tf.Tensor[][] = nets.map(() => []);
+    let dzs = dOutputs;
+    let dInputs: tf.Tensor2D[] | null = null;
+    for (let l = nets[0].layers.length - 1; l >= 0; l--) {
+      const xs = traces.map((trace) => trace.inputs[l]);
+      if (weights) {
+        matMulTNEach(xs, dzs).forEach((dW, t) => {
+          grads[t][2 * l] = dW;
+        });
+        dzs.forEach((dz, t) => {
+          grads[t][2 * l + 1] = columnSum(dz);
+        });
+      }
+      const ws = nets.map((net) => net.layers[l].weight);
+      // The input of layer l > 0 is a ReLU output: its gradient passes only where it is positive.
+      if (l > 0) dzs = matMulNTEach(dzs, ws, xs);
+      else if (input) dInputs = matMulNTEach(dzs, ws);
+    }
+    return nets.map((_, t) => ({ grads: grads[t], dInput: dInputs?.[t] ?? null }));
   }
 
   variables(): tf.Variable[] {

@@ -222,10 +222,15 @@ export class TD3 {
         nextAction = this.policy(this.actorTarget, nextObs);
       }
       const next = concatColumns(nextObs, nextAction);
-      const q1Next = this.critic1Target.forward(next).output;
-      const qNext = this.config.twinCritics
-        ? tf.minimum(q1Next, this.critic2Target.forward(next).output)
-        : q1Next;
+      // Both target critics at once, layer by layer (Mlp.forwardEach).
+      const targets = this.config.twinCritics
+        ? [this.critic1Target, this.critic2Target]
+        : [this.critic1Target];
+      const [q1Next, q2Next] = Mlp.forwardEach(
+        targets,
+        targets.map(() => next),
+      ).map((trace) => trace.output);
+      const qNext = q2Next ? tf.minimum(q1Next, q2Next) : q1Next;
       const reward = tf.tensor2d(batch.rewards, [n, 1]);
       const notDone = tf.tensor2d(batch.notDone, [n, 1]);
       return tf.add(reward, tf.mul(tf.mul(notDone, this.config.discount), qNext));
@@ -251,10 +256,15 @@ export class TD3 {
 
       // Update the critics towards it: minimise MSE(Q1(s, a), y) + MSE(Q2(s, a), y); ∂/∂Q = 2(Q − y)/n.
       const critics = twinCritics ? [this.critic1, this.critic2] : [this.critic1];
-      const traces = critics.map((net) => net.forward(sa));
-      const grads = traces.map(
-        (trace, i) => critics[i].backward(trace, tf.mul(tf.sub(trace.output, y), 2 / n) as tf.Tensor2D).grads,
+      const traces = Mlp.forwardEach(
+        critics,
+        critics.map(() => sa),
       );
+      const grads = Mlp.backwardEach(
+        critics,
+        traces,
+        traces.map((trace) => tf.mul(tf.sub(trace.output, y), 2 / n) as tf.Tensor2D),
+      ).map((backward) => backward.grads);
       // Q2's parameters get no gradient with one critic (Adam then leaves them and their step counts alone).
       this.criticOptimizer.apply([...grads[0], ...(grads[1] ?? this.critic2.variables().map(() => null))]);
 

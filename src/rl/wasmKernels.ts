@@ -28,6 +28,10 @@ export interface FastKernels {
   matMulTN(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D;
   /** a·bᵀ, then ⊙ (mask > 0) if a mask is given. */
   matMulNT(a: tf.Tensor2D, b: tf.Tensor2D, mask?: tf.Tensor2D): tf.Tensor2D;
+  /** The same, for several products of one shape in one call (their work shared out as one). */
+  linearEach(xs: tf.Tensor2D[], ws: tf.Tensor2D[], bs: tf.Tensor1D[], relu: boolean): tf.Tensor2D[];
+  matMulTNEach(as: tf.Tensor2D[], bs: tf.Tensor2D[]): tf.Tensor2D[];
+  matMulNTEach(as: tf.Tensor2D[], bs: tf.Tensor2D[], masks?: tf.Tensor2D[]): tf.Tensor2D[];
   /** Σ over rows. */
   columnSum(x: tf.Tensor2D): tf.Tensor1D;
   /** [a | b], row by row. */
@@ -101,6 +105,7 @@ const op = {
   i32Add: [0x6a],
   i32Sub: [0x6b],
   i32Mul: [0x6c],
+  i32DivU: [0x6e],
   i32LtU: [0x49],
   i32Eqz: [0x45],
   i32Eq: [0x46],
@@ -234,15 +239,18 @@ export interface GemmOptions {
   PACK?: boolean;
   /**
    * Several threads run the same call (each with a panel buffer of its own) and take column panels in turn from
-   * an int32 counter in shared memory (a seventh param, zero before the call): a slow or late thread takes
+   * an int32 counter in shared memory (the last param, zero before the call): a slow or late thread takes
    * fewer. The thread that draws the number just past the last panel does the last columns (n mod 16).
    */
   shared?: boolean;
+  /** Products of this same shape in one call (the twin critics' layers): their panels are drawn as one list. */
+  count?: number;
 }
 
 /**
  * C = op(A)·B (+ bias) (ReLU) (⊙ mask > 0), all row-major float32.
- * Function params: a, b, c, bias, mask, panel (byte addresses; unused ones ignored), and the counter when shared.
+ * Function params: a, b, c, bias, mask for each product, then panel (byte addresses; unused ones ignored), and
+ * the counter when shared.
  * Register block ROWS × 4·VECS of C; the inner loop unrolled UNROLL times; FMA: relaxed_madd instead of
  * mul + add (measured here: 4×2 with FMA ≈ 35 GFLOP/s, without ≈ 26, tfjs-wasm's XNNPACK ≈ 15–20).
  * Every element's sum runs in the same order whoever computes it: results do not depend on the thread count.
@@ -255,11 +263,17 @@ export function gemmModule(s: GemmShape, options: GemmOptions = {}): WasmBytes {
     FMA = hasRelaxedSimd(),
     PACK = true,
     shared = false,
+    count = 1,
   } = options;
-  if (s.n === 1 && !s.transA && !s.transC && !shared) return rowDotModule(s);
-  const [A, B, C, BIAS, MASK, PANEL, COUNTER] = [0, 1, 2, 3, 4, 5, 6];
-  const params = shared ? 7 : 6;
+  if (s.n === 1 && !s.transA && !s.transC && !shared && count === 1) return rowDotModule(s);
+  const PER_PRODUCT = 5;
+  const PANEL = PER_PRODUCT * count;
+  const COUNTER = PANEL + 1;
+  const params = PANEL + (shared ? 2 : 1);
   let next = params;
+  // The product being computed: its a, b, c, bias and mask.
+  const [A, B, C, BIAS, MASK] = [next++, next++, next++, next++, next++];
+  const which = next++;
   const i = next++;
   const j = next++;
   const kk = next++;
@@ -439,21 +453,41 @@ export function gemmModule(s: GemmShape, options: GemmOptions = {}): WasmBytes {
   const lastCols = s.n - panels * panelCols;
   const lastBlock: Bytes =
     lastCols > 0 ? [...op.i32(panels * panelCols * 4), ...op.set(j), ...columnBlock(lastCols)] : [];
+  /** A, B, C, BIAS, MASK = product t's params. */
+  const product = (t: number): Bytes =>
+    [A, B, C, BIAS, MASK].flatMap((local, q) => [...op.get(PER_PRODUCT * t + q), ...op.set(local)]);
+  /** A, B, C, BIAS, MASK = the params of product number `which` (a local). */
+  const productWhich: Bytes = [A, B, C, BIAS, MASK].flatMap((local, q) => {
+    const out: Bytes = [...op.get(q)];
+    for (let t = 1; t < count; t++)
+      out.push(...op.get(PER_PRODUCT * t + q), ...op.get(which), ...op.i32(t), ...op.i32Eq, ...op.select);
+    return [...out, ...op.set(local)];
+  });
   if (!shared) {
-    if (panels > 0) {
-      body.push(...op.i32(0), ...op.set(j), ...op.loop, ...columnBlock(panelCols));
-      body.push(...op.get(j), ...op.i32(panelCols * 4), ...op.i32Add, ...op.tee(j));
-      body.push(...op.i32(panels * panelCols * 4), ...op.i32LtU, ...op.brIf(0), ...op.end);
+    for (let t = 0; t < count; t++) {
+      body.push(...product(t));
+      if (panels > 0) {
+        body.push(...op.i32(0), ...op.set(j), ...op.loop, ...columnBlock(panelCols));
+        body.push(...op.get(j), ...op.i32(panelCols * 4), ...op.i32Add, ...op.tee(j));
+        body.push(...op.i32(panels * panelCols * 4), ...op.i32LtU, ...op.brIf(0), ...op.end);
+      }
+      body.push(...lastBlock);
     }
-    body.push(...lastBlock);
   } else {
-    // Draw panel numbers until they run out; the one who draws `panels` itself does the last columns.
+    // Draw panel numbers (all products' panels, one list) until they run out; the one who draws the number
+    // just past the last does every product's last columns.
+    const total = count * panels;
     body.push(...op.block, ...op.loop);
     body.push(...op.get(COUNTER), ...op.i32(1), ...op.i32AtomicAdd, ...op.tee(drawn));
-    body.push(...op.i32(panels), ...op.i32LtU, ...op.i32Eqz, ...op.brIf(1));
-    body.push(...op.get(drawn), ...op.i32(panelCols * 4), ...op.i32Mul, ...op.set(j));
+    body.push(...op.i32(total), ...op.i32LtU, ...op.i32Eqz, ...op.brIf(1));
+    // Product drawn / panels, column block drawn mod panels.
+    body.push(...op.get(drawn), ...op.i32(Math.max(panels, 1)), ...op.i32DivU, ...op.set(which));
+    body.push(...productWhich, ...op.get(drawn), ...op.get(which), ...op.i32(panels), ...op.i32Mul);
+    body.push(...op.i32Sub, ...op.i32(panelCols * 4), ...op.i32Mul, ...op.set(j));
     body.push(...columnBlock(panelCols), ...op.br(0), ...op.end, ...op.end);
-    body.push(...op.get(drawn), ...op.i32(panels), ...op.i32Eq, ...op.if, ...lastBlock, ...op.end);
+    const last: Bytes = [];
+    if (lastCols > 0) for (let t = 0; t < count; t++) last.push(...product(t), ...lastBlock);
+    body.push(...op.get(drawn), ...op.i32(total), ...op.i32Eq, ...op.if, ...last, ...op.end);
   }
   return moduleBytes(
     new Array(params).fill(I32),
@@ -1118,11 +1152,14 @@ function registerKernels(): void {
   tf.registerKernel({
     kernelName: KERNELS.gemm,
     backendName: 'wasm',
+    // Inputs a0, b0, bias0, mask0, a1, …: `count` products of one shape (attrs), one output each.
     kernelFunc: ({ inputs, backend, attrs }) => {
       const b = backend as WasmBackendLike;
-      const shape = attrs as unknown as GemmShape & { transB: boolean };
+      const { count, ...shape } = attrs as unknown as GemmShape & { transB: boolean; count: number };
       const memory = memoryOf(b);
-      const out = b.makeOutput(shape.transC ? [shape.n, shape.m] : [shape.m, shape.n], 'float32');
+      const outputs = Array.from({ length: count }, () =>
+        b.makeOutput(shape.transC ? [shape.n, shape.m] : [shape.m, shape.n], 'float32'),
+      );
       const scratch: number[] = [];
       const pool = threadsFor(memory);
       /** A transposed copy, its rows shared out among the threads (each writes its own columns of it). */
@@ -1143,22 +1180,24 @@ function registerKernels(): void {
         runJobs(memory, pool, jobs.slice(0, 1), jobs.slice(1));
         return to;
       };
-      let left = address(b, inputs.a);
-      let right = address(b, inputs.b);
-      let product: GemmShape = shape;
       // A stored k×m with many columns: its column-strided reads thrash L1 (≈22 vs ≈27 GFLOP/s measured in
       // the update); a transpose (≈0.05 ms for 256×256) and the plain product are faster.
-      if (shape.transA && shape.m >= 64) {
-        left = transposed(left, shape.k, shape.m);
-        product = { ...shape, transA: false };
-      }
-      // B stored n×k: always transposed first.
-      if (shape.transB) right = transposed(right, shape.n, shape.k);
-      const c = address(b, out);
-      const bias = address(b, inputs.bias);
-      const mask = address(b, inputs.mask);
+      const transposeA = shape.transA && shape.m >= 64;
+      const product: GemmShape = transposeA ? { ...shape, transA: false } : shape;
+      // Each product's a, b, c, bias, mask; B stored n×k is always transposed first.
+      const operands = outputs.flatMap((out, t) => {
+        const left = address(b, inputs[`a${t}`]);
+        const right = address(b, inputs[`b${t}`]);
+        return [
+          transposeA ? transposed(left, shape.k, shape.m) : left,
+          shape.transB ? transposed(right, shape.n, shape.k) : right,
+          address(b, out),
+          address(b, inputs[`bias${t}`]),
+          address(b, inputs[`mask${t}`]),
+        ];
+      });
       // Large products are shared out by column panels among this thread and the helper threads, if any.
-      const share = pool !== null && product.m * product.n * product.k >= MIN_SPLIT_PRODUCT;
+      const share = pool !== null && count * product.m * product.n * product.k >= MIN_SPLIT_PRODUCT;
       const threads = share && pool ? pool.helpers + 1 : 1;
       // The panel counter, and each thread's panel, on cache lines of their own (a line written by two
       // threads would bounce between the cores).
@@ -1166,23 +1205,31 @@ function registerKernels(): void {
       const block = b.wasm._malloc(CACHE_LINE * 2 + threads * panelBytes);
       scratch.push(block);
       const counter = alignUp(block, CACHE_LINE);
-      const args = (t: number) => [left, right, c, bias, mask, counter + CACHE_LINE + t * panelBytes];
+      const panel = (t: number) => counter + CACHE_LINE + t * panelBytes;
       if (!share) {
-        runJobs(memory, null, [{ key: gemmKey(product), build: () => gemmModule(product), args: args(0) }]);
+        // One product at a time (a product with one column has a module of its own: gemmModule).
+        const key = gemmKey(product);
+        const build = () => gemmModule(product);
+        const jobs = outputs.map((_, t) => ({
+          key,
+          build,
+          args: [...operands.slice(5 * t, 5 * t + 5), panel(0)],
+        }));
+        runJobs(memory, null, jobs);
       } else {
         new Int32Array(memory.buffer, counter, 1)[0] = 0;
-        const key = `${gemmKey(product)} shared`;
-        const build = () => gemmModule(product, { shared: true });
+        const key = `${gemmKey(product)} shared ${count}`;
+        const build = () => gemmModule(product, { shared: true, count });
         const jobs = Array.from({ length: threads }, (_, t) => ({
           key,
           build,
-          args: [...args(t), counter],
+          args: [...operands, panel(t), counter],
           counter,
         }));
         runJobs(memory, pool, jobs.slice(0, 1), jobs.slice(1));
       }
       for (const pointer of scratch) b.wasm._free(pointer);
-      return out;
+      return outputs;
     },
   });
   tf.registerKernel({
@@ -1301,35 +1348,85 @@ function registerKernels(): void {
 const run = (name: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown> = {}) =>
   tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap);
 
+/** Inputs a0, b0, … of the gemm kernel: `count` products, each with the operands named in `parts`. */
+function gemmInputs(parts: Record<string, tf.Tensor[] | undefined>): Record<string, tf.Tensor> {
+  const inputs: Record<string, tf.Tensor> = {};
+  for (const [name, tensors] of Object.entries(parts))
+    tensors?.forEach((tensor, t) => {
+      inputs[`${name}${t}`] = tensor;
+    });
+  return inputs;
+}
+
+/** The same product shape for every operand list, or an error naming the first that differs. */
+function sameShapes(what: string, ...lists: (tf.Tensor[] | undefined)[]): void {
+  for (const list of lists) {
+    if (!list) continue;
+    if (list.length !== lists[0]?.length) throw new Error(`${what}: operand lists of different lengths`);
+    const first = list[0]?.shape.join('×');
+    const other = list.find((t) => t.shape.join('×') !== first);
+    if (other)
+      throw new Error(`${what}: products of one shape only (${first} beside ${other.shape.join('×')})`);
+  }
+}
+
 const fast: FastKernels = {
   linear(x, w, b, relu) {
-    const [m, k] = x.shape;
-    const n = w.shape[1];
+    return this.linearEach([x], [w], [b], relu)[0];
+  },
+  linearEach(xs, ws, bs, relu) {
+    sameShapes('linearEach', xs, ws, bs);
+    const [m, k] = xs[0].shape;
+    const n = ws[0].shape[1];
     const attrs = { m, n, k, transA: false, transB: false, bias: true, relu, mask: false, transC: false };
-    return run(KERNELS.gemm, { a: x, b: w, bias: b }, attrs) as tf.Tensor2D;
+    return run(KERNELS.gemm, gemmInputs({ a: xs, b: ws, bias: bs }), {
+      ...attrs,
+      count: xs.length,
+    }) as tf.Tensor2D[];
   },
   matMulTN(a, b) {
-    const [k, m] = a.shape;
-    const n = b.shape[1];
-    const base = { k, transA: true, transB: false, bias: false, relu: false, mask: false };
+    return this.matMulTNEach([a], [b])[0];
+  },
+  matMulTNEach(as, bs) {
+    sameShapes('matMulTNEach', as, bs);
+    const [k, m] = as[0].shape;
+    const n = bs[0].shape[1];
+    const base = { k, transA: true, transB: false, bias: false, relu: false, mask: false, count: as.length };
     // aᵀ·b for one column b is bᵀ·a, one row: b (k×1) is laid out as the row bᵀ (1×k).
     if (n === 1) {
-      const row = run(
-        KERNELS.gemm,
-        { a: b, b: a },
-        { ...base, m: 1, n: m, transA: false, transC: false },
-      ) as tf.Tensor;
-      return tf.reshape(row, [m, 1]);
+      const rows = run(KERNELS.gemm, gemmInputs({ a: bs, b: as }), {
+        ...base,
+        m: 1,
+        n: m,
+        transA: false,
+        transC: false,
+      }) as tf.Tensor[];
+      return rows.map((row) => tf.reshape(row, [m, 1]));
     }
-    if (n % 4 === 0) return run(KERNELS.gemm, { a, b }, { ...base, m, n, transC: false }) as tf.Tensor2D;
+    if (n % 4 === 0)
+      return run(KERNELS.gemm, gemmInputs({ a: as, b: bs }), {
+        ...base,
+        m,
+        n,
+        transC: false,
+      }) as tf.Tensor2D[];
     // (aᵀ·b) = (bᵀ·a)ᵀ: the product with the roles swapped, written transposed.
     if (m % 4 === 0)
-      return run(KERNELS.gemm, { a: b, b: a }, { ...base, m: n, n: m, transC: true }) as tf.Tensor2D;
-    return run(KERNELS.gemm, { a, b }, { ...base, m, n, transC: false }) as tf.Tensor2D;
+      return run(KERNELS.gemm, gemmInputs({ a: bs, b: as }), {
+        ...base,
+        m: n,
+        n: m,
+        transC: true,
+      }) as tf.Tensor2D[];
+    return run(KERNELS.gemm, gemmInputs({ a: as, b: bs }), { ...base, m, n, transC: false }) as tf.Tensor2D[];
   },
   matMulNT(a, b, mask) {
-    const [m, k] = a.shape;
-    const n = b.shape[0];
+    return this.matMulNTEach([a], [b], mask && [mask])[0];
+  },
+  matMulNTEach(as, bs, masks) {
+    sameShapes('matMulNTEach', as, bs, masks);
+    const [m, k] = as[0].shape;
+    const n = bs[0].shape[0];
     const attrs = {
       m,
       n,
@@ -1339,10 +1436,11 @@ const fast: FastKernels = {
       transB: k !== 1,
       bias: false,
       relu: false,
-      mask: !!mask,
+      mask: !!masks,
       transC: false,
+      count: as.length,
     };
-    return run(KERNELS.gemm, mask ? { a, b, mask } : { a, b }, attrs) as tf.Tensor2D;
+    return run(KERNELS.gemm, gemmInputs({ a: as, b: bs, mask: masks }), attrs) as tf.Tensor2D[];
   },
   concatColumns(a, b) {
     if (a.shape[0] !== b.shape[0]) throw new Error(`concatColumns: ${a.shape[0]} rows beside ${b.shape[0]}`);

@@ -150,6 +150,44 @@ describe('wasm kernels', () => {
     net.dispose();
   });
 
+  it('networks run together (Mlp.forwardEach/backwardEach, one call per layer) give exactly their runs alone', () => {
+    // The critics' sizes with odd widths: 16-column panels, 4-wide and single last columns, one output.
+    const nets = [new Mlp([5, 37, 21, 1], new Random(1)), new Mlp([5, 37, 21, 1], new Random(2))];
+    tf.tidy(() => {
+      const xs = [rand([19, 5]), rand([19, 5])] as tf.Tensor2D[];
+      const together = Mlp.forwardEach(nets, xs);
+      const alone = nets.map((net, t) => net.forward(xs[t]));
+      const dOut = [rand([19, 1]), rand([19, 1])] as tf.Tensor2D[];
+      const backTogether = Mlp.backwardEach(nets, together, dOut, { input: true });
+      const backAlone = nets.map((net, t) => net.backward(alone[t], dOut[t], { input: true }));
+      const values = (tensors: (tf.Tensor | null)[]) => tensors.map((x) => Array.from(x?.dataSync() ?? []));
+      for (let t = 0; t < 2; t++) {
+        expect(values([together[t].output, ...together[t].inputs])).toEqual(
+          values([alone[t].output, ...alone[t].inputs]),
+        );
+        expect(values([...backTogether[t].grads, backTogether[t].dInput])).toEqual(
+          values([...backAlone[t].grads, backAlone[t].dInput]),
+        );
+      }
+      // Two different networks: different outputs (the products did not mix their operands up).
+      expect(values([together[0].output])).not.toEqual(values([together[1].output]));
+      expect(backTogether[0].dInput?.shape).toEqual([19, 5]);
+    });
+    // Products of different shapes cannot share a call.
+    const fast = fastKernels();
+    expect(() =>
+      tf.tidy(() =>
+        fast?.linearEach(
+          [rand([4, 3]), rand([5, 3])] as tf.Tensor2D[],
+          [rand([3, 2]), rand([3, 2])] as tf.Tensor2D[],
+          [rand([2]), rand([2])] as tf.Tensor1D[],
+          false,
+        ),
+      ),
+    ).toThrow(/one shape only/);
+    for (const net of nets) net.dispose();
+  });
+
   it('track their outputs like any tfjs kernel (tidy releases them) and can be switched off', () => {
     const before = tf.memory().numTensors;
     tf.tidy(() => {

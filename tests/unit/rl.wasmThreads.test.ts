@@ -124,7 +124,7 @@ describe('products on two threads', () => {
       );
     // Each over 2^20 multiply-adds (shared out); odd rows, columns past the last 16-wide panel (4-wide and
     // single), Aᵀ read in place (m < 64) and through a transpose, C written transposed, a ReLU mask.
-    const products: [string, (fast: FastKernels) => tf.Tensor][] = [];
+    const products: [string, (fast: FastKernels) => tf.Tensor | tf.Tensor[]][] = [];
     const x = rand(129, 37);
     const w = rand(37, 263);
     const bias = tf.tensor1d(Float32Array.from({ length: 263 }, () => rng.uniformRange(-1, 1)));
@@ -142,14 +142,22 @@ describe('products on two threads', () => {
     const v = rand(103, 41);
     const mask = tf.relu(rand(257, 103)) as tf.Tensor2D;
     products.push(['a·bᵀ ⊙ mask', (fast) => fast.matMulNT(d, v, mask)]);
+    // Two products of one shape in one call, their panels drawn from one list (the twin critics' layers).
+    const x2 = rand(129, 37);
+    const mask2 = tf.relu(rand(257, 103)) as tf.Tensor2D;
+    const w2 = rand(37, 263);
+    products.push(['two x·W + b at once', (fast) => fast.linearEach([x, x2], [w, w2], [bias, bias], false)]);
+    products.push(['two a·bᵀ ⊙ mask at once', (fast) => fast.matMulNTEach([d, d], [v, v], [mask, mask2])]);
     const results = () =>
-      products.map(([label, product]) => {
+      products.flatMap(([label, product]) => {
         const fast = fastKernels();
         if (!fast) throw new Error('no wasm kernels');
-        const out = product(fast);
-        const values = { label, shape: out.shape, values: Array.from(out.dataSync()) };
-        out.dispose();
-        return values;
+        const outs = product(fast);
+        return (Array.isArray(outs) ? outs : [outs]).map((out) => {
+          const values = { label, shape: out.shape, values: Array.from(out.dataSync()) };
+          out.dispose();
+          return values;
+        });
       });
     expect(await enableKernelThreads(1, spawnHelperThread)).toBe(2);
     const shared = results();
@@ -167,6 +175,10 @@ describe('products on two threads', () => {
       [40, 260],
       [130, 132],
       [260, 6],
+      [257, 103],
+      [129, 263],
+      [129, 263],
+      [257, 103],
       [257, 103],
     ]);
     await enableKernelThreads(1, spawnHelperThread);
