@@ -1060,28 +1060,36 @@ function runJobs(
   here: Job[],
   elsewhere: Job[] = [],
 ): void {
-  const runHere = (job: Job) => kernel(memory, job.key, job.build)(...job.args);
-  const shared = (job: Job) => () => bytesFor(memory, job.build);
+  // (No named closures here: under tsx every one created costs a defineProperty, per call.)
   // Posted jobs are a prefix: once one cannot be posted, the helpers are given up and none after it is.
-  const posted = pool
-    ? elsewhere.filter((job, h) => h < pool.helpers && pool.tryPost(h, job.key, shared(job), job.args))
-    : [];
-  for (const job of here) runHere(job);
+  let posted = 0;
+  while (pool && posted < elsewhere.length && posted < pool.helpers) {
+    const job = elsewhere[posted];
+    if (!pool.tryPost(posted, job.key, () => bytesFor(memory, job.build), job.args)) break;
+    posted++;
+  }
+  for (const job of here) runHere(memory, job);
   let redo: Job | undefined;
-  posted.forEach((job, h) => {
+  for (let h = 0; h < posted; h++) {
+    const job = elsewhere[h];
     if (pool?.takeBack(h)) {
-      if (job.counter === undefined) runHere(job);
+      if (job.counter === undefined) runHere(memory, job);
     } else if (!pool?.tryWait(h)) {
-      if (job.counter === undefined) runHere(job);
+      if (job.counter === undefined) runHere(memory, job);
       else redo = job;
     }
-  });
-  for (const job of elsewhere.slice(posted.length)) if (job.counter === undefined) runHere(job);
+  }
+  for (let h = posted; h < elsewhere.length; h++)
+    if (elsewhere[h].counter === undefined) runHere(memory, elsewhere[h]);
   if (redo?.counter !== undefined) {
     // A helper failed part way through its panels: every panel again, here, once the others are done.
     new Int32Array(memory.buffer, redo.counter, 1)[0] = 0;
-    runHere(redo);
+    runHere(memory, redo);
   }
+}
+
+function runHere(memory: WebAssembly.Memory, job: Job): void {
+  kernel(memory, job.key, job.build)(...job.args);
 }
 
 /**
@@ -1148,89 +1156,116 @@ const KERNELS = {
   polyak: 'TD3Polyak',
 } as const;
 
+/** Module builders by kernel key, made once per shape (a closure per call would cost, see runJobs). */
+const builds = new Map<string, () => WasmBytes>();
+function buildOf(key: string, product: GemmShape, options?: GemmOptions): () => WasmBytes {
+  let build = builds.get(key);
+  if (!build) {
+    build = () => gemmModule(product, options);
+    builds.set(key, build);
+  }
+  return build;
+}
+
+/**
+ * A transposed copy of the rows×cols matrix at `from` (freed with `scratch`), its rows shared out among the
+ * threads (each writes its own columns of it).
+ */
+function transposedCopy(
+  b: WasmBackendLike,
+  memory: WebAssembly.Memory,
+  pool: KernelThreads | null,
+  scratch: number[],
+  from: number,
+  rows: number,
+  cols: number,
+): number {
+  const to = b.wasm._malloc(rows * cols * 4);
+  scratch.push(to);
+  let row = 0;
+  const unit = rows % 4 === 0 && cols % 4 === 0 ? 4 : 1;
+  const jobs: Job[] = [];
+  for (const part of rowParts(rows, unit, rows * cols >= MIN_SPLIT_TRANSPOSE ? pool : null)) {
+    const key = `transpose ${part} ${cols} ${rows}`;
+    let build = builds.get(key);
+    if (!build) {
+      build = () => transposeModule(part, cols, rows);
+      builds.set(key, build);
+    }
+    jobs.push({ key, build, args: [from + row * cols * 4, to + row * 4] });
+    row += part;
+  }
+  runJobs(memory, pool, jobs.slice(0, 1), jobs.slice(1));
+  return to;
+}
+
+/** The TD3Gemm kernel: `count` products of one shape (attrs), inputs a0, b0, bias0, mask0, a1, … */
+function gemmKernel(
+  b: WasmBackendLike,
+  inputs: tf.NamedTensorInfoMap,
+  attrs?: tf.NamedAttrMap,
+): tf.TensorInfo[] {
+  const { count, ...shape } = attrs as unknown as GemmShape & { transB: boolean; count: number };
+  const memory = memoryOf(b);
+  const outShape = shape.transC ? [shape.n, shape.m] : [shape.m, shape.n];
+  const scratch: number[] = [];
+  const pool = threadsFor(memory);
+  // A stored k×m with many columns: its column-strided reads thrash L1 (≈22 vs ≈27 GFLOP/s measured in the
+  // update); a transpose (≈0.05 ms for 256×256) and the plain product are faster.
+  const transposeA = shape.transA && shape.m >= 64;
+  const product: GemmShape = transposeA ? { ...shape, transA: false } : shape;
+  // Each product's a, b, c, bias, mask; B stored n×k is always transposed first.
+  const outputs: tf.TensorInfo[] = [];
+  const operands: number[] = [];
+  for (let t = 0; t < count; t++) {
+    const out = b.makeOutput(outShape, 'float32');
+    outputs.push(out);
+    const left = address(b, inputs[GEMM_INPUT_NAMES.a[t]]);
+    const right = address(b, inputs[GEMM_INPUT_NAMES.b[t]]);
+    operands.push(
+      transposeA ? transposedCopy(b, memory, pool, scratch, left, shape.k, shape.m) : left,
+      shape.transB ? transposedCopy(b, memory, pool, scratch, right, shape.n, shape.k) : right,
+      address(b, out),
+      address(b, inputs[GEMM_INPUT_NAMES.bias[t]]),
+      address(b, inputs[GEMM_INPUT_NAMES.mask[t]]),
+    );
+  }
+  // Large products are shared out by column panels among this thread and the helper threads, if any.
+  const share = pool !== null && product.m * product.n * product.k >= MIN_SPLIT_PRODUCT;
+  const threads = share && pool ? pool.helpers + 1 : 1;
+  // The panel counter, and each thread's panel, on cache lines of their own (a line written by two threads
+  // would bounce between the cores).
+  const panelBytes = alignUp(product.k * PANEL_BYTES_PER_K, CACHE_LINE);
+  const block = b.wasm._malloc(CACHE_LINE * 2 + threads * panelBytes);
+  scratch.push(block);
+  const counter = alignUp(block, CACHE_LINE);
+  const firstPanel = counter + CACHE_LINE;
+  const jobs: Job[] = [];
+  if (!share) {
+    // One product at a time (a product with one column has a module of its own: gemmModule).
+    const key = gemmKey(product);
+    const build = buildOf(key, product);
+    for (let t = 0; t < count; t++)
+      jobs.push({ key, build, args: [...operands.slice(5 * t, 5 * t + 5), firstPanel] });
+    runJobs(memory, null, jobs);
+  } else {
+    new Int32Array(memory.buffer, counter, 1)[0] = 0;
+    const key = `${gemmKey(product)} shared ${count}`;
+    const build = buildOf(key, product, { shared: true, count });
+    for (let t = 0; t < threads; t++)
+      jobs.push({ key, build, args: [...operands, firstPanel + t * panelBytes, counter], counter });
+    runJobs(memory, pool, jobs.slice(0, 1), jobs.slice(1));
+  }
+  for (const pointer of scratch) b.wasm._free(pointer);
+  return outputs;
+}
+
 function registerKernels(): void {
   tf.registerKernel({
     kernelName: KERNELS.gemm,
     backendName: 'wasm',
     // Inputs a0, b0, bias0, mask0, a1, …: `count` products of one shape (attrs), one output each.
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const b = backend as WasmBackendLike;
-      const { count, ...shape } = attrs as unknown as GemmShape & { transB: boolean; count: number };
-      const memory = memoryOf(b);
-      const outputs = Array.from({ length: count }, () =>
-        b.makeOutput(shape.transC ? [shape.n, shape.m] : [shape.m, shape.n], 'float32'),
-      );
-      const scratch: number[] = [];
-      const pool = threadsFor(memory);
-      /** A transposed copy, its rows shared out among the threads (each writes its own columns of it). */
-      const transposed = (from: number, rows: number, cols: number): number => {
-        const to = b.wasm._malloc(rows * cols * 4);
-        scratch.push(to);
-        let row = 0;
-        const unit = rows % 4 === 0 && cols % 4 === 0 ? 4 : 1;
-        const jobs = rowParts(rows, unit, rows * cols >= MIN_SPLIT_TRANSPOSE ? pool : null).map((part) => {
-          const job = {
-            key: `transpose ${part} ${cols} ${rows}`,
-            build: () => transposeModule(part, cols, rows),
-            args: [from + row * cols * 4, to + row * 4],
-          };
-          row += part;
-          return job;
-        });
-        runJobs(memory, pool, jobs.slice(0, 1), jobs.slice(1));
-        return to;
-      };
-      // A stored k×m with many columns: its column-strided reads thrash L1 (≈22 vs ≈27 GFLOP/s measured in
-      // the update); a transpose (≈0.05 ms for 256×256) and the plain product are faster.
-      const transposeA = shape.transA && shape.m >= 64;
-      const product: GemmShape = transposeA ? { ...shape, transA: false } : shape;
-      // Each product's a, b, c, bias, mask; B stored n×k is always transposed first.
-      const operands = outputs.flatMap((out, t) => {
-        const left = address(b, inputs[`a${t}`]);
-        const right = address(b, inputs[`b${t}`]);
-        return [
-          transposeA ? transposed(left, shape.k, shape.m) : left,
-          shape.transB ? transposed(right, shape.n, shape.k) : right,
-          address(b, out),
-          address(b, inputs[`bias${t}`]),
-          address(b, inputs[`mask${t}`]),
-        ];
-      });
-      // Large products are shared out by column panels among this thread and the helper threads, if any.
-      const share = pool !== null && count * product.m * product.n * product.k >= MIN_SPLIT_PRODUCT;
-      const threads = share && pool ? pool.helpers + 1 : 1;
-      // The panel counter, and each thread's panel, on cache lines of their own (a line written by two
-      // threads would bounce between the cores).
-      const panelBytes = alignUp(product.k * PANEL_BYTES_PER_K, CACHE_LINE);
-      const block = b.wasm._malloc(CACHE_LINE * 2 + threads * panelBytes);
-      scratch.push(block);
-      const counter = alignUp(block, CACHE_LINE);
-      const panel = (t: number) => counter + CACHE_LINE + t * panelBytes;
-      if (!share) {
-        // One product at a time (a product with one column has a module of its own: gemmModule).
-        const key = gemmKey(product);
-        const build = () => gemmModule(product);
-        const jobs = outputs.map((_, t) => ({
-          key,
-          build,
-          args: [...operands.slice(5 * t, 5 * t + 5), panel(0)],
-        }));
-        runJobs(memory, null, jobs);
-      } else {
-        new Int32Array(memory.buffer, counter, 1)[0] = 0;
-        const key = `${gemmKey(product)} shared ${count}`;
-        const build = () => gemmModule(product, { shared: true, count });
-        const jobs = Array.from({ length: threads }, (_, t) => ({
-          key,
-          build,
-          args: [...operands, panel(t), counter],
-          counter,
-        }));
-        runJobs(memory, pool, jobs.slice(0, 1), jobs.slice(1));
-      }
-      for (const pointer of scratch) b.wasm._free(pointer);
-      return outputs;
-    },
+    kernelFunc: ({ inputs, backend, attrs }) => gemmKernel(backend as WasmBackendLike, inputs, attrs),
   });
   tf.registerKernel({
     kernelName: KERNELS.concatColumns,
@@ -1348,25 +1383,44 @@ function registerKernels(): void {
 const run = (name: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown> = {}) =>
   tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap);
 
-/** Inputs a0, b0, … of the gemm kernel: `count` products, each with the operands named in `parts`. */
-function gemmInputs(parts: Record<string, tf.Tensor[] | undefined>): Record<string, tf.Tensor> {
+/** Input names of the gemm kernel's products: a0, b0, bias0, mask0, a1, … (built once). */
+const GEMM_INPUT_NAMES: Record<string, string[]> = {};
+for (const operand of ['a', 'b', 'bias', 'mask'])
+  GEMM_INPUT_NAMES[operand] = Array.from({ length: 8 }, (_, t) => `${operand}${t}`);
+
+/** The gemm kernel's inputs: operand lists (one entry per product) under their names. */
+function gemmInputs(
+  a: tf.Tensor[],
+  b: tf.Tensor[],
+  bias?: tf.Tensor[],
+  mask?: tf.Tensor[],
+): Record<string, tf.Tensor> {
   const inputs: Record<string, tf.Tensor> = {};
-  for (const [name, tensors] of Object.entries(parts))
-    tensors?.forEach((tensor, t) => {
-      inputs[`${name}${t}`] = tensor;
-    });
+  for (let t = 0; t < a.length; t++) {
+    inputs[GEMM_INPUT_NAMES.a[t]] = a[t];
+    inputs[GEMM_INPUT_NAMES.b[t]] = b[t];
+    if (bias) inputs[GEMM_INPUT_NAMES.bias[t]] = bias[t];
+    if (mask) inputs[GEMM_INPUT_NAMES.mask[t]] = mask[t];
+  }
   return inputs;
 }
 
-/** The same product shape for every operand list, or an error naming the first that differs. */
+const sameShape = (x: tf.Tensor, y: tf.Tensor) =>
+  x.shape.length === y.shape.length && x.shape.every((size, d) => size === y.shape[d]);
+
+/** Products of one shape, at most 8: an error naming the first operand that differs. */
 function sameShapes(what: string, ...lists: (tf.Tensor[] | undefined)[]): void {
+  const count = lists[0]?.length ?? 0;
+  if (count < 1 || count > GEMM_INPUT_NAMES.a.length)
+    throw new Error(`${what}: 1 to ${GEMM_INPUT_NAMES.a.length} products in one call, not ${count}`);
   for (const list of lists) {
     if (!list) continue;
-    if (list.length !== lists[0]?.length) throw new Error(`${what}: operand lists of different lengths`);
-    const first = list[0]?.shape.join('×');
-    const other = list.find((t) => t.shape.join('×') !== first);
-    if (other)
-      throw new Error(`${what}: products of one shape only (${first} beside ${other.shape.join('×')})`);
+    if (list.length !== count) throw new Error(`${what}: operand lists of different lengths`);
+    for (let t = 1; t < count; t++)
+      if (!sameShape(list[t], list[0]))
+        throw new Error(
+          `${what}: products of one shape only (${list[0].shape.join('×')} beside ${list[t].shape.join('×')})`,
+        );
   }
 }
 
@@ -1379,7 +1433,7 @@ const fast: FastKernels = {
     const [m, k] = xs[0].shape;
     const n = ws[0].shape[1];
     const attrs = { m, n, k, transA: false, transB: false, bias: true, relu, mask: false, transC: false };
-    return run(KERNELS.gemm, gemmInputs({ a: xs, b: ws, bias: bs }), {
+    return run(KERNELS.gemm, gemmInputs(xs, ws, bs), {
       ...attrs,
       count: xs.length,
     }) as tf.Tensor2D[];
@@ -1394,7 +1448,7 @@ const fast: FastKernels = {
     const base = { k, transA: true, transB: false, bias: false, relu: false, mask: false, count: as.length };
     // aᵀ·b for one column b is bᵀ·a, one row: b (k×1) is laid out as the row bᵀ (1×k).
     if (n === 1) {
-      const rows = run(KERNELS.gemm, gemmInputs({ a: bs, b: as }), {
+      const rows = run(KERNELS.gemm, gemmInputs(bs, as), {
         ...base,
         m: 1,
         n: m,
@@ -1404,7 +1458,7 @@ const fast: FastKernels = {
       return rows.map((row) => tf.reshape(row, [m, 1]));
     }
     if (n % 4 === 0)
-      return run(KERNELS.gemm, gemmInputs({ a: as, b: bs }), {
+      return run(KERNELS.gemm, gemmInputs(as, bs), {
         ...base,
         m,
         n,
@@ -1412,13 +1466,13 @@ const fast: FastKernels = {
       }) as tf.Tensor2D[];
     // (aᵀ·b) = (bᵀ·a)ᵀ: the product with the roles swapped, written transposed.
     if (m % 4 === 0)
-      return run(KERNELS.gemm, gemmInputs({ a: bs, b: as }), {
+      return run(KERNELS.gemm, gemmInputs(bs, as), {
         ...base,
         m: n,
         n: m,
         transC: true,
       }) as tf.Tensor2D[];
-    return run(KERNELS.gemm, gemmInputs({ a: as, b: bs }), { ...base, m, n, transC: false }) as tf.Tensor2D[];
+    return run(KERNELS.gemm, gemmInputs(as, bs), { ...base, m, n, transC: false }) as tf.Tensor2D[];
   },
   matMulNT(a, b, mask) {
     return this.matMulNTEach([a], [b], mask && [mask])[0];
@@ -1440,7 +1494,7 @@ const fast: FastKernels = {
       transC: false,
       count: as.length,
     };
-    return run(KERNELS.gemm, gemmInputs({ a: as, b: bs, mask: masks }), attrs) as tf.Tensor2D[];
+    return run(KERNELS.gemm, gemmInputs(as, bs, undefined, masks), attrs) as tf.Tensor2D[];
   },
   concatColumns(a, b) {
     if (a.shape[0] !== b.shape[0]) throw new Error(`concatColumns: ${a.shape[0]} rows beside ${b.shape[0]}`);
