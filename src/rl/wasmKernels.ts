@@ -998,7 +998,8 @@ function bytesFor(memory: WebAssembly.Memory, build: () => WasmBytes): WasmBytes
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Helper threads (src/rl/wasmThreads.ts): products split by rows across cores when tfjs's memory is shared.
+// Helper threads (src/rl/wasmThreads.ts): products' column panels drawn by every core, transposes and Adam
+// steps split among them, when tfjs's memory is shared.
 
 const pools = new WeakMap<WebAssembly.Memory, KernelThreads>();
 
@@ -1009,9 +1010,9 @@ function threadsFor(memory: WebAssembly.Memory): KernelThreads | null {
 
 const CACHE_LINE = 64;
 /**
- * Work below which a kernel stays on this thread: multiply-adds of a product, elements of a transpose. A
- * helper's round trip costs a few µs; at the `quick` preset's sizes (64-64, batch 128) splitting measured
- * no faster, at the authors' (256-256, batch 256) about 1.5× faster.
+ * Work below which a kernel stays on this thread: multiply-adds of each product, elements of a transpose. A
+ * helper's round trip costs a few µs (50–100 µs if it has to be woken); at the `quick` preset's sizes (64-64,
+ * batch 128) splitting measured no faster, at the authors' (256-256, batch 256) about 1.5× faster.
  */
 const MIN_SPLIT_PRODUCT = 1 << 20;
 const MIN_SPLIT_TRANSPOSE = 1 << 14;
@@ -1019,7 +1020,7 @@ const MIN_SPLIT_TRANSPOSE = 1 << 14;
 const MIN_PARALLEL_ADAM = 1 << 14;
 const alignUp = (address: number, to: number) => Math.ceil(address / to) * to;
 
-/** Products smaller than this many rows stay on one thread (a helper's round trip costs a few µs). */
+/** Transposes of fewer rows than this stay on one thread (a helper's round trip costs a few µs). */
 const MIN_ROWS_PER_PART = 32;
 
 /** `rows` cut into one part per thread, each a whole number of `unit`s; one part if not worth splitting. */

@@ -1,7 +1,7 @@
 /**
- * More than one core for one agent (src/rl/wasmThreads.ts): tfjs-wasm's build with a shared memory, products
- * split by rows between this thread and a helper thread, bit for bit the results of one thread, and the
- * fall-back to one thread when a helper fails.
+ * More than one core for one agent (src/rl/wasmThreads.ts): tfjs-wasm's build with a shared memory, products'
+ * column panels drawn by this thread and a helper thread, bit for bit the results of one thread, a job the
+ * helper has not begun taken back by the caller, and the fall-back to one thread when a helper fails.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
