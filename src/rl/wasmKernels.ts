@@ -19,6 +19,7 @@
  * flag TD3_WASM_KERNELS (default true) switches them off, e.g. to compare with tfjs's kernels.
  */
 import * as tf from '@tensorflow/tfjs';
+import { ShareChooser } from './shareChooser';
 import { type HelperSpawner, KernelThreads } from './wasmThreads';
 
 export interface FastKernels {
@@ -1011,6 +1012,11 @@ function threadsFor(memory: WebAssembly.Memory): KernelThreads | null {
   return pool && pool.helpers > 0 ? pool : null;
 }
 
+/** The helpers for smaller jobs (transposes, Adam steps): none while the last large product ran faster alone. */
+function helpersFor(pool: KernelThreads | null): KernelThreads | null {
+  return pool && (sharing === 'always' || !aloneLately.has(pool)) ? pool : null;
+}
+
 const CACHE_LINE = 64;
 /**
  * Work below which a kernel stays on this thread: multiply-adds of each product, elements of a transpose. A
@@ -1227,16 +1233,21 @@ function gemmKernel(
     const left = address(b, inputs[GEMM_INPUT_NAMES.a[t]]);
     const right = address(b, inputs[GEMM_INPUT_NAMES.b[t]]);
     operands.push(
-      transposeA ? transposedCopy(b, memory, pool, scratch, left, shape.k, shape.m) : left,
-      shape.transB ? transposedCopy(b, memory, pool, scratch, right, shape.n, shape.k) : right,
+      transposeA ? transposedCopy(b, memory, helpersFor(pool), scratch, left, shape.k, shape.m) : left,
+      shape.transB ? transposedCopy(b, memory, helpersFor(pool), scratch, right, shape.n, shape.k) : right,
       address(b, out),
       address(b, inputs[GEMM_INPUT_NAMES.bias[t]]),
       address(b, inputs[GEMM_INPUT_NAMES.mask[t]]),
     );
   }
-  // Large products are shared out by column panels among this thread and the helper threads, if any.
-  const share = pool !== null && product.m * product.n * product.k >= MIN_SPLIT_PRODUCT;
+  // Large products are shared out by column panels among this thread and the helper threads, if any, unless
+  // doing them alone has been measured faster lately (src/rl/shareChooser.ts).
+  const work = count * product.m * product.n * product.k;
+  const chooser =
+    pool && product.m * product.n * product.k >= MIN_SPLIT_PRODUCT ? chooserOf(pool, product, count) : null;
+  const share = chooser !== null && (sharing === 'always' || chooser.next());
   const threads = share && pool ? pool.helpers + 1 : 1;
+  const started = chooser ? performance.now() : 0;
   // The panel counter, and each thread's panel, on cache lines of their own (a line written by two threads
   // would bounce between the cores).
   const panelBytes = alignUp(product.k * PANEL_BYTES_PER_K, CACHE_LINE);
@@ -1260,8 +1271,39 @@ function gemmKernel(
       jobs.push({ key, build, args: [...operands, firstPanel + t * panelBytes, counter], counter });
     runJobs(memory, pool, jobs.slice(0, 1), jobs.slice(1));
   }
+  if (chooser && pool) {
+    chooser.record(share, performance.now() - started, work);
+    if (chooser.sharingPreferred()) aloneLately.delete(pool);
+    else aloneLately.add(pool);
+  }
   for (const pointer of scratch) b.wasm._free(pointer);
   return outputs;
+}
+
+/** 'measured' (the default): each large product shared or not as src/rl/shareChooser.ts finds faster. */
+let sharing: 'measured' | 'always' = 'measured';
+/** Share every large product with the helpers (tests that must exercise them), or go back to measuring. */
+export function setProductSharing(mode: 'measured' | 'always'): void {
+  sharing = mode;
+}
+
+/** One chooser per product shape (costs per multiply-add differ between shapes), per set of helpers. */
+const choosers = new WeakMap<KernelThreads, Map<string, ShareChooser>>();
+/** Helpers whose last large product was measured faster alone. */
+const aloneLately = new WeakSet<KernelThreads>();
+function chooserOf(pool: KernelThreads, product: GemmShape, count: number): ShareChooser {
+  let byShape = choosers.get(pool);
+  if (!byShape) {
+    byShape = new Map();
+    choosers.set(pool, byShape);
+  }
+  const key = `${gemmKey(product)} ${count}`;
+  let chooser = byShape.get(key);
+  if (!chooser) {
+    chooser = new ShareChooser();
+    byShape.set(key, chooser);
+  }
+  return chooser;
 }
 
 function registerKernels(): void {
@@ -1343,7 +1385,7 @@ function registerKernels(): void {
         outputs.push(pOut, mOut, vOut);
       }
       // The largest parameters go to the helper threads (one each), the rest stay here.
-      const pool = threadsFor(memory);
+      const pool = helpersFor(threadsFor(memory));
       const largest = pool ? [...jobs].sort((x, y) => y.length - x.length).slice(0, pool.helpers) : [];
       const elsewhere = largest.filter((job) => job.length >= MIN_PARALLEL_ADAM);
       runJobs(

@@ -17,6 +17,7 @@ import {
   type FastKernels,
   fastKernels,
   kernelThreadCount,
+  setProductSharing,
 } from '../../src/rl/wasmKernels';
 import { sharedMemoryBinary } from '../../src/rl/wasmSharedMemory';
 import { type HelperSpawner, KernelThreads } from '../../src/rl/wasmThreads';
@@ -26,8 +27,13 @@ const dist = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-ba
 
 beforeAll(async () => {
   await activateNodeBackend('wasm', 2);
+  // Every large product through the helpers, whatever the machine's load (normally chosen by measurement).
+  setProductSharing('always');
 });
-afterAll(() => disableKernelThreads());
+afterAll(() => {
+  setProductSharing('measured');
+  disableKernelThreads();
+});
 
 /** Weights after `updates` updates of a fresh agent (seed 3) on fixed batches, with 256-256 networks. */
 function trainedWeights(updates: number): Float32Array[] {
