@@ -231,7 +231,7 @@ const TILE_VECS = 4;
 /** Bytes of the packed B panel per unit of the inner dimension k. */
 const PANEL_BYTES_PER_K = TILE_VECS * 16;
 
-/** How a product's column panels are shared out between threads. */
+/** How a product's module is built: register block, unrolling, FMA, packing, and how threads share it. */
 export interface GemmOptions {
   ROWS?: number;
   VECS?: number;
@@ -460,13 +460,6 @@ export function gemmModule(s: GemmShape, options: GemmOptions = {}): WasmBytes {
   /** A, B, C, BIAS, MASK = product t's params. */
   const product = (t: number): Bytes =>
     [A, B, C, BIAS, MASK].flatMap((local, q) => [...op.get(PER_PRODUCT * t + q), ...op.set(local)]);
-  /** A, B, C, BIAS, MASK = the params of product number `which` (a local). */
-  const productWhich: Bytes = [A, B, C, BIAS, MASK].flatMap((local, q) => {
-    const out: Bytes = [...op.get(q)];
-    for (let t = 1; t < count; t++)
-      out.push(...op.get(PER_PRODUCT * t + q), ...op.get(which), ...op.i32(t), ...op.i32Eq, ...op.select);
-    return [...out, ...op.set(local)];
-  });
   if (!shared) {
     for (let t = 0; t < count; t++) {
       body.push(...product(t));
@@ -481,6 +474,13 @@ export function gemmModule(s: GemmShape, options: GemmOptions = {}): WasmBytes {
     // Draw panel numbers (all products' panels, one list) until they run out; the one who draws the number
     // just past the last does every product's last columns.
     const total = count * panels;
+    /** A, B, C, BIAS, MASK = the params of product number `which` (a local). */
+    const productWhich: Bytes = [A, B, C, BIAS, MASK].flatMap((local, q) => {
+      const out: Bytes = [...op.get(q)];
+      for (let t = 1; t < count; t++)
+        out.push(...op.get(PER_PRODUCT * t + q), ...op.get(which), ...op.i32(t), ...op.i32Eq, ...op.select);
+      return [...out, ...op.set(local)];
+    });
     body.push(...op.block, ...op.loop);
     body.push(...op.get(COUNTER), ...op.i32(1), ...op.i32AtomicAdd, ...op.tee(drawn));
     body.push(...op.i32(total), ...op.i32LtU, ...op.i32Eqz, ...op.brIf(1));
@@ -1166,12 +1166,15 @@ const KERNELS = {
   polyak: 'TD3Polyak',
 } as const;
 
-/** Module builders by kernel key, made once per shape (a closure per call would cost, see runJobs). */
+/**
+ * The module builder of kernel `key`, `make` the first time: one per shape, kept, so that jobs of a key share
+ * it and `kernel`/`tryPost` are handed the same function each call.
+ */
 const builds = new Map<string, () => WasmBytes>();
-function buildOf(key: string, product: GemmShape, options?: GemmOptions): () => WasmBytes {
+function builderFor(key: string, make: () => WasmBytes): () => WasmBytes {
   let build = builds.get(key);
   if (!build) {
-    build = () => gemmModule(product, options);
+    build = make;
     builds.set(key, build);
   }
   return build;
@@ -1197,11 +1200,7 @@ function transposedCopy(
   const jobs: Job[] = [];
   for (const part of rowParts(rows, unit, rows * cols >= MIN_SPLIT_TRANSPOSE ? pool : null)) {
     const key = `transpose ${part} ${cols} ${rows}`;
-    let build = builds.get(key);
-    if (!build) {
-      build = () => transposeModule(part, cols, rows);
-      builds.set(key, build);
-    }
+    const build = builderFor(key, () => transposeModule(part, cols, rows));
     jobs.push({ key, build, args: [from + row * cols * 4, to + row * 4] });
     row += part;
   }
@@ -1243,8 +1242,11 @@ function gemmKernel(
   // Large products are shared out by column panels among this thread and the helper threads, if any, unless
   // doing them alone has been measured faster lately (src/rl/shareChooser.ts).
   const work = count * product.m * product.n * product.k;
+  const shapeKey = gemmKey(product);
   const chooser =
-    pool && product.m * product.n * product.k >= MIN_SPLIT_PRODUCT ? chooserOf(pool, product, count) : null;
+    pool && product.m * product.n * product.k >= MIN_SPLIT_PRODUCT
+      ? chooserOf(pool, `${shapeKey} ${count}`)
+      : null;
   const share = chooser !== null && (sharing === 'always' || chooser.next());
   const threads = share && pool ? pool.helpers + 1 : 1;
   const started = chooser ? performance.now() : 0;
@@ -1258,15 +1260,14 @@ function gemmKernel(
   const jobs: Job[] = [];
   if (!share) {
     // One product at a time (a product with one column has a module of its own: gemmModule).
-    const key = gemmKey(product);
-    const build = buildOf(key, product);
+    const build = builderFor(shapeKey, () => gemmModule(product));
     for (let t = 0; t < count; t++)
-      jobs.push({ key, build, args: [...operands.slice(5 * t, 5 * t + 5), firstPanel] });
+      jobs.push({ key: shapeKey, build, args: [...operands.slice(5 * t, 5 * t + 5), firstPanel] });
     runJobs(memory, null, jobs);
   } else {
     new Int32Array(memory.buffer, counter, 1)[0] = 0;
-    const key = `${gemmKey(product)} shared ${count}`;
-    const build = buildOf(key, product, { shared: true, count });
+    const key = `${shapeKey} shared ${count}`;
+    const build = builderFor(key, () => gemmModule(product, { shared: true, count }));
     for (let t = 0; t < threads; t++)
       jobs.push({ key, build, args: [...operands, firstPanel + t * panelBytes, counter], counter });
     runJobs(memory, pool, jobs.slice(0, 1), jobs.slice(1));
@@ -1291,13 +1292,12 @@ export function setProductSharing(mode: 'measured' | 'always'): void {
 const choosers = new WeakMap<KernelThreads, Map<string, ShareChooser>>();
 /** Helpers whose last large product was measured faster alone. */
 const aloneLately = new WeakSet<KernelThreads>();
-function chooserOf(pool: KernelThreads, product: GemmShape, count: number): ShareChooser {
+function chooserOf(pool: KernelThreads, key: string): ShareChooser {
   let byShape = choosers.get(pool);
   if (!byShape) {
     byShape = new Map();
     choosers.set(pool, byShape);
   }
-  const key = `${gemmKey(product)} ${count}`;
   let chooser = byShape.get(key);
   if (!chooser) {
     chooser = new ShareChooser();
