@@ -22,9 +22,9 @@ export class Adam {
   constructor(
     private readonly params: tf.Variable[],
     public learningRate: number,
-    private readonly beta1 = 0.9,
-    private readonly beta2 = 0.999,
-    private readonly epsilon = 1e-8,
+    readonly beta1 = 0.9,
+    readonly beta2 = 0.999,
+    readonly epsilon = 1e-8,
   ) {
     this.m = params.map((p) => variableFrom(tf.zerosLike(p), false));
     this.v = params.map((p) => variableFrom(tf.zerosLike(p), false));
@@ -36,35 +36,61 @@ export class Adam {
   apply(grads: (tf.Tensor | null)[]): void {
     tf.tidy(() => {
       const fast = fastKernels();
-      const steps: AdamParamStep[] = [];
-      const indices: number[] = [];
-      grads.forEach((g, i) => {
-        if (!g) return;
-        const t = ++this.steps[i];
-        const stepSize = this.learningRate / (1 - this.beta1 ** t);
-        const sqrtCorrection2 = Math.sqrt(1 - this.beta2 ** t);
-        const m = this.m[i];
-        const v = this.v[i];
-        if (fast) {
-          // The same float32 operations, one pass over all parameters (src/rl/wasmKernels.ts).
-          steps.push({ param: this.params[i], grad: g, m, v, stepSize, sqrtCorrection2 });
-          indices.push(i);
-          return;
-        }
-        m.assign(tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1)));
-        v.assign(tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2)));
-        const denom = tf.add(tf.div(tf.sqrt(v), sqrtCorrection2), this.epsilon);
-        this.params[i].assign(tf.sub(this.params[i], tf.mul(tf.div(m, denom), stepSize)));
-      });
-      if (fast && steps.length) {
-        fast.adam(steps, this.beta1, this.beta2, this.epsilon).forEach(([param, m, v], k) => {
-          const i = indices[k];
+      const steps = this.nextSteps(grads.map((g) => g !== null));
+      if (fast) {
+        // The same float32 operations, one pass over all parameters (src/rl/wasmKernels.ts).
+        const params: AdamParamStep[] = steps.map(({ index, m, v, stepSize, sqrtCorrection2 }) => ({
+          param: this.params[index],
+          grad: grads[index] as tf.Tensor,
+          m,
+          v,
+          stepSize,
+          sqrtCorrection2,
+        }));
+        if (!params.length) return;
+        fast.adam(params, this.beta1, this.beta2, this.epsilon).forEach(([param, m, v], k) => {
+          const i = steps[k].index;
           this.params[i].assign(param);
           this.m[i].assign(m);
           this.v[i].assign(v);
         });
+        return;
+      }
+      for (const { index: i, m, v, stepSize, sqrtCorrection2 } of steps) {
+        const g = grads[i] as tf.Tensor;
+        m.assign(tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1)));
+        v.assign(tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2)));
+        const denom = tf.add(tf.div(tf.sqrt(v), sqrtCorrection2), this.epsilon);
+        this.params[i].assign(tf.sub(this.params[i], tf.mul(tf.div(m, denom), stepSize)));
       }
     });
+  }
+
+  /**
+   * The next step of each parameter that has a gradient (`has[i]`), advancing its step count: its moments, the
+   * step size lr/(1 − β1ᵗ) and √(1 − β2ᵗ). For `apply`, and for kernels that step in place (src/rl/td3InPlace.ts).
+   */
+  nextSteps(
+    has: boolean[],
+  ): { index: number; m: tf.Variable; v: tf.Variable; stepSize: number; sqrtCorrection2: number }[] {
+    const steps = [];
+    for (let i = 0; i < has.length; i++) {
+      if (!has[i]) continue;
+      const t = ++this.steps[i];
+      steps.push({
+        index: i,
+        m: this.m[i],
+        v: this.v[i],
+        stepSize: this.learningRate / (1 - this.beta1 ** t),
+        sqrtCorrection2: Math.sqrt(1 - this.beta2 ** t),
+      });
+    }
+    return steps;
+  }
+
+  /** The moment variables m and v of every parameter. */
+  moments(): tf.Variable[] {
+    return [...this.m, ...this.v];
   }
 
   /** Moments and step counts as plain numbers (checkpoints, moving to another backend). */

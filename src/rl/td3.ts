@@ -16,6 +16,12 @@ import { Adam, type AdamState } from './adam';
 import type { Config } from './hyperparameters';
 import { concatColumns } from './linalg';
 import { Mlp, type MlpWeights, variableFrom } from './mlp';
+import { InPlaceUpdate } from './td3InPlace';
+import { type InPlaceKernels, inPlaceKernels } from './wasmKernels';
+
+/** TD3_IN_PLACE (default true): on wasm, `train` runs src/rl/td3InPlace.ts; false keeps the tfjs operations. */
+export const IN_PLACE_FLAG = 'TD3_IN_PLACE';
+tf.env().registerFlag(IN_PLACE_FLAG, () => true);
 
 /** What the agent needs to know of an environment: sizes and action bounds. */
 export interface ActionSpace {
@@ -94,6 +100,9 @@ export class TD3 {
   private readonly actionScale: tf.Tensor2D;
   private readonly actionCenter: tf.Tensor2D;
   private readonly halfRange: Float64Array;
+  private readonly center: Float64Array;
+  /** The same update without tfjs operations, on the wasm backend (src/rl/td3InPlace.ts). */
+  private inPlace: { kernels: InPlaceKernels; update: InPlaceUpdate } | null = null;
   private config: LiveAgentConfig;
   /** Critic updates so far (the authors' total_it). */
   updates = 0;
@@ -129,9 +138,9 @@ export class TD3 {
     this.smoothingRng = Random.stream(seed, 'target-smoothing');
 
     this.halfRange = Float64Array.from(space.actionHigh, (h, i) => (h - space.actionLow[i]) / 2);
-    const center = space.actionHigh.map((h, i) => (h + space.actionLow[i]) / 2);
+    this.center = Float64Array.from(space.actionHigh, (h, i) => (h + space.actionLow[i]) / 2);
     this.actionScale = tf.tensor2d(Array.from(this.halfRange), [1, act]);
-    this.actionCenter = tf.tensor2d(center, [1, act]);
+    this.actionCenter = tf.tensor2d(Array.from(this.center), [1, act]);
     this.config = { ...config };
   }
 
@@ -241,6 +250,24 @@ export class TD3 {
   train(batch: Batch, wantStats = false): UpdateStats | null {
     this.updates++;
     const { twinCritics, policyDelay, tau } = this.config;
+    const inPlace = this.inPlaceUpdate();
+    if (inPlace) {
+      // On wasm: this same update, step for step, without tfjs operations (src/rl/td3InPlace.ts).
+      const actorUpdated = this.updates % policyDelay === 0;
+      const noise = this.sampleSmoothingNoise(batch.size);
+      const agent = {
+        ...this.networks(),
+        space: this.space,
+        config: this.config,
+        actorOptimizer: this.actorOptimizer,
+        criticOptimizer: this.criticOptimizer,
+        lastActorLoss: this.lastActorLoss,
+        halfRange: this.halfRange,
+        center: this.center,
+      };
+      const stats = inPlace.train(agent, batch, noise, actorUpdated, wantStats);
+      return stats && { update: this.updates, actorUpdated, ...stats };
+    }
     const n = batch.size;
     const { observationSize: os, actionSize: as } = this.space;
     let stats: UpdateStats | null = null;
@@ -305,6 +332,21 @@ export class TD3 {
       }
     });
     return stats;
+  }
+
+  private networks() {
+    const { actor, actorTarget, critic1, critic2, critic1Target, critic2Target } = this;
+    return { actor, actorTarget, critic1, critic2, critic1Target, critic2Target };
+  }
+
+  /** The in-place update when the wasm kernels can run it (and TD3_IN_PLACE is on); null otherwise. */
+  private inPlaceUpdate(): InPlaceUpdate | null {
+    const kernels = tf.env().getBool(IN_PLACE_FLAG) ? inPlaceKernels() : null;
+    if (!kernels) return null;
+    if (this.inPlace?.kernels !== kernels) {
+      this.inPlace = { kernels, update: new InPlaceUpdate(kernels) };
+    }
+    return this.inPlace.update;
   }
 
   /** tanh(pre-activation) scaled onto [low, high], as policy() does. */
@@ -376,6 +418,8 @@ export class TD3 {
       net.dispose();
     }
     this.actorOptimizer.dispose();
+    if (this.inPlace && this.inPlace.kernels === inPlaceKernels()) this.inPlace.update.dispose();
+    this.inPlace = null;
     this.lastActorLoss.dispose();
     this.criticOptimizer.dispose();
     for (const t of [this.actionScale, this.actionCenter]) t.dispose();

@@ -960,7 +960,7 @@ function polyakModule(): WasmBytes {
 /** What these kernels need of tfjs-wasm's BackendWasm (internal API, checked at first use). */
 interface WasmBackendLike {
   wasm: { asm?: { memory?: WebAssembly.Memory }; _malloc(bytes: number): number; _free(ptr: number): void };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  dataIdMap: { get(dataId: object): { memoryOffset: number; refCount?: number } | undefined };
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
 }
 
@@ -1214,30 +1214,66 @@ function gemmKernel(
   inputs: tf.NamedTensorInfoMap,
   attrs?: tf.NamedAttrMap,
 ): tf.TensorInfo[] {
-  const { count, ...shape } = attrs as unknown as GemmShape & { transB: boolean; count: number };
-  const memory = memoryOf(b);
+  const { count, ...shape } = attrs as unknown as ProductShape & { count: number };
   const outShape = shape.transC ? [shape.n, shape.m] : [shape.m, shape.n];
-  const scratch: number[] = [];
-  const pool = threadsFor(memory);
-  // A stored k×m with many columns: its column-strided reads thrash L1 (≈22 vs ≈27 GFLOP/s measured in the
-  // update); a transpose (≈0.05 ms for 256×256) and the plain product are faster.
-  const transposeA = shape.transA && shape.m >= 64;
-  const product: GemmShape = transposeA ? { ...shape, transA: false } : shape;
-  // Each product's a, b, c, bias, mask; B stored n×k is always transposed first.
   const outputs: tf.TensorInfo[] = [];
   const operands: number[] = [];
   for (let t = 0; t < count; t++) {
     const out = b.makeOutput(outShape, 'float32');
     outputs.push(out);
-    const left = address(b, inputs[GEMM_INPUT_NAMES.a[t]]);
-    const right = address(b, inputs[GEMM_INPUT_NAMES.b[t]]);
     operands.push(
-      transposeA ? transposedCopy(b, memory, helpersFor(pool), scratch, left, shape.k, shape.m) : left,
-      shape.transB ? transposedCopy(b, memory, helpersFor(pool), scratch, right, shape.n, shape.k) : right,
+      address(b, inputs[GEMM_INPUT_NAMES.a[t]]),
+      address(b, inputs[GEMM_INPUT_NAMES.b[t]]),
       address(b, out),
       address(b, inputs[GEMM_INPUT_NAMES.bias[t]]),
       address(b, inputs[GEMM_INPUT_NAMES.mask[t]]),
     );
+  }
+  runProducts(b, shape, count, operands);
+  return outputs;
+}
+
+/** A product's shape as the kernels are asked for it: B may be stored n×k (transposed first). */
+type ProductShape = GemmShape & { transB: boolean };
+
+/**
+ * `count` products of one shape; `operands` holds each one's a, b, c, bias and mask addresses (0 when unused),
+ * in tfjs-wasm's memory.
+ */
+function runProducts(b: WasmBackendLike, shape: ProductShape, count: number, operands: number[]): void {
+  const memory = memoryOf(b);
+  const scratch: number[] = [];
+  const pool = threadsFor(memory);
+  // A stored k×m with many columns: its column-strided reads thrash L1 (≈22 vs ≈27 GFLOP/s measured in the
+  // update); a transpose (≈0.05 ms for 256×256) and the plain product are faster. B stored n×k is always
+  // transposed first.
+  const transposeA = shape.transA && shape.m >= 64;
+  const { transB, ...rest } = shape;
+  const product: GemmShape = transposeA ? { ...rest, transA: false } : rest;
+  if (transposeA || transB) {
+    operands = [...operands];
+    for (let t = 0; t < count; t++) {
+      if (transposeA)
+        operands[5 * t] = transposedCopy(
+          b,
+          memory,
+          helpersFor(pool),
+          scratch,
+          operands[5 * t],
+          shape.k,
+          shape.m,
+        );
+      if (transB)
+        operands[5 * t + 1] = transposedCopy(
+          b,
+          memory,
+          helpersFor(pool),
+          scratch,
+          operands[5 * t + 1],
+          shape.n,
+          shape.k,
+        );
+    }
   }
   // Large products are shared out by column panels among this thread and the helper threads, if any, unless
   // doing them alone has been measured faster lately (src/rl/shareChooser.ts).
@@ -1278,7 +1314,6 @@ function gemmKernel(
     else aloneLately.add(pool);
   }
   for (const pointer of scratch) b.wasm._free(pointer);
-  return outputs;
 }
 
 /** 'measured' (the default): each large product shared or not as src/rl/shareChooser.ts finds faster. */
@@ -1304,6 +1339,80 @@ function chooserOf(pool: KernelThreads, key: string): ShareChooser {
     byShape.set(key, chooser);
   }
   return chooser;
+}
+
+/** One parameter's Adam step, by address: θ, g, m, v, where θ′, m′, v′ go (the same addresses: in place). */
+interface AdamStepAt {
+  param: number;
+  grad: number;
+  m: number;
+  v: number;
+  out: [number, number, number];
+  length: number;
+  stepSize: number;
+  sqrtCorrection2: number;
+}
+
+/** Adam steps of several parameters; the largest go to the helper threads (one each), the rest stay here. */
+function runAdam(
+  memory: WebAssembly.Memory,
+  steps: AdamStepAt[],
+  beta1: number,
+  beta2: number,
+  epsilon: number,
+): void {
+  const jobs: (Job & { length: number })[] = steps.map((p) => ({
+    key: 'adam',
+    build: adamModule,
+    args: [
+      p.param,
+      p.grad,
+      p.m,
+      p.v,
+      ...p.out,
+      p.length,
+      beta1,
+      1 - beta1,
+      beta2,
+      1 - beta2,
+      p.sqrtCorrection2,
+      epsilon,
+      p.stepSize,
+    ],
+    length: p.length,
+  }));
+  const pool = helpersFor(threadsFor(memory));
+  const largest = pool ? [...jobs].sort((x, y) => y.length - x.length).slice(0, pool.helpers) : [];
+  const elsewhere = largest.filter((job) => job.length >= MIN_PARALLEL_ADAM);
+  runJobs(
+    memory,
+    pool,
+    jobs.filter((job) => !elsewhere.includes(job)),
+    elsewhere,
+  );
+}
+
+/** out = s·τ + t·(1−τ) over a tensor of `shape` (out may be t: in place). */
+function runPolyak(
+  memory: WebAssembly.Memory,
+  s: number,
+  t: number,
+  out: number,
+  shape: number[],
+  tau: number,
+): void {
+  kernel(memory, 'polyak', polyakModule)(
+    s,
+    t,
+    out,
+    shape.reduce((x, y) => x * y, 1),
+    tau,
+    1 - tau,
+  );
+}
+
+function runColumnSum(memory: WebAssembly.Memory, x: number, rows: number, cols: number, out: number): void {
+  kernel(memory, `colsum ${rows} ${cols}`, () => columnSumModule(rows, cols))(x, out);
 }
 
 function registerKernels(): void {
@@ -1337,10 +1446,7 @@ function registerKernels(): void {
       const x = inputs.x as tf.TensorInfo;
       const [rows, cols] = x.shape;
       const out = b.makeOutput([cols], 'float32');
-      kernel(memoryOf(b), `colsum ${rows} ${cols}`, () => columnSumModule(rows, cols))(
-        address(b, x),
-        address(b, out),
-      );
+      runColumnSum(memoryOf(b), address(b, x), rows, cols, address(b, out));
       return out;
     },
   });
@@ -1357,43 +1463,24 @@ function registerKernels(): void {
         stepSizes: number[];
         corrections: number[];
       };
-      const memory = memoryOf(b);
       const outputs: tf.TensorInfo[] = [];
-      const jobs: (Job & { length: number })[] = [];
+      const steps: AdamStepAt[] = [];
       for (let k = 0; k < count; k++) {
         const p = inputs[`p${k}`] as tf.TensorInfo;
-        const length = p.shape.reduce((x, y) => x * y, 1);
         const [pOut, mOut, vOut] = [0, 1, 2].map(() => b.makeOutput(p.shape, 'float32'));
-        const args = [
-          address(b, p),
-          address(b, inputs[`g${k}`]),
-          address(b, inputs[`m${k}`]),
-          address(b, inputs[`v${k}`]),
-          address(b, pOut),
-          address(b, mOut),
-          address(b, vOut),
-          length,
-          beta1,
-          1 - beta1,
-          beta2,
-          1 - beta2,
-          corrections[k],
-          epsilon,
-          stepSizes[k],
-        ];
-        jobs.push({ key: 'adam', build: adamModule, args, length });
+        steps.push({
+          param: address(b, p),
+          grad: address(b, inputs[`g${k}`]),
+          m: address(b, inputs[`m${k}`]),
+          v: address(b, inputs[`v${k}`]),
+          out: [address(b, pOut), address(b, mOut), address(b, vOut)],
+          length: p.shape.reduce((x, y) => x * y, 1),
+          stepSize: stepSizes[k],
+          sqrtCorrection2: corrections[k],
+        });
         outputs.push(pOut, mOut, vOut);
       }
-      // The largest parameters go to the helper threads (one each), the rest stay here.
-      const pool = helpersFor(threadsFor(memory));
-      const largest = pool ? [...jobs].sort((x, y) => y.length - x.length).slice(0, pool.helpers) : [];
-      const elsewhere = largest.filter((job) => job.length >= MIN_PARALLEL_ADAM);
-      runJobs(
-        memory,
-        pool,
-        jobs.filter((job) => !elsewhere.includes(job)),
-        elsewhere,
-      );
+      runAdam(memoryOf(b), steps, beta1, beta2, epsilon);
       return outputs;
     },
   });
@@ -1403,19 +1490,11 @@ function registerKernels(): void {
     kernelFunc: ({ inputs, backend, attrs }) => {
       const b = backend as WasmBackendLike;
       const { count, tau } = attrs as unknown as { count: number; tau: number };
-      const run = kernel(memoryOf(b), 'polyak', polyakModule);
       const outputs: tf.TensorInfo[] = [];
       for (let k = 0; k < count; k++) {
         const s = inputs[`s${k}`] as tf.TensorInfo;
         const out = b.makeOutput(s.shape, 'float32');
-        run(
-          address(b, s),
-          address(b, inputs[`t${k}`]),
-          address(b, out),
-          s.shape.reduce((x, y) => x * y, 1),
-          tau,
-          1 - tau,
-        );
+        runPolyak(memoryOf(b), address(b, s), address(b, inputs[`t${k}`]), address(b, out), s.shape, tau);
         outputs.push(out);
       }
       return outputs;
@@ -1470,6 +1549,44 @@ function sameShapes(what: string, ...lists: (tf.Tensor[] | undefined)[]): void {
   }
 }
 
+/** x·W + b (ReLU), x m×k, W k×n: operands x, W, bias. */
+const linearShape = (m: number, k: number, n: number, relu: boolean): ProductShape => ({
+  m,
+  n,
+  k,
+  transA: false,
+  transB: false,
+  bias: true,
+  relu,
+  mask: false,
+  transC: false,
+});
+
+/** aᵀ·b, a k×m, b k×n; `swap`: the operands go in as (b, a). */
+function matMulTNShape(k: number, m: number, n: number): { shape: ProductShape; swap: boolean } {
+  const base = { k, transA: true, transB: false, bias: false, relu: false, mask: false };
+  // aᵀ·b for one column b is bᵀ·a, one row: b (k×1) is laid out as the row bᵀ (1×k), and the 1×m result as m×1.
+  if (n === 1) return { shape: { ...base, m: 1, n: m, transA: false, transC: false }, swap: true };
+  if (n % 4 === 0) return { shape: { ...base, m, n, transC: false }, swap: false };
+  // (aᵀ·b) = (bᵀ·a)ᵀ: the product with the roles swapped, written transposed.
+  if (m % 4 === 0) return { shape: { ...base, m: n, n: m, transC: true }, swap: true };
+  return { shape: { ...base, m, n, transC: false }, swap: false };
+}
+
+/** a·bᵀ (⊙ mask > 0), a m×k, b n×k. */
+const matMulNTShape = (m: number, k: number, n: number, mask: boolean): ProductShape => ({
+  m,
+  n,
+  k,
+  transA: false,
+  // B (n×k) with one column is laid out as Bᵀ (k×n) already.
+  transB: k !== 1,
+  bias: false,
+  relu: false,
+  mask,
+  transC: false,
+});
+
 const fast: FastKernels = {
   linear(x, w, b, relu) {
     return this.linearEach([x], [w], [b], relu)[0];
@@ -1477,12 +1594,8 @@ const fast: FastKernels = {
   linearEach(xs, ws, bs, relu) {
     sameShapes('linearEach', xs, ws, bs);
     const [m, k] = xs[0].shape;
-    const n = ws[0].shape[1];
-    const attrs = { m, n, k, transA: false, transB: false, bias: true, relu, mask: false, transC: false };
-    return run(KERNELS.gemm, gemmInputs(xs, ws, bs), {
-      ...attrs,
-      count: xs.length,
-    }) as tf.Tensor2D[];
+    const attrs = { ...linearShape(m, k, ws[0].shape[1], relu), count: xs.length };
+    return run(KERNELS.gemm, gemmInputs(xs, ws, bs), attrs) as tf.Tensor2D[];
   },
   matMulTN(a, b) {
     return this.matMulTNEach([a], [b])[0];
@@ -1491,34 +1604,10 @@ const fast: FastKernels = {
     sameShapes('matMulTNEach', as, bs);
     const [k, m] = as[0].shape;
     const n = bs[0].shape[1];
-    const base = { k, transA: true, transB: false, bias: false, relu: false, mask: false, count: as.length };
-    // aᵀ·b for one column b is bᵀ·a, one row: b (k×1) is laid out as the row bᵀ (1×k).
-    if (n === 1) {
-      const rows = run(KERNELS.gemm, gemmInputs(bs, as), {
-        ...base,
-        m: 1,
-        n: m,
-        transA: false,
-        transC: false,
-      }) as tf.Tensor[];
-      return rows.map((row) => tf.reshape(row, [m, 1]));
-    }
-    if (n % 4 === 0)
-      return run(KERNELS.gemm, gemmInputs(as, bs), {
-        ...base,
-        m,
-        n,
-        transC: false,
-      }) as tf.Tensor2D[];
-    // (aᵀ·b) = (bᵀ·a)ᵀ: the product with the roles swapped, written transposed.
-    if (m % 4 === 0)
-      return run(KERNELS.gemm, gemmInputs(bs, as), {
-        ...base,
-        m: n,
-        n: m,
-        transC: true,
-      }) as tf.Tensor2D[];
-    return run(KERNELS.gemm, gemmInputs(as, bs), { ...base, m, n, transC: false }) as tf.Tensor2D[];
+    const { shape, swap } = matMulTNShape(k, m, n);
+    const inputs = swap ? gemmInputs(bs, as) : gemmInputs(as, bs);
+    const outputs = run(KERNELS.gemm, inputs, { ...shape, count: as.length }) as tf.Tensor2D[];
+    return n === 1 ? outputs.map((row) => tf.reshape(row, [m, 1])) : outputs;
   },
   matMulNT(a, b, mask) {
     return this.matMulNTEach([a], [b], mask && [mask])[0];
@@ -1526,20 +1615,7 @@ const fast: FastKernels = {
   matMulNTEach(as, bs, masks) {
     sameShapes('matMulNTEach', as, bs, masks);
     const [m, k] = as[0].shape;
-    const n = bs[0].shape[0];
-    const attrs = {
-      m,
-      n,
-      k,
-      transA: false,
-      // B (n×k) with one column is laid out as Bᵀ (k×n) already.
-      transB: k !== 1,
-      bias: false,
-      relu: false,
-      mask: !!masks,
-      transC: false,
-      count: as.length,
-    };
+    const attrs = { ...matMulNTShape(m, k, bs[0].shape[0], !!masks), count: as.length };
     return run(KERNELS.gemm, gemmInputs(as, bs, undefined, masks), attrs) as tf.Tensor2D[];
   },
   concatColumns(a, b) {
@@ -1602,4 +1678,114 @@ function usable(): boolean {
 export function fastKernels(): FastKernels | null {
   if (tf.getBackend() !== 'wasm' || !tf.env().getBool(FLAG)) return null;
   return usable() ? fast : null;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// In place: the same kernels called on addresses in tfjs-wasm's memory, with no tfjs operation around them
+// (src/rl/td3InPlace.ts runs the whole TD3 update this way: tfjs's bookkeeping costs more than a millisecond
+// per update, most of what is left besides the products).
+
+/** The kernels by address; parameters and moments are updated in place. */
+export interface InPlaceKernels {
+  memory: WebAssembly.Memory;
+  /** Where a tensor's data lies in `memory`. */
+  address(t: tf.Tensor): number;
+  /** Whether no other tensor shares `t`'s data (tfjs shares it between clones): only then may it be written. */
+  ownsData(t: tf.Tensor): boolean;
+  /** Room for `floats` float32 values in `memory` (16-byte aligned), and its release. */
+  malloc(floats: number): number;
+  free(at: number): void;
+  /** The products of FastKernels: operand and output addresses, one entry per product of one shape. */
+  linearEach(
+    xs: number[],
+    ws: number[],
+    bs: number[],
+    outs: number[],
+    m: number,
+    k: number,
+    n: number,
+    relu: boolean,
+  ): void;
+  matMulTNEach(as: number[], bs: number[], outs: number[], k: number, m: number, n: number): void;
+  matMulNTEach(
+    as: number[],
+    bs: number[],
+    masks: number[] | null,
+    outs: number[],
+    m: number,
+    k: number,
+    n: number,
+  ): void;
+  columnSum(x: number, rows: number, cols: number, out: number): void;
+  /** Adam steps written over θ, m and v. */
+  adam(
+    steps: {
+      param: number;
+      grad: number;
+      m: number;
+      v: number;
+      length: number;
+      stepSize: number;
+      sqrtCorrection2: number;
+    }[],
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+  ): void;
+  /** target ← τ·source + (1 − τ)·target. */
+  polyak(source: number, target: number, length: number, tau: number): void;
+}
+
+/** Each product's a, b, c, bias and mask, as runProducts takes them. */
+function operandList(
+  as: number[],
+  bs: number[],
+  outs: number[],
+  biases?: number[],
+  masks?: number[] | null,
+): number[] {
+  const operands: number[] = [];
+  for (let t = 0; t < as.length; t++) operands.push(as[t], bs[t], outs[t], biases?.[t] ?? 0, masks?.[t] ?? 0);
+  return operands;
+}
+
+function makeInPlace(b: WasmBackendLike): InPlaceKernels {
+  const memory = memoryOf(b);
+  const dataOf = (t: tf.Tensor) => {
+    const data = b.dataIdMap.get(t.dataId);
+    if (!data) throw new Error('tensor not on the wasm backend');
+    return data;
+  };
+  return {
+    memory,
+    address: (t) => dataOf(t).memoryOffset,
+    ownsData: (t) => (dataOf(t).refCount ?? 1) <= 1,
+    malloc: (floats) => b.wasm._malloc(floats * 4),
+    free: (at) => b.wasm._free(at),
+    linearEach(xs, ws, bs, outs, m, k, n, relu) {
+      runProducts(b, linearShape(m, k, n, relu), xs.length, operandList(xs, ws, outs, bs));
+    },
+    matMulTNEach(as, bs, outs, k, m, n) {
+      const { shape, swap } = matMulTNShape(k, m, n);
+      runProducts(b, shape, as.length, swap ? operandList(bs, as, outs) : operandList(as, bs, outs));
+    },
+    matMulNTEach(as, bs, masks, outs, m, k, n) {
+      runProducts(b, matMulNTShape(m, k, n, !!masks), as.length, operandList(as, bs, outs, undefined, masks));
+    },
+    columnSum: (x, rows, cols, out) => runColumnSum(memory, x, rows, cols, out),
+    adam(steps, beta1, beta2, epsilon) {
+      const at = steps.map((p) => ({ ...p, out: [p.param, p.m, p.v] as [number, number, number] }));
+      runAdam(memory, at, beta1, beta2, epsilon);
+    },
+    polyak: (source, target, length, tau) => runPolyak(memory, source, target, target, [length], tau),
+  };
+}
+
+let inPlace: { backend: WasmBackendLike; kernels: InPlaceKernels } | null = null;
+/** The in-place kernels when the fast kernels are available (the wasm backend, the flag on); null otherwise. */
+export function inPlaceKernels(): InPlaceKernels | null {
+  if (!fastKernels()) return null;
+  const backend = tf.backend() as unknown as WasmBackendLike;
+  if (inPlace?.backend !== backend) inPlace = { backend, kernels: makeInPlace(backend) };
+  return inPlace.kernels;
 }

@@ -1,0 +1,357 @@
+/**
+ * The TD3 update of src/rl/td3.ts, step for step, on the wasm backend without tfjs operations: the same kernels
+ * (src/rl/wasmKernels.ts) called on addresses in tfjs-wasm's memory, the few elementwise steps as float32
+ * arithmetic in JavaScript, the parameters and Adam moments written in place.
+ *
+ * Why: at the authors' sizes an update is ≈11 ms of products and ≈1.5 ms of tfjs's bookkeeping around ≈100
+ * small operations (tensors made, tracked, disposed, variables reassigned). With the products shared between
+ * two cores, that bookkeeping was a fifth of the update. `TD3.train` reads as the paper; this file follows it
+ * line by line, and tests hold the two to the same results.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Adam } from './adam';
+import type { Mlp } from './mlp';
+import type { ActionSpace, Batch, LiveAgentConfig, UpdateStats } from './td3';
+import type { InPlaceKernels } from './wasmKernels';
+
+const f = Math.fround;
+
+/** What the update reads and writes of the agent. */
+export interface InPlaceAgent {
+  space: ActionSpace;
+  config: LiveAgentConfig;
+  actor: Mlp;
+  actorTarget: Mlp;
+  critic1: Mlp;
+  critic2: Mlp;
+  critic1Target: Mlp;
+  critic2Target: Mlp;
+  actorOptimizer: Adam;
+  criticOptimizer: Adam;
+  lastActorLoss: tf.Variable;
+  /** Half the action range and its centre, per action dimension. */
+  halfRange: Float64Array;
+  center: Float64Array;
+}
+
+/** One network's weights and biases by address, layer by layer. */
+interface NetAt {
+  weights: number[];
+  biases: number[];
+  sizes: number[];
+}
+
+/** Activations kept by a forward pass (each layer's input, then the output), by address. */
+interface TraceAt {
+  inputs: number[];
+  output: number;
+}
+
+export class InPlaceUpdate {
+  /** Buffers in tfjs-wasm's memory, by name, for one batch size. */
+  private readonly buffers = new Map<string, { at: number; floats: number }>();
+  private heapView = new Float32Array(0);
+
+  constructor(private readonly k: InPlaceKernels) {}
+
+  /** Algorithm 1's update for one minibatch; `actorUpdated`: this is a d-th update (the actor's turn). */
+  train(
+    agent: InPlaceAgent,
+    batch: Batch,
+    smoothingNoise: Float32Array | null,
+    actorUpdated: boolean,
+    wantStats: boolean,
+  ): Omit<UpdateStats, 'update' | 'actorUpdated'> | null {
+    const { twinCritics, tau, discount } = agent.config;
+    const n = batch.size;
+    const { observationSize: os, actionSize: as } = agent.space;
+    const width = os + as;
+    this.claimData(agent);
+    const actor = this.netAt(agent.actor);
+    const critic1 = this.netAt(agent.critic1);
+    const critic2 = this.netAt(agent.critic2);
+    const critics = twinCritics ? [critic1, critic2] : [critic1];
+
+    // The batch, uploaded: s, [s | a], s′.
+    const s = this.put('s', batch.observations);
+    const sa = this.buffer('sa', n * width);
+    const next = this.buffer('next', n * width);
+    let heap = this.heap();
+    const { observations, actions, nextObservations } = batch;
+    for (let i = 0; i < n; i++) {
+      const row = i * width;
+      for (let d = 0; d < os; d++) {
+        heap[(sa >> 2) + row + d] = observations[i * os + d];
+        heap[(next >> 2) + row + d] = nextObservations[i * os + d];
+      }
+      for (let d = 0; d < as; d++) heap[(sa >> 2) + row + os + d] = actions[i * as + d];
+    }
+
+    // The target: ã′ = clip(π′(s′) + ε, low, high), computed as in TD3.targetQ (in units of half the range),
+    // then y = r + γ (1 − terminated) min(Q1′(s′, ã′), Q2′(s′, ã′)).
+    const sNext = this.put('sNext', batch.nextObservations);
+    const targetTrace = this.forward('actorTarget', [this.netAt(agent.actorTarget)], [sNext], n)[0];
+    heap = this.heap();
+    const z = targetTrace.output >> 2;
+    for (let i = 0; i < n; i++) {
+      for (let d = 0; d < as; d++) {
+        const half = agent.halfRange[d];
+        let u = f(Math.tanh(heap[z + i * as + d]));
+        if (smoothingNoise) u = Math.min(Math.max(f(u + f(smoothingNoise[i * as + d] / half)), -1), 1);
+        heap[(next >> 2) + i * width + os + d] = f(f(u * f(half)) + f(agent.center[d]));
+      }
+    }
+    const targets = twinCritics
+      ? [this.netAt(agent.critic1Target), this.netAt(agent.critic2Target)]
+      : [this.netAt(agent.critic1Target)];
+    const qNext = this.forward(
+      'criticTarget',
+      targets,
+      targets.map(() => next),
+      n,
+    ).map((trace) => trace.output >> 2);
+    const y = this.buffer('y', n) >> 2;
+    heap = this.heap();
+    const gamma = f(discount);
+    for (let i = 0; i < n; i++) {
+      const q = twinCritics ? Math.min(heap[qNext[0] + i], heap[qNext[1] + i]) : heap[qNext[0] + i];
+      heap[y + i] = f(batch.rewards[i] + f(f(batch.notDone[i] * gamma) * q));
+    }
+
+    // The critics: MSE(Q(s, a), y) for each; ∂/∂Q = 2(Q − y)/n.
+    const traces = this.forward(
+      'critic',
+      critics,
+      critics.map(() => sa),
+      n,
+    );
+    const dq = critics.map((_, t) => this.buffer(`dq${t}`, n));
+    heap = this.heap();
+    const scale = f(2 / n);
+    critics.forEach((_, t) => {
+      const at = dq[t];
+      const q = traces[t].output >> 2;
+      for (let i = 0; i < n; i++) heap[(at >> 2) + i] = f(f(heap[q + i] - heap[y + i]) * scale);
+    });
+    let stats: Omit<UpdateStats, 'update' | 'actorUpdated'> | null = null;
+    if (wantStats) {
+      const mean = (at: number) => {
+        let sum = 0;
+        for (let i = 0; i < n; i++) sum += heap[at + i];
+        return sum / n;
+      };
+      let criticLoss = 0;
+      for (const trace of traces)
+        for (let i = 0; i < n; i++) criticLoss += (heap[(trace.output >> 2) + i] - heap[y + i]) ** 2 / n;
+      stats = {
+        criticLoss,
+        actorLoss: Number.NaN,
+        q1: mean(traces[0].output >> 2),
+        q2: twinCritics ? mean(traces[1].output >> 2) : Number.NaN,
+        targetQ: mean(y),
+      };
+    }
+    const criticGrads = this.backward('critic', critics, traces, dq, n, true, false).grads;
+    this.adam(
+      agent.criticOptimizer,
+      [...criticGrads[0], ...(criticGrads[1] ?? critic2.weights.flatMap(() => [0, 0]))],
+      [...agent.critic1.variables(), ...agent.critic2.variables()],
+    );
+
+    // Delayed policy updates: the actor ascends Q1(s, π(s)); the targets follow.
+    if (actorUpdated) {
+      const actorTrace = this.forward('actor', [actor], [s], n)[0];
+      const squashed = this.buffer('squashed', n * as) >> 2;
+      const sPi = this.buffer('sPi', n * width);
+      const dOut = this.buffer('dQ1', n);
+      const dPre = this.buffer('dPre', n * as);
+      heap = this.heap();
+      const a = actorTrace.output >> 2;
+      for (let i = 0; i < n; i++) {
+        for (let d = 0; d < os; d++) heap[(sPi >> 2) + i * width + d] = observations[i * os + d];
+        for (let d = 0; d < as; d++) {
+          const u = f(Math.tanh(heap[a + i * as + d]));
+          heap[squashed + i * as + d] = u;
+          heap[(sPi >> 2) + i * width + os + d] = f(f(u * f(agent.halfRange[d])) + f(agent.center[d]));
+        }
+      }
+      const criticTrace = this.forward('q1', [critic1], [sPi], n)[0];
+      heap = this.heap();
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum = f(sum + heap[(criticTrace.output >> 2) + i]);
+      const actorLoss = -f(sum / n);
+      heap[this.k.address(agent.lastActorLoss) >> 2] = actorLoss;
+      // ∂(−mean Q1)/∂Q1 = −1/n, back through critic1 to its action input, then through scale·tanh.
+      heap.fill(f(-1 / n), dOut >> 2, (dOut >> 2) + n);
+      const dInput = this.backward('q1', [critic1], [criticTrace], [dOut], n, false, true).dInputs[0] >> 2;
+      heap = this.heap();
+      for (let i = 0; i < n; i++) {
+        for (let d = 0; d < as; d++) {
+          const u = heap[squashed + i * as + d];
+          const dAction = heap[dInput + i * width + os + d];
+          heap[(dPre >> 2) + i * as + d] = f(f(dAction * f(agent.halfRange[d])) * f(1 - f(u * u)));
+        }
+      }
+      const actorGrads = this.backward('actor', [actor], [actorTrace], [dPre], n, true, false).grads[0];
+      this.adam(agent.actorOptimizer, actorGrads, agent.actor.variables());
+      // Soft target updates: θ′ ← τθ + (1 − τ)θ′.
+      this.polyak(agent.actorTarget, agent.actor, tau);
+      this.polyak(agent.critic1Target, agent.critic1, tau);
+      if (twinCritics) this.polyak(agent.critic2Target, agent.critic2, tau);
+    }
+    // The actor's loss as of its last update (NaN before the first), as TD3.train reports it.
+    if (stats) stats.actorLoss = this.heap()[this.k.address(agent.lastActorLoss) >> 2];
+    return stats;
+  }
+
+  dispose(): void {
+    for (const { at } of this.buffers.values()) this.k.free(at);
+    this.buffers.clear();
+  }
+
+  /** Mlp.forwardEach on addresses: each layer's products in one call. */
+  private forward(name: string, nets: NetAt[], xs: number[], n: number): TraceAt[] {
+    const sizes = nets[0].sizes;
+    const inputs: number[][] = nets.map(() => []);
+    let hs = xs;
+    for (let l = 0; l + 1 < sizes.length; l++) {
+      hs.forEach((h, t) => {
+        inputs[t].push(h);
+      });
+      const outs = nets.map((_, t) => this.buffer(`${name}${t} h${l + 1}`, n * sizes[l + 1]));
+      this.k.linearEach(
+        hs,
+        nets.map((net) => net.weights[l]),
+        nets.map((net) => net.biases[l]),
+        outs,
+        n,
+        sizes[l],
+        sizes[l + 1],
+        l + 2 < sizes.length,
+      );
+      hs = outs;
+    }
+    return nets.map((_, t) => ({ inputs: inputs[t], output: hs[t] }));
+  }
+
+  /**
+   * Mlp.backwardEach on addresses: dW = xᵀ·dz, db = Σ dz, dx = dz·Wᵀ ⊙ (x > 0). `grads`: per network, each
+   * layer's dW and db addresses in the order of Mlp.variables().
+   */
+  private backward(
+    name: string,
+    nets: NetAt[],
+    traces: TraceAt[],
+    dOutputs: number[],
+    n: number,
+    weights: boolean,
+    input: boolean,
+  ): { grads: number[][]; dInputs: number[] } {
+    const sizes = nets[0].sizes;
+    const grads: number[][] = nets.map(() => []);
+    let dzs = dOutputs;
+    let dInputs: number[] = [];
+    for (let l = sizes.length - 2; l >= 0; l--) {
+      const [inSize, outSize] = [sizes[l], sizes[l + 1]];
+      const xs = traces.map((trace) => trace.inputs[l]);
+      if (weights) {
+        const dW = nets.map((_, t) => this.buffer(`${name}${t} dW${l}`, inSize * outSize));
+        const db = nets.map((_, t) => this.buffer(`${name}${t} db${l}`, outSize));
+        this.k.matMulTNEach(xs, dzs, dW, n, inSize, outSize);
+        dzs.forEach((dz, t) => {
+          this.k.columnSum(dz, n, outSize, db[t]);
+          grads[t][2 * l] = dW[t];
+          grads[t][2 * l + 1] = db[t];
+        });
+      }
+      const ws = nets.map((net) => net.weights[l]);
+      if (l > 0 || input) {
+        const outs = nets.map((_, t) => this.buffer(`${name}${t} dx${l}`, n * inSize));
+        this.k.matMulNTEach(dzs, ws, l > 0 ? xs : null, outs, n, outSize, inSize);
+        if (l > 0) dzs = outs;
+        else dInputs = outs;
+      }
+    }
+    return { grads, dInputs };
+  }
+
+  /** One Adam step of `params` from gradients by address (0: none, the parameter is left alone). */
+  private adam(optimizer: Adam, grads: number[], params: tf.Variable[]): void {
+    const steps = optimizer.nextSteps(grads.map((g) => g !== 0));
+    this.k.adam(
+      steps.map(({ index, m, v, stepSize, sqrtCorrection2 }) => ({
+        param: this.k.address(params[index]),
+        grad: grads[index],
+        m: this.k.address(m),
+        v: this.k.address(v),
+        length: params[index].size,
+        stepSize,
+        sqrtCorrection2,
+      })),
+      optimizer.beta1,
+      optimizer.beta2,
+      optimizer.epsilon,
+    );
+  }
+
+  private polyak(target: Mlp, source: Mlp, tau: number): void {
+    const from = source.variables();
+    target.variables().forEach((v, i) => {
+      this.k.polyak(this.k.address(from[i]), this.k.address(v), v.size, tau);
+    });
+  }
+
+  private netAt(net: Mlp): NetAt {
+    return {
+      weights: net.layers.map((l) => this.k.address(l.weight)),
+      biases: net.layers.map((l) => this.k.address(l.bias)),
+      sizes: net.sizes,
+    };
+  }
+
+  /**
+   * Everything written in place must hold its data alone: tfjs shares data between a tensor and its clones
+   * (and a target network starts as its source's copy). Any that shares it gets a copy of its own first.
+   */
+  private claimData(agent: InPlaceAgent): void {
+    const written = [
+      ...[
+        agent.actor,
+        agent.actorTarget,
+        agent.critic1,
+        agent.critic2,
+        agent.critic1Target,
+        agent.critic2Target,
+      ].flatMap((net) => net.variables()),
+      ...agent.actorOptimizer.moments(),
+      ...agent.criticOptimizer.moments(),
+      agent.lastActorLoss,
+    ];
+    for (const v of written) {
+      if (!this.k.ownsData(v)) tf.tidy(() => v.assign(tf.add(v, 0)));
+    }
+  }
+
+  /** A buffer of `floats` values, kept between updates (made anew when the batch size changes). */
+  private buffer(name: string, floats: number): number {
+    const known = this.buffers.get(name);
+    if (known && known.floats === floats) return known.at;
+    if (known) this.k.free(known.at);
+    const at = this.k.malloc(floats);
+    this.buffers.set(name, { at, floats });
+    return at;
+  }
+
+  /** A buffer holding `values`. */
+  private put(name: string, values: Float32Array): number {
+    const at = this.buffer(name, values.length);
+    this.heap().set(values, at >> 2);
+    return at;
+  }
+
+  /** The memory as floats (a new view after the memory has grown). */
+  private heap(): Float32Array {
+    if (this.heapView.buffer !== this.k.memory.buffer) this.heapView = new Float32Array(this.k.memory.buffer);
+    return this.heapView;
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * The in-place update (src/rl/td3InPlace.ts) against TD3.train's tfjs operations on the same wasm backend: the
+ * same weights, Adam moments, statistics and random draws for every combination of the three tricks, and
+ * nothing shared with another tensor is written through.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type AgentConfig, IN_PLACE_FLAG, TD3 } from '../../src/rl/td3';
+import { flatten, maxAbsDiff } from '../helpers/rlMath';
+import { agentConfig, randomBatch, wideSpace } from '../helpers/td3Fixtures';
+
+beforeAll(async () => {
+  await tf.setBackend('wasm');
+  await tf.ready();
+});
+afterEach(() => {
+  tf.env().set(IN_PLACE_FLAG, true);
+});
+
+const NETS = ['actor', 'actorTarget', 'critic1', 'critic2', 'critic1Target', 'critic2Target'] as const;
+
+/** 12 updates (statistics every third) with the in-place update on or off; everything that came out. */
+function run(inPlace: boolean, config: AgentConfig) {
+  tf.env().set(IN_PLACE_FLAG, inPlace);
+  const agent = new TD3(wideSpace, config, 5);
+  const stats = [];
+  for (let k = 0; k < 12; k++) stats.push(agent.train(randomBatch(wideSpace, 24, k), k % 3 === 2));
+  const state = agent.exportState();
+  agent.dispose();
+  return { stats, state };
+}
+
+describe('the in-place update on wasm', () => {
+  const variants: [string, Partial<AgentConfig>][] = [
+    ['TD3', {}],
+    ['one critic', { twinCritics: false }],
+    ['no smoothing, no delay', { targetSmoothing: false, policyDelay: 1 }],
+    ['DDPG', { twinCritics: false, targetSmoothing: false, policyDelay: 1 }],
+  ];
+  for (const [name, overrides] of variants) {
+    it(`gives TD3.train's results (${name})`, () => {
+      const config = agentConfig({
+        hidden1: 16,
+        hidden2: 12,
+        actorLr: 1e-2,
+        criticLr: 1e-2,
+        tau: 0.1,
+        ...overrides,
+      });
+      const before = tf.memory().numTensors;
+      const ops = run(false, config);
+      const inPlace = run(true, config);
+      expect(tf.memory().numTensors).toBe(before);
+      for (const net of NETS) {
+        const diff = maxAbsDiff(flatten(inPlace.state.weights[net]), flatten(ops.state.weights[net]));
+        expect(diff, net).toBeLessThan(1e-6);
+      }
+      for (const optimizer of ['actorOptimizer', 'criticOptimizer'] as const) {
+        const [a, b] = [ops, inPlace].map((r) => r.state[optimizer]);
+        expect(b.steps).toEqual(a.steps);
+        expect(maxAbsDiff(b.m.flat(), a.m.flat())).toBeLessThan(1e-6);
+        expect(maxAbsDiff(b.v.flat(), a.v.flat())).toBeLessThan(1e-8);
+      }
+      // The same smoothing noise drawn, the same counters.
+      expect(inPlace.state.smoothingRng).toEqual(ops.state.smoothingRng);
+      expect(inPlace.state.updates).toBe(ops.state.updates);
+      expect(inPlace.state.lastActorLoss).toBeCloseTo(ops.state.lastActorLoss, 5);
+      ops.stats.forEach((expected, k) => {
+        const got = inPlace.stats[k];
+        if (!expected) return expect(got).toBeNull();
+        expect(got?.update).toBe(expected.update);
+        expect(got?.actorUpdated).toBe(expected.actorUpdated);
+        for (const key of ['criticLoss', 'actorLoss', 'q1', 'q2', 'targetQ'] as const) {
+          if (Number.isNaN(expected[key])) expect(got?.[key], key).toBeNaN();
+          else expect(got?.[key], key).toBeCloseTo(expected[key], 5);
+        }
+      });
+    });
+  }
+
+  it('copies data that another tensor shares before writing it (a reshape), and picks up weights set in between', () => {
+    const config = agentConfig({ hidden1: 8, hidden2: 8, policyDelay: 1 });
+    const batch = randomBatch(wideSpace, 16, 3);
+    const [inPlace, ops] = [true, false].map((on) => {
+      tf.env().set(IN_PLACE_FLAG, on);
+      const agent = new TD3(wideSpace, config, 2);
+      agent.train(batch);
+      return agent;
+    });
+    // New weights from outside (a loaded checkpoint) replace the variables' data: the next update uses them.
+    const loaded = new TD3(wideSpace, config, 9);
+    for (const [agent, on] of [
+      [inPlace, true],
+      [ops, false],
+    ] as const) {
+      tf.env().set(IN_PLACE_FLAG, on);
+      agent.setWeights(loaded.getWeights());
+    }
+    // A reshape shares its source's data in tfjs: an update must leave it as it was.
+    const clone = tf.reshape(inPlace.actor.layers[0].weight, [-1]);
+    const kept = Array.from(clone.dataSync());
+    for (const [agent, on] of [
+      [inPlace, true],
+      [ops, false],
+    ] as const) {
+      tf.env().set(IN_PLACE_FLAG, on);
+      agent.train(batch);
+    }
+    expect(Array.from(clone.dataSync())).toEqual(kept);
+    const [a, b] = [inPlace, ops].map((agent) => agent.getWeights());
+    for (const net of NETS) expect(maxAbsDiff(flatten(a[net]), flatten(b[net])), net).toBeLessThan(1e-6);
+    expect(maxAbsDiff(flatten(a.actor), flatten(loaded.getWeights().actor))).toBeGreaterThan(0);
+    clone.dispose();
+    for (const agent of [inPlace, ops, loaded]) agent.dispose();
+  });
+});
