@@ -68,7 +68,10 @@ describe('the in-place update on wasm', () => {
       expect(inPlace.state.lastActorLoss).toBeCloseTo(ops.state.lastActorLoss, 5);
       ops.stats.forEach((expected, k) => {
         const got = inPlace.stats[k];
-        if (!expected) return expect(got).toBeNull();
+        if (!expected) {
+          expect(got).toBeNull();
+          return;
+        }
         expect(got?.update).toBe(expected.update);
         expect(got?.actorUpdated).toBe(expected.actorUpdated);
         for (const key of ['criticLoss', 'actorLoss', 'q1', 'q2', 'targetQ'] as const) {
