@@ -36,6 +36,7 @@ const OP = 2; // 0 run a kernel, 1 compile one, 2 stop
 const KERNEL = 3; // kernel id
 const FAILED = 4; // 1 if the last job threw
 const CLAIMED = 5; // the last job claimed, by the helper (to run it) or by the caller (taken back)
+const ASLEEP = 6; // 1 while the helper sleeps in Atomics.wait: only then does a post need a notify (a syscall)
 const ARGS_BYTE = 64;
 export const MAX_ARGS = 16;
 export const CONTROL_BYTES = ARGS_BYTE + 8 * MAX_ARGS;
@@ -65,7 +66,9 @@ onFirstMessage(({ memory, control, spinMs }) => {
     let since = performance.now();
     while (Atomics.load(ctrl, ${POSTED}) === seen) {
       if (++spins % 1024 === 0 && performance.now() - since > spinMs) {
+        Atomics.store(ctrl, ${ASLEEP}, 1);
         Atomics.wait(ctrl, ${POSTED}, seen, 1000);
+        Atomics.store(ctrl, ${ASLEEP}, 0);
         since = performance.now();
       }
     }
@@ -259,7 +262,8 @@ export class KernelThreads {
     ctrl[KERNEL] = kernel;
     this.args[h].set(args);
     Atomics.store(ctrl, POSTED, ++this.posted[h]);
-    Atomics.notify(ctrl, POSTED);
+    // A helper that is spinning sees the post by itself; waking one that sleeps costs a system call.
+    if (Atomics.load(ctrl, ASLEEP)) Atomics.notify(ctrl, POSTED);
   }
 
   private compileEverywhere(id: number, bytes: Uint8Array): void {

@@ -35,6 +35,17 @@ afterAll(() => {
   disableKernelThreads();
 });
 
+/**
+ * A kernel that stores one int at the address it is given, importing the shared memory:
+ * (func (param i32 ×7) local.get 0  i32.const 7  i32.store)
+ */
+const STORE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 11, 1, 96, 7, 127, 127, 127, 127, 127, 127, 127, 0, 2, 18, 1, 3, 101, 110,
+  118, 6, 109, 101, 109, 111, 114, 121, 2, 3, 0, 128, 128, 4, 3, 2, 1, 0, 7, 7, 1, 3, 114, 117, 110, 0, 0, 10,
+  11, 1, 9, 0, 32, 0, 65, 7, 54, 2, 0, 11,
+]);
+const alignUp = (address: number, to: number) => Math.ceil(address / to) * to;
+
 /** Weights after `updates` updates of a fresh agent (seed 3) on fixed batches, with 256-256 networks. */
 function trainedWeights(updates: number): Float32Array[] {
   const config = agentConfig({ hidden1: 256, hidden2: 256, policyDelay: 2 });
@@ -212,6 +223,34 @@ describe('products on two threads', () => {
     await expect.poll(() => stopped).toBe(1);
   });
 
+  it('a helper asleep after its spin time is woken by the next job', async () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 2, shared: true });
+    let top = 256;
+    const heap = {
+      memory,
+      malloc: (bytes: number) => {
+        const at = top;
+        top += bytes;
+        return at;
+      },
+      free: () => {},
+    };
+    const threads = await KernelThreads.start(heap, 1, spawnHelperThread, { spinMs: 0.1 });
+    const view = new Int32Array(memory.buffer);
+    const control = new Int32Array(memory.buffer, alignUp(256, 64), 16);
+    const started = performance.now();
+    for (let round = 1; round <= 3; round++) {
+      // Asleep: it says so in its control block (slot 6) once it has stopped spinning.
+      await expect.poll(() => Atomics.load(control, 6), { interval: 5 }).toBe(1);
+      expect(threads.tryPost(0, 'store', () => STORE, [4096 + 4 * round, 0, 0, 0, 0, 0, 0])).toBe(true);
+      expect(threads.tryWait(0)).toBe(true);
+      expect(view[1024 + round]).toBe(7);
+    }
+    // Without the wake-up each job would wait out the helper's 1 s sleep.
+    expect(performance.now() - started).toBeLessThan(2500);
+    threads.stop();
+  });
+
   it('a failing helper is given up and the caller does the work itself', async () => {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 2, shared: true });
     let top = 256;
@@ -226,13 +265,7 @@ describe('products on two threads', () => {
     };
     const threads = await KernelThreads.start(heap, 1, spawnHelperThread);
     expect(threads.helpers).toBe(1);
-    // A kernel that stores one int at the address it is given, importing the shared memory:
-    // (func (param i32 ×7) local.get 0  i32.const 7  i32.store)
-    const store = new Uint8Array([
-      0, 97, 115, 109, 1, 0, 0, 0, 1, 11, 1, 96, 7, 127, 127, 127, 127, 127, 127, 127, 0, 2, 18, 1, 3, 101,
-      110, 118, 6, 109, 101, 109, 111, 114, 121, 2, 3, 0, 128, 128, 4, 3, 2, 1, 0, 7, 7, 1, 3, 114, 117, 110,
-      0, 0, 10, 11, 1, 9, 0, 32, 0, 65, 7, 54, 2, 0, 11,
-    ]);
+    const store = STORE;
     expect(WebAssembly.validate(store)).toBe(true);
     const view = new Int32Array(memory.buffer);
     expect(threads.tryPost(0, 'store', () => store, [4096, 0, 0, 0, 0, 0, 0])).toBe(true);
