@@ -46,6 +46,22 @@ const STORE = new Uint8Array([
 ]);
 const alignUp = (address: number, to: number) => Math.ceil(address / to) * to;
 
+/** A one-page shared memory whose allocator hands out bytes from 256 on and never frees. */
+function smallSharedHeap() {
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 2, shared: true });
+  let top = 256;
+  const heap = {
+    memory,
+    malloc: (bytes: number) => {
+      const at = top;
+      top += bytes;
+      return at;
+    },
+    free: () => {},
+  };
+  return { memory, heap };
+}
+
 /** Weights after `updates` updates of a fresh agent (seed 3) on fixed batches, with 256-256 networks. */
 function trainedWeights(updates: number): Float32Array[] {
   const config = agentConfig({ hidden1: 256, hidden2: 256, policyDelay: 2 });
@@ -224,17 +240,7 @@ describe('products on two threads', () => {
   });
 
   it('a helper asleep after its spin time is woken by the next job', async () => {
-    const memory = new WebAssembly.Memory({ initial: 1, maximum: 2, shared: true });
-    let top = 256;
-    const heap = {
-      memory,
-      malloc: (bytes: number) => {
-        const at = top;
-        top += bytes;
-        return at;
-      },
-      free: () => {},
-    };
+    const { memory, heap } = smallSharedHeap();
     const threads = await KernelThreads.start(heap, 1, spawnHelperThread, { spinMs: 0.1 });
     const view = new Int32Array(memory.buffer);
     const control = new Int32Array(memory.buffer, alignUp(256, 64), 16);
@@ -252,17 +258,7 @@ describe('products on two threads', () => {
   });
 
   it('a failing helper is given up and the caller does the work itself', async () => {
-    const memory = new WebAssembly.Memory({ initial: 1, maximum: 2, shared: true });
-    let top = 256;
-    const heap = {
-      memory,
-      malloc: (bytes: number) => {
-        const at = top;
-        top += bytes;
-        return at;
-      },
-      free: () => {},
-    };
+    const { memory, heap } = smallSharedHeap();
     const threads = await KernelThreads.start(heap, 1, spawnHelperThread);
     expect(threads.helpers).toBe(1);
     const store = STORE;
