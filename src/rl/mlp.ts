@@ -116,9 +116,12 @@ export class Mlp {
     return nets.map((_, t) => ({ grads: grads[t], dInput: dInputs?.[t] ?? null }));
   }
 
+  /** Every layer's weight and bias, in order: the same array each call (the variables never change; not to be modified). */
   variables(): tf.Variable[] {
-    return this.layers.flatMap((l) => [l.weight, l.bias]);
+    this.vars ??= this.layers.flatMap((l) => [l.weight, l.bias]);
+    return this.vars;
   }
+  private vars: tf.Variable[] | null = null;
 
   /** θ′ ← τθ + (1 − τ)θ′: Polyak averaging towards `source`. τ = 1 copies. */
   polyakFrom(source: Mlp, tau: number): void {

@@ -16,7 +16,7 @@ import { Adam, type AdamState } from './adam';
 import type { Config } from './hyperparameters';
 import { concatColumns } from './linalg';
 import { Mlp, type MlpWeights, variableFrom } from './mlp';
-import { InPlaceUpdate } from './td3InPlace';
+import { type InPlaceAgent, InPlaceUpdate } from './td3InPlace';
 import { type InPlaceKernels, inPlaceKernels } from './wasmKernels';
 
 /** TD3_IN_PLACE (default true): on wasm, `train` runs src/rl/td3InPlace.ts; false keeps the tfjs operations. */
@@ -103,6 +103,7 @@ export class TD3 {
   private readonly center: Float64Array;
   /** The same update without tfjs operations, on the wasm backend (src/rl/td3InPlace.ts). */
   private inPlace: { kernels: InPlaceKernels; update: InPlaceUpdate } | null = null;
+  private inPlaceAgent: InPlaceAgent | null = null;
   private config: LiveAgentConfig;
   /** Critic updates so far (the authors' total_it). */
   updates = 0;
@@ -255,7 +256,7 @@ export class TD3 {
       // On wasm: this same update, step for step, without tfjs operations (src/rl/td3InPlace.ts).
       const actorUpdated = this.updates % policyDelay === 0;
       const noise = this.sampleSmoothingNoise(batch.size);
-      const agent = {
+      this.inPlaceAgent ??= {
         ...this.networks(),
         space: this.space,
         config: this.config,
@@ -265,6 +266,8 @@ export class TD3 {
         halfRange: this.halfRange,
         center: this.center,
       };
+      const agent = this.inPlaceAgent;
+      agent.config = this.config;
       const stats = inPlace.train(agent, batch, noise, actorUpdated, wantStats);
       return stats && { update: this.updates, actorUpdated, ...stats };
     }

@@ -15,6 +15,8 @@ import type { ActionSpace, Batch, LiveAgentConfig, UpdateStats } from './td3';
 import type { InPlaceKernels } from './wasmKernels';
 
 const f = Math.fround;
+/** The buffers of ∂loss/∂Q for each critic. */
+const DQ = ['dq1', 'dq2'];
 
 /** What the update reads and writes of the agent. */
 export interface InPlaceAgent {
@@ -42,9 +44,11 @@ interface NetAt {
 }
 
 /** Activations kept by a forward pass (each layer's input, then the output), by address. */
-interface TraceAt {
-  inputs: number[];
-  output: number;
+class TraceAt {
+  constructor(
+    readonly inputs: number[],
+    readonly output: number,
+  ) {}
 }
 
 export class InPlaceUpdate {
@@ -125,14 +129,14 @@ export class InPlaceUpdate {
       critics.map(() => sa),
       n,
     );
-    const dq = critics.map((_, t) => this.buffer(`dq${t}`, n));
+    const dq = critics.map((_, t) => this.buffer(DQ[t], n));
     heap = this.heap();
     const scale = f(2 / n);
-    critics.forEach((_, t) => {
-      const at = dq[t];
+    for (let t = 0; t < critics.length; t++) {
+      const at = dq[t] >> 2;
       const q = traces[t].output >> 2;
-      for (let i = 0; i < n; i++) heap[(at >> 2) + i] = f(f(heap[q + i] - heap[y + i]) * scale);
-    });
+      for (let i = 0; i < n; i++) heap[at + i] = f(f(heap[q + i] - heap[y + i]) * scale);
+    }
     let stats: Omit<UpdateStats, 'update' | 'actorUpdated'> | null = null;
     if (wantStats) {
       const mean = (at: number) => {
@@ -213,12 +217,13 @@ export class InPlaceUpdate {
   private forward(name: string, nets: NetAt[], xs: number[], n: number): TraceAt[] {
     const sizes = nets[0].sizes;
     const inputs: number[][] = nets.map(() => []);
+    const layerOutputs = this.slots(name, 'h', nets.length, n, sizes.length - 1, (l) => sizes[l + 1]);
     let hs = xs;
     for (let l = 0; l + 1 < sizes.length; l++) {
       hs.forEach((h, t) => {
         inputs[t].push(h);
       });
-      const outs = nets.map((_, t) => this.buffer(`${name}${t} h${l + 1}`, n * sizes[l + 1]));
+      const outs = layerOutputs[l];
       this.k.linearEach(
         hs,
         nets.map((net) => net.weights[l]),
@@ -231,7 +236,7 @@ export class InPlaceUpdate {
       );
       hs = outs;
     }
-    return nets.map((_, t) => ({ inputs: inputs[t], output: hs[t] }));
+    return nets.map((_, t) => new TraceAt(inputs[t], hs[t]));
   }
 
   /**
@@ -249,14 +254,17 @@ export class InPlaceUpdate {
   ): { grads: number[][]; dInputs: number[] } {
     const sizes = nets[0].sizes;
     const grads: number[][] = nets.map(() => []);
+    const layers = sizes.length - 1;
+    const dWs = this.slots(name, 'dW', nets.length, 1, layers, (l) => sizes[l] * sizes[l + 1]);
+    const dbs = this.slots(name, 'db', nets.length, 1, layers, (l) => sizes[l + 1]);
+    const dxs = this.slots(name, 'dx', nets.length, n, layers, (l) => sizes[l]);
     let dzs = dOutputs;
     let dInputs: number[] = [];
     for (let l = sizes.length - 2; l >= 0; l--) {
       const [inSize, outSize] = [sizes[l], sizes[l + 1]];
       const xs = traces.map((trace) => trace.inputs[l]);
       if (weights) {
-        const dW = nets.map((_, t) => this.buffer(`${name}${t} dW${l}`, inSize * outSize));
-        const db = nets.map((_, t) => this.buffer(`${name}${t} db${l}`, outSize));
+        const [dW, db] = [dWs[l], dbs[l]];
         this.k.matMulTNEach(xs, dzs, dW, n, inSize, outSize);
         dzs.forEach((dz, t) => {
           this.k.columnSum(dz, n, outSize, db[t]);
@@ -266,7 +274,7 @@ export class InPlaceUpdate {
       }
       const ws = nets.map((net) => net.weights[l]);
       if (l > 0 || input) {
-        const outs = nets.map((_, t) => this.buffer(`${name}${t} dx${l}`, n * inSize));
+        const outs = dxs[l];
         this.k.matMulNTEach(dzs, ws, l > 0 ? xs : null, outs, n, outSize, inSize);
         if (l > 0) dzs = outs;
         else dInputs = outs;
@@ -331,6 +339,36 @@ export class InPlaceUpdate {
       if (!this.k.ownsData(v)) tf.tidy(() => v.assign(tf.add(v, 0)));
     }
   }
+
+  /**
+   * Buffers for `count` networks' layers, [layer][network]: layer l holds size(l) × rows floats. Kept between
+   * updates under (name, kind), so that no names are built per update.
+   */
+  private slots(
+    name: string,
+    kind: 'h' | 'dW' | 'db' | 'dx',
+    count: number,
+    rows: number,
+    layers: number,
+    size: (l: number) => number,
+  ): number[][] {
+    let byKind = this.slotSets.get(name);
+    if (!byKind) {
+      byKind = {};
+      this.slotSets.set(name, byKind);
+    }
+    const known = byKind[kind];
+    if (known && known.rows === rows && known.addresses[0].length === count) return known.addresses;
+    const addresses = Array.from({ length: layers }, (_, l) =>
+      Array.from({ length: count }, (_, t) => this.buffer(`${name} ${kind}${l} ${t}`, size(l) * rows)),
+    );
+    byKind[kind] = { rows, addresses };
+    return addresses;
+  }
+  private readonly slotSets = new Map<
+    string,
+    Partial<Record<string, { rows: number; addresses: number[][] }>>
+  >();
 
   /** A buffer of `floats` values, kept between updates (made anew when the batch size changes). */
   private buffer(name: string, floats: number): number {

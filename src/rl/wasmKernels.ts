@@ -223,6 +223,8 @@ export function hasRelaxedSimd(): boolean {
 /** Probe again (after Node's V8 flag was set: src/cli/backend.ts). */
 export function resetRelaxedSimdProbe(): void {
   relaxed = null;
+  // Plans name their kernels by whether FMA is used.
+  plans.clear();
 }
 
 /** The register block of C: 2 rows × 4 vectors of 4 columns (eight accumulators, as x64 has 16 registers). */
@@ -1240,16 +1242,63 @@ type ProductShape = GemmShape & { transB: boolean };
  * `count` products of one shape; `operands` holds each one's a, b, c, bias and mask addresses (0 when unused),
  * in tfjs-wasm's memory.
  */
+/** What runProducts works out once per shape and count: the product run after transposes, and its kernels. */
+interface ProductPlan {
+  /** A stored k×m with many columns: its column-strided reads thrash L1 (≈22 vs ≈27 GFLOP/s measured in the
+   * update); a transpose (≈0.05 ms for 256×256) and the plain product are faster. B stored n×k is always
+   * transposed first. */
+  transposeA: boolean;
+  transB: boolean;
+  product: GemmShape;
+  alone: { key: string; build: () => WasmBytes };
+  shared: { key: string; build: () => WasmBytes };
+  /** Large enough to share with the helpers; the chooser's key. */
+  large: boolean;
+  chooserKey: string;
+}
+
+/** Plans by shape (canonical: `shapeOf`) and count, made on first use. */
+const plans = new Map<ProductShape, ProductPlan[]>();
+function planOf(shape: ProductShape, count: number): ProductPlan {
+  let byCount = plans.get(shape);
+  if (!byCount) {
+    byCount = [];
+    plans.set(shape, byCount);
+  }
+  let plan = byCount[count];
+  if (!plan) {
+    const transposeA = shape.transA && shape.m >= 64;
+    const { transB, ...rest } = shape;
+    const product: GemmShape = transposeA ? { ...rest, transA: false } : rest;
+    const key = gemmKey(product);
+    const sharedKey = `${key} shared ${count}`;
+    plan = {
+      transposeA,
+      transB,
+      product,
+      alone: { key, build: builderFor(key, () => gemmModule(product)) },
+      shared: {
+        key: sharedKey,
+        build: builderFor(sharedKey, () => gemmModule(product, { shared: true, count })),
+      },
+      large: product.m * product.n * product.k >= MIN_SPLIT_PRODUCT,
+      chooserKey: `${key} ${count}`,
+    };
+    byCount[count] = plan;
+  }
+  return plan;
+}
+
+/**
+ * `count` products of one shape; `operands` holds each one's a, b, c, bias and mask addresses (0 when unused),
+ * in tfjs-wasm's memory.
+ */
 function runProducts(b: WasmBackendLike, shape: ProductShape, count: number, operands: number[]): void {
   const memory = memoryOf(b);
   const scratch: number[] = [];
   const pool = threadsFor(memory);
-  // A stored k×m with many columns: its column-strided reads thrash L1 (≈22 vs ≈27 GFLOP/s measured in the
-  // update); a transpose (≈0.05 ms for 256×256) and the plain product are faster. B stored n×k is always
-  // transposed first.
-  const transposeA = shape.transA && shape.m >= 64;
-  const { transB, ...rest } = shape;
-  const product: GemmShape = transposeA ? { ...rest, transA: false } : rest;
+  const plan = planOf(shapeOf(shape), count);
+  const { transposeA, transB, product } = plan;
   if (transposeA || transB) {
     operands = [...operands];
     for (let t = 0; t < count; t++) {
@@ -1278,11 +1327,7 @@ function runProducts(b: WasmBackendLike, shape: ProductShape, count: number, ope
   // Large products are shared out by column panels among this thread and the helper threads, if any, unless
   // doing them alone has been measured faster lately (src/rl/shareChooser.ts).
   const work = count * product.m * product.n * product.k;
-  const shapeKey = gemmKey(product);
-  const chooser =
-    pool && product.m * product.n * product.k >= MIN_SPLIT_PRODUCT
-      ? chooserOf(pool, `${shapeKey} ${count}`)
-      : null;
+  const chooser = pool && plan.large ? chooserOf(pool, plan.chooserKey) : null;
   const share = chooser !== null && (sharing === 'always' || chooser.next());
   const threads = share && pool ? pool.helpers + 1 : 1;
   const started = chooser ? performance.now() : 0;
@@ -1296,14 +1341,13 @@ function runProducts(b: WasmBackendLike, shape: ProductShape, count: number, ope
   const jobs: Job[] = [];
   if (!share) {
     // One product at a time (a product with one column has a module of its own: gemmModule).
-    const build = builderFor(shapeKey, () => gemmModule(product));
+    const { key, build } = plan.alone;
     for (let t = 0; t < count; t++)
-      jobs.push({ key: shapeKey, build, args: [...operands.slice(5 * t, 5 * t + 5), firstPanel] });
+      jobs.push({ key, build, args: [...operands.slice(5 * t, 5 * t + 5), firstPanel] });
     runJobs(memory, null, jobs);
   } else {
     new Int32Array(memory.buffer, counter, 1)[0] = 0;
-    const key = `${shapeKey} shared ${count}`;
-    const build = builderFor(key, () => gemmModule(product, { shared: true, count }));
+    const { key, build } = plan.shared;
     for (let t = 0; t < threads; t++)
       jobs.push({ key, build, args: [...operands, firstPanel + t * panelBytes, counter], counter });
     runJobs(memory, pool, jobs.slice(0, 1), jobs.slice(1));
@@ -1549,43 +1593,85 @@ function sameShapes(what: string, ...lists: (tf.Tensor[] | undefined)[]): void {
   }
 }
 
+/** One object per distinct product shape, so that each shape's plan is made once (and found by identity). */
+const canonical = new WeakSet<ProductShape>();
+const shapes = new Map<string, ProductShape>();
+function shapeOf(s: ProductShape): ProductShape {
+  if (canonical.has(s)) return s;
+  const key = `${s.m} ${s.n} ${s.k} ${+s.transA}${+s.transB}${+s.bias}${+s.relu}${+s.mask}${+s.transC}`;
+  let known = shapes.get(key);
+  if (!known) {
+    const { m, n, k, transA, transB, bias, relu, mask, transC } = s;
+    known = { m, n, k, transA, transB, bias, relu, mask, transC };
+    canonical.add(known);
+    shapes.set(key, known);
+  }
+  return known;
+}
+
+/** The shapes below by a number made of their arguments (no string per call), each made once. */
+const shapesByArgs = new Map<number, ProductShape>();
+function memoShape(
+  kind: number,
+  a: number,
+  b: number,
+  c: number,
+  flag: boolean,
+  make: () => ProductShape,
+): ProductShape {
+  const key = ((a * 16384 + b) * 16384 + c) * 8 + kind * 2 + +flag;
+  if (a >= 16384 || b >= 16384 || c >= 16384) return shapeOf(make());
+  let shape = shapesByArgs.get(key);
+  if (!shape) {
+    shape = shapeOf(make());
+    shapesByArgs.set(key, shape);
+  }
+  return shape;
+}
+
 /** x·W + b (ReLU), x m×k, W k×n: operands x, W, bias. */
-const linearShape = (m: number, k: number, n: number, relu: boolean): ProductShape => ({
-  m,
-  n,
-  k,
-  transA: false,
-  transB: false,
-  bias: true,
-  relu,
-  mask: false,
-  transC: false,
-});
+const linearShape = (m: number, k: number, n: number, relu: boolean): ProductShape =>
+  memoShape(0, m, k, n, relu, () => ({
+    m,
+    n,
+    k,
+    transA: false,
+    transB: false,
+    bias: true,
+    relu,
+    mask: false,
+    transC: false,
+  }));
 
 /** aᵀ·b, a k×m, b k×n; `swap`: the operands go in as (b, a). */
 function matMulTNShape(k: number, m: number, n: number): { shape: ProductShape; swap: boolean } {
+  const swap = n === 1 || (n % 4 !== 0 && m % 4 === 0);
+  return { shape: memoShape(1, k, m, n, false, () => matMulTNShapeOf(k, m, n)), swap };
+}
+function matMulTNShapeOf(k: number, m: number, n: number): ProductShape {
   const base = { k, transA: true, transB: false, bias: false, relu: false, mask: false };
   // aᵀ·b for one column b is bᵀ·a, one row: b (k×1) is laid out as the row bᵀ (1×k), and the 1×m result as m×1.
-  if (n === 1) return { shape: { ...base, m: 1, n: m, transA: false, transC: false }, swap: true };
-  if (n % 4 === 0) return { shape: { ...base, m, n, transC: false }, swap: false };
+  if (n === 1) return { ...base, m: 1, n: m, transA: false, transC: false };
+  if (n % 4 === 0) return { ...base, m, n, transC: false };
   // (aᵀ·b) = (bᵀ·a)ᵀ: the product with the roles swapped, written transposed.
-  if (m % 4 === 0) return { shape: { ...base, m: n, n: m, transC: true }, swap: true };
-  return { shape: { ...base, m, n, transC: false }, swap: false };
+  if (m % 4 === 0) return { ...base, m: n, n: m, transC: true };
+  return { ...base, m, n, transC: false };
 }
 
 /** a·bᵀ (⊙ mask > 0), a m×k, b n×k. */
-const matMulNTShape = (m: number, k: number, n: number, mask: boolean): ProductShape => ({
-  m,
-  n,
-  k,
-  transA: false,
-  // B (n×k) with one column is laid out as Bᵀ (k×n) already.
-  transB: k !== 1,
-  bias: false,
-  relu: false,
-  mask,
-  transC: false,
-});
+const matMulNTShape = (m: number, k: number, n: number, mask: boolean): ProductShape =>
+  memoShape(2, m, k, n, mask, () => ({
+    m,
+    n,
+    k,
+    transA: false,
+    // B (n×k) with one column is laid out as Bᵀ (k×n) already.
+    transB: k !== 1,
+    bias: false,
+    relu: false,
+    mask,
+    transC: false,
+  }));
 
 const fast: FastKernels = {
   linear(x, w, b, relu) {
@@ -1774,7 +1860,11 @@ function makeInPlace(b: WasmBackendLike): InPlaceKernels {
     },
     columnSum: (x, rows, cols, out) => runColumnSum(memory, x, rows, cols, out),
     adam(steps, beta1, beta2, epsilon) {
-      const at = steps.map((p) => ({ ...p, out: [p.param, p.m, p.v] as [number, number, number] }));
+      const at: AdamStepAt[] = [];
+      for (const p of steps) {
+        const { param, grad, m, v, length, stepSize, sqrtCorrection2 } = p;
+        at.push({ param, grad, m, v, out: [param, m, v], length, stepSize, sqrtCorrection2 });
+      }
       runAdam(memory, at, beta1, beta2, epsilon);
     },
     polyak: (source, target, length, tau) => runPolyak(memory, source, target, target, [length], tau),
