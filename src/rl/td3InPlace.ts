@@ -51,6 +51,16 @@ class TraceAt {
   ) {}
 }
 
+/**
+ * Lists of addresses, all made here in one way: lists of several kinds (literals, Array.from, map) passed to
+ * the same functions made Node's optimiser give this update's compiled code up about once per update.
+ */
+function addresses(count: number, at: (t: number) => number): number[] {
+  const out: number[] = [];
+  for (let t = 0; t < count; t++) out.push(at(t));
+  return out;
+}
+
 export class InPlaceUpdate {
   /** Buffers in tfjs-wasm's memory, by name, for one batch size. */
   private readonly buffers = new Map<string, { at: number; floats: number }>();
@@ -94,7 +104,12 @@ export class InPlaceUpdate {
     // The target: ã′ = clip(π′(s′) + ε, low, high), computed as in TD3.targetQ (in units of half the range),
     // then y = r + γ (1 − terminated) min(Q1′(s′, ã′), Q2′(s′, ã′)).
     const sNext = this.put('sNext', batch.nextObservations);
-    const targetTrace = this.forward('actorTarget', [this.netAt(agent.actorTarget)], [sNext], n)[0];
+    const targetTrace = this.forward(
+      'actorTarget',
+      [this.netAt(agent.actorTarget)],
+      addresses(1, () => sNext),
+      n,
+    )[0];
     heap = this.heap();
     const z = targetTrace.output >> 2;
     for (let i = 0; i < n; i++) {
@@ -111,7 +126,7 @@ export class InPlaceUpdate {
     const qNext = this.forward(
       'criticTarget',
       targets,
-      targets.map(() => next),
+      addresses(targets.length, () => next),
       n,
     ).map((trace) => trace.output >> 2);
     const y = this.buffer('y', n) >> 2;
@@ -126,10 +141,10 @@ export class InPlaceUpdate {
     const traces = this.forward(
       'critic',
       critics,
-      critics.map(() => sa),
+      addresses(critics.length, () => sa),
       n,
     );
-    const dq = critics.map((_, t) => this.buffer(DQ[t], n));
+    const dq = addresses(critics.length, (t) => this.buffer(DQ[t], n));
     heap = this.heap();
     const scale = f(2 / n);
     for (let t = 0; t < critics.length; t++) {
@@ -164,7 +179,12 @@ export class InPlaceUpdate {
 
     // Delayed policy updates: the actor ascends Q1(s, π(s)); the targets follow.
     if (actorUpdated) {
-      const actorTrace = this.forward('actor', [actor], [s], n)[0];
+      const actorTrace = this.forward(
+        'actor',
+        [actor],
+        addresses(1, () => s),
+        n,
+      )[0];
       const squashed = this.buffer('squashed', n * as) >> 2;
       const sPi = this.buffer('sPi', n * width);
       const dOut = this.buffer('dQ1', n);
@@ -179,7 +199,12 @@ export class InPlaceUpdate {
           heap[(sPi >> 2) + i * width + os + d] = f(f(u * f(agent.halfRange[d])) + f(agent.center[d]));
         }
       }
-      const criticTrace = this.forward('q1', [critic1], [sPi], n)[0];
+      const criticTrace = this.forward(
+        'q1',
+        [critic1],
+        addresses(1, () => sPi),
+        n,
+      )[0];
       heap = this.heap();
       let sum = 0;
       for (let i = 0; i < n; i++) sum = f(sum + heap[(criticTrace.output >> 2) + i]);
@@ -187,7 +212,8 @@ export class InPlaceUpdate {
       heap[this.k.address(agent.lastActorLoss) >> 2] = actorLoss;
       // ∂(−mean Q1)/∂Q1 = −1/n, back through critic1 to its action input, then through scale·tanh.
       heap.fill(f(-1 / n), dOut >> 2, (dOut >> 2) + n);
-      const dInput = this.backward('q1', [critic1], [criticTrace], [dOut], n, false, true).dInputs[0] >> 2;
+      const dOutputs = addresses(1, () => dOut);
+      const dInput = this.backward('q1', [critic1], [criticTrace], dOutputs, n, false, true).dInputs[0] >> 2;
       heap = this.heap();
       for (let i = 0; i < n; i++) {
         for (let d = 0; d < as; d++) {
@@ -196,7 +222,8 @@ export class InPlaceUpdate {
           heap[(dPre >> 2) + i * as + d] = f(f(dAction * f(agent.halfRange[d])) * f(1 - f(u * u)));
         }
       }
-      const actorGrads = this.backward('actor', [actor], [actorTrace], [dPre], n, true, false).grads[0];
+      const dPres = addresses(1, () => dPre);
+      const actorGrads = this.backward('actor', [actor], [actorTrace], dPres, n, true, false).grads[0];
       this.adam(agent.actorOptimizer, actorGrads, agent.actor.variables());
       // Soft target updates: θ′ ← τθ + (1 − τ)θ′.
       this.polyak(agent.actorTarget, agent.actor, tau);
@@ -216,18 +243,17 @@ export class InPlaceUpdate {
   /** Mlp.forwardEach on addresses: each layer's products in one call. */
   private forward(name: string, nets: NetAt[], xs: number[], n: number): TraceAt[] {
     const sizes = nets[0].sizes;
-    const inputs: number[][] = nets.map(() => []);
+    const inputs: number[][] = [];
+    for (let t = 0; t < nets.length; t++) inputs.push([]);
     const layerOutputs = this.slots(name, 'h', nets.length, n, sizes.length - 1, (l) => sizes[l + 1]);
     let hs = xs;
     for (let l = 0; l + 1 < sizes.length; l++) {
-      hs.forEach((h, t) => {
-        inputs[t].push(h);
-      });
+      for (let t = 0; t < nets.length; t++) inputs[t].push(hs[t]);
       const outs = layerOutputs[l];
       this.k.linearEach(
         hs,
-        nets.map((net) => net.weights[l]),
-        nets.map((net) => net.biases[l]),
+        addresses(nets.length, (t) => nets[t].weights[l]),
+        addresses(nets.length, (t) => nets[t].biases[l]),
         outs,
         n,
         sizes[l],
@@ -236,7 +262,9 @@ export class InPlaceUpdate {
       );
       hs = outs;
     }
-    return nets.map((_, t) => new TraceAt(inputs[t], hs[t]));
+    const traces: TraceAt[] = [];
+    for (let t = 0; t < nets.length; t++) traces.push(new TraceAt(inputs[t], hs[t]));
+    return traces;
   }
 
   /**
@@ -253,7 +281,8 @@ export class InPlaceUpdate {
     input: boolean,
   ): { grads: number[][]; dInputs: number[] } {
     const sizes = nets[0].sizes;
-    const grads: number[][] = nets.map(() => []);
+    const grads: number[][] = [];
+    for (let t = 0; t < nets.length; t++) grads.push(addresses(2 * (sizes.length - 1), () => 0));
     const layers = sizes.length - 1;
     const dWs = this.slots(name, 'dW', nets.length, 1, layers, (l) => sizes[l] * sizes[l + 1]);
     const dbs = this.slots(name, 'db', nets.length, 1, layers, (l) => sizes[l + 1]);
@@ -262,17 +291,18 @@ export class InPlaceUpdate {
     let dInputs: number[] = [];
     for (let l = sizes.length - 2; l >= 0; l--) {
       const [inSize, outSize] = [sizes[l], sizes[l + 1]];
-      const xs = traces.map((trace) => trace.inputs[l]);
+      const xs = addresses(traces.length, (t) => traces[t].inputs[l]);
       if (weights) {
         const [dW, db] = [dWs[l], dbs[l]];
         this.k.matMulTNEach(xs, dzs, dW, n, inSize, outSize);
-        dzs.forEach((dz, t) => {
+        for (let t = 0; t < dzs.length; t++) {
+          const dz = dzs[t];
           this.k.columnSum(dz, n, outSize, db[t]);
           grads[t][2 * l] = dW[t];
           grads[t][2 * l + 1] = db[t];
-        });
+        }
       }
-      const ws = nets.map((net) => net.weights[l]);
+      const ws = addresses(nets.length, (t) => nets[t].weights[l]);
       if (l > 0 || input) {
         const outs = dxs[l];
         this.k.matMulNTEach(dzs, ws, l > 0 ? xs : null, outs, n, outSize, inSize);
@@ -311,8 +341,8 @@ export class InPlaceUpdate {
 
   private netAt(net: Mlp): NetAt {
     return {
-      weights: net.layers.map((l) => this.k.address(l.weight)),
-      biases: net.layers.map((l) => this.k.address(l.bias)),
+      weights: addresses(net.layers.length, (l) => this.k.address(net.layers[l].weight)),
+      biases: addresses(net.layers.length, (l) => this.k.address(net.layers[l].bias)),
       sizes: net.sizes,
     };
   }
@@ -359,11 +389,11 @@ export class InPlaceUpdate {
     }
     const known = byKind[kind];
     if (known && known.rows === rows && known.addresses[0].length === count) return known.addresses;
-    const addresses = Array.from({ length: layers }, (_, l) =>
-      Array.from({ length: count }, (_, t) => this.buffer(`${name} ${kind}${l} ${t}`, size(l) * rows)),
-    );
-    byKind[kind] = { rows, addresses };
-    return addresses;
+    const made: number[][] = [];
+    for (let l = 0; l < layers; l++)
+      made.push(addresses(count, (t) => this.buffer(`${name} ${kind}${l} ${t}`, size(l) * rows)));
+    byKind[kind] = { rows, addresses: made };
+    return made;
   }
   private readonly slotSets = new Map<
     string,
