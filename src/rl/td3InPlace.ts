@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Adam } from './adam';
 import type { Mlp } from './mlp';
 import type { ActionSpace, Batch, LiveAgentConfig, UpdateStats } from './td3';
-import type { InPlaceKernels } from './wasmKernels';
+import { AdamStepAddresses, type InPlaceKernels } from './wasmKernels';
 
 const f = Math.fround;
 /** The buffers of ∂loss/∂Q for each critic. */
@@ -171,10 +171,13 @@ export class InPlaceUpdate {
       };
     }
     const criticGrads = this.backward('critic', critics, traces, dq, n, true, false).grads;
+    // Q2's parameters get no gradient with one critic (0: Adam leaves them and their step counts alone).
+    const [g1, g2] = criticGrads;
+    const perCritic = g1.length;
     this.adam(
       agent.criticOptimizer,
-      [...criticGrads[0], ...(criticGrads[1] ?? critic2.weights.flatMap(() => [0, 0]))],
-      [...agent.critic1.variables(), ...agent.critic2.variables()],
+      addresses(2 * perCritic, (i) => (i < perCritic ? g1[i] : g2 ? g2[i - perCritic] : 0)),
+      this.criticParams(agent),
     );
 
     // Delayed policy updates: the actor ascends Q1(s, π(s)); the targets follow.
@@ -315,22 +318,33 @@ export class InPlaceUpdate {
 
   /** One Adam step of `params` from gradients by address (0: none, the parameter is left alone). */
   private adam(optimizer: Adam, grads: number[], params: tf.Variable[]): void {
-    const steps = optimizer.nextSteps(grads.map((g) => g !== 0));
-    this.k.adam(
-      steps.map(({ index, m, v, stepSize, sqrtCorrection2 }) => ({
-        param: this.k.address(params[index]),
-        grad: grads[index],
-        m: this.k.address(m),
-        v: this.k.address(v),
-        length: params[index].size,
-        stepSize,
-        sqrtCorrection2,
-      })),
-      optimizer.beta1,
-      optimizer.beta2,
-      optimizer.epsilon,
-    );
+    const has: boolean[] = [];
+    for (let i = 0; i < grads.length; i++) has.push(grads[i] !== 0);
+    const steps: AdamStepAddresses[] = [];
+    for (const { index, m, v, stepSize, sqrtCorrection2 } of optimizer.nextSteps(has)) {
+      const param = params[index];
+      const { address } = this.k;
+      steps.push(
+        new AdamStepAddresses(
+          address(param),
+          grads[index],
+          address(m),
+          address(v),
+          param.size,
+          stepSize,
+          sqrtCorrection2,
+        ),
+      );
+    }
+    this.k.adam(steps, optimizer.beta1, optimizer.beta2, optimizer.epsilon);
   }
+
+  /** Both critics' parameters, in the critic optimizer's order (one list, made once). */
+  private criticParams(agent: InPlaceAgent): tf.Variable[] {
+    this.criticParamList ??= [...agent.critic1.variables(), ...agent.critic2.variables()];
+    return this.criticParamList;
+  }
+  private criticParamList: tf.Variable[] | null = null;
 
   private polyak(target: Mlp, source: Mlp, tau: number): void {
     const from = source.variables();

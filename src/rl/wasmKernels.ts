@@ -1804,22 +1804,22 @@ export interface InPlaceKernels {
   ): void;
   columnSum(x: number, rows: number, cols: number, out: number): void;
   /** Adam steps written over θ, m and v. */
-  adam(
-    steps: {
-      param: number;
-      grad: number;
-      m: number;
-      v: number;
-      length: number;
-      stepSize: number;
-      sqrtCorrection2: number;
-    }[],
-    beta1: number,
-    beta2: number,
-    epsilon: number,
-  ): void;
+  adam(steps: AdamStepAddresses[], beta1: number, beta2: number, epsilon: number): void;
   /** target ← τ·source + (1 − τ)·target. */
   polyak(source: number, target: number, length: number, tau: number): void;
+}
+
+/** One parameter's Adam step for `InPlaceKernels.adam`, by address (a class: one shape for the engine). */
+export class AdamStepAddresses {
+  constructor(
+    readonly param: number,
+    readonly grad: number,
+    readonly m: number,
+    readonly v: number,
+    readonly length: number,
+    readonly stepSize: number,
+    readonly sqrtCorrection2: number,
+  ) {}
 }
 
 /** Each product's a, b, c, bias and mask, as runProducts takes them. */
