@@ -103,7 +103,6 @@ export class TD3 {
   private readonly center: Float64Array;
   /** The same update without tfjs operations, on the wasm backend (src/rl/td3InPlace.ts). */
   private inPlace: { kernels: InPlaceKernels; update: InPlaceUpdate } | null = null;
-  private inPlaceAgent: InPlaceAgent | null = null;
   private config: LiveAgentConfig;
   /** Critic updates so far (the authors' total_it). */
   updates = 0;
@@ -256,19 +255,7 @@ export class TD3 {
       // On wasm: this same update, step for step, without tfjs operations (src/rl/td3InPlace.ts).
       const actorUpdated = this.updates % policyDelay === 0;
       const noise = this.sampleSmoothingNoise(batch.size);
-      this.inPlaceAgent ??= {
-        ...this.networks(),
-        space: this.space,
-        config: this.config,
-        actorOptimizer: this.actorOptimizer,
-        criticOptimizer: this.criticOptimizer,
-        lastActorLoss: this.lastActorLoss,
-        halfRange: this.halfRange,
-        center: this.center,
-      };
-      const agent = this.inPlaceAgent;
-      agent.config = this.config;
-      const stats = inPlace.train(agent, batch, noise, actorUpdated, wantStats);
+      const stats = inPlace.train(this.config, batch, noise, actorUpdated, wantStats);
       return stats && { update: this.updates, actorUpdated, ...stats };
     }
     const n = batch.size;
@@ -337,17 +324,27 @@ export class TD3 {
     return stats;
   }
 
-  private networks() {
-    const { actor, actorTarget, critic1, critic2, critic1Target, critic2Target } = this;
-    return { actor, actorTarget, critic1, critic2, critic1Target, critic2Target };
-  }
-
   /** The in-place update when the wasm kernels can run it (and TD3_IN_PLACE is on); null otherwise. */
   private inPlaceUpdate(): InPlaceUpdate | null {
     const kernels = tf.env().getBool(IN_PLACE_FLAG) ? inPlaceKernels() : null;
     if (!kernels) return null;
     if (this.inPlace?.kernels !== kernels) {
-      this.inPlace = { kernels, update: new InPlaceUpdate(kernels) };
+      const { actor, actorTarget, critic1, critic2, critic1Target, critic2Target } = this;
+      const agent: InPlaceAgent = {
+        actor,
+        actorTarget,
+        critic1,
+        critic2,
+        critic1Target,
+        critic2Target,
+        space: this.space,
+        actorOptimizer: this.actorOptimizer,
+        criticOptimizer: this.criticOptimizer,
+        lastActorLoss: this.lastActorLoss,
+        halfRange: this.halfRange,
+        center: this.center,
+      };
+      this.inPlace = { kernels, update: new InPlaceUpdate(kernels, agent) };
     }
     return this.inPlace.update;
   }

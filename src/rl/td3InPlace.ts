@@ -9,6 +9,7 @@
  * line by line, and tests hold the two to the same results.
  */
 import * as tf from '@tensorflow/tfjs';
+import { cachedIn } from '../common/cached';
 import type { Adam } from './adam';
 import type { Mlp } from './mlp';
 import type { ActionSpace, Batch, LiveAgentConfig, UpdateStats } from './td3';
@@ -21,7 +22,6 @@ const DQ = ['dq1', 'dq2'];
 /** What the update reads and writes of the agent. */
 export interface InPlaceAgent {
   space: ActionSpace;
-  config: LiveAgentConfig;
   actor: Mlp;
   actorTarget: Mlp;
   critic1: Mlp;
@@ -35,6 +35,9 @@ export interface InPlaceAgent {
   halfRange: Float64Array;
   center: Float64Array;
 }
+
+/** A call site's buffers by kind (layer outputs, dW, db, dx), each [layer][network], for `rows` rows. */
+type SlotSet = Partial<Record<'h' | 'dW' | 'db' | 'dx', { rows: number; addresses: number[][] }>>;
 
 /** One network's weights and biases by address, layer by layer. */
 interface NetAt {
@@ -66,21 +69,41 @@ export class InPlaceUpdate {
   private readonly buffers = new Map<string, { at: number; floats: number }>();
   private heapView = new Float32Array(0);
 
-  constructor(private readonly k: InPlaceKernels) {}
+  /** Everything the update writes in place (see `claimData`). */
+  private readonly written: tf.Variable[];
+  /** Both critics' parameters, in the critic optimizer's order. */
+  private readonly criticParams: tf.Variable[];
+
+  constructor(
+    private readonly k: InPlaceKernels,
+    private readonly agent: InPlaceAgent,
+  ) {
+    const { actor, actorTarget, critic1, critic2, critic1Target, critic2Target } = agent;
+    this.written = [
+      ...[actor, actorTarget, critic1, critic2, critic1Target, critic2Target].flatMap((net) =>
+        net.variables(),
+      ),
+      ...agent.actorOptimizer.moments(),
+      ...agent.criticOptimizer.moments(),
+      agent.lastActorLoss,
+    ];
+    this.criticParams = [...critic1.variables(), ...critic2.variables()];
+  }
 
   /** Algorithm 1's update for one minibatch; `actorUpdated`: this is a d-th update (the actor's turn). */
   train(
-    agent: InPlaceAgent,
+    config: LiveAgentConfig,
     batch: Batch,
     smoothingNoise: Float32Array | null,
     actorUpdated: boolean,
     wantStats: boolean,
   ): Omit<UpdateStats, 'update' | 'actorUpdated'> | null {
-    const { twinCritics, tau, discount } = agent.config;
+    const { agent } = this;
+    const { twinCritics, tau, discount } = config;
     const n = batch.size;
     const { observationSize: os, actionSize: as } = agent.space;
     const width = os + as;
-    this.claimData(agent);
+    this.claimData();
     const actor = this.netAt(agent.actor);
     const critic1 = this.netAt(agent.critic1);
     const critic2 = this.netAt(agent.critic2);
@@ -177,7 +200,7 @@ export class InPlaceUpdate {
     this.adam(
       agent.criticOptimizer,
       addresses(2 * perCritic, (i) => (i < perCritic ? g1[i] : g2 ? g2[i - perCritic] : 0)),
-      this.criticParams(agent),
+      this.criticParams,
     );
 
     // Delayed policy updates: the actor ascends Q1(s, π(s)); the targets follow.
@@ -339,13 +362,6 @@ export class InPlaceUpdate {
     this.k.adam(steps, optimizer.beta1, optimizer.beta2, optimizer.epsilon);
   }
 
-  /** Both critics' parameters, in the critic optimizer's order (one list, made once). */
-  private criticParams(agent: InPlaceAgent): tf.Variable[] {
-    this.criticParamList ??= [...agent.critic1.variables(), ...agent.critic2.variables()];
-    return this.criticParamList;
-  }
-  private criticParamList: tf.Variable[] | null = null;
-
   private polyak(target: Mlp, source: Mlp, tau: number): void {
     const from = source.variables();
     target.variables().forEach((v, i) => {
@@ -365,21 +381,8 @@ export class InPlaceUpdate {
    * Everything written in place must hold its data alone: tfjs shares data between a tensor and its clones
    * (and a target network starts as its source's copy). Any that shares it gets a copy of its own first.
    */
-  private claimData(agent: InPlaceAgent): void {
-    const written = [
-      ...[
-        agent.actor,
-        agent.actorTarget,
-        agent.critic1,
-        agent.critic2,
-        agent.critic1Target,
-        agent.critic2Target,
-      ].flatMap((net) => net.variables()),
-      ...agent.actorOptimizer.moments(),
-      ...agent.criticOptimizer.moments(),
-      agent.lastActorLoss,
-    ];
-    for (const v of written) {
+  private claimData(): void {
+    for (const v of this.written) {
       if (!this.k.ownsData(v)) tf.tidy(() => v.assign(tf.add(v, 0)));
     }
   }
@@ -396,11 +399,7 @@ export class InPlaceUpdate {
     layers: number,
     size: (l: number) => number,
   ): number[][] {
-    let byKind = this.slotSets.get(name);
-    if (!byKind) {
-      byKind = {};
-      this.slotSets.set(name, byKind);
-    }
+    const byKind = cachedIn(this.slotSets, name, (): SlotSet => ({}));
     const known = byKind[kind];
     if (known && known.rows === rows && known.addresses[0].length === count) return known.addresses;
     const made: number[][] = [];
@@ -409,10 +408,7 @@ export class InPlaceUpdate {
     byKind[kind] = { rows, addresses: made };
     return made;
   }
-  private readonly slotSets = new Map<
-    string,
-    Partial<Record<string, { rows: number; addresses: number[][] }>>
-  >();
+  private readonly slotSets = new Map<string, SlotSet>();
 
   /** A buffer of `floats` values, kept between updates (made anew when the batch size changes). */
   private buffer(name: string, floats: number): number {

@@ -19,6 +19,7 @@
  * flag TD3_WASM_KERNELS (default true) switches them off, e.g. to compare with tfjs's kernels.
  */
 import * as tf from '@tensorflow/tfjs';
+import { cachedIn } from '../common/cached';
 import { ShareChooser } from './shareChooser';
 import { type HelperSpawner, KernelThreads } from './wasmThreads';
 
@@ -977,21 +978,17 @@ export function kernelsCompiled(): number {
 }
 
 function kernel(memory: WebAssembly.Memory, key: string, build: () => WasmBytes): Kernel {
-  let cache = compiled.get(memory);
-  if (!cache) {
-    cache = new Map();
-    compiled.set(memory, cache);
-  }
-  let run = cache.get(key);
-  if (!run) {
-    compiledCount++;
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytesFor(memory, build)), {
-      env: { memory },
-    });
-    run = instance.exports.run as Kernel;
-    cache.set(key, run);
-  }
-  return run;
+  return cachedIn(
+    cachedIn(compiled, memory, () => new Map()),
+    key,
+    () => {
+      compiledCount++;
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytesFor(memory, build)), {
+        env: { memory },
+      });
+      return instance.exports.run as Kernel;
+    },
+  );
 }
 
 const isShared = (memory: WebAssembly.Memory) =>
@@ -1174,12 +1171,7 @@ const KERNELS = {
  */
 const builds = new Map<string, () => WasmBytes>();
 function builderFor(key: string, make: () => WasmBytes): () => WasmBytes {
-  let build = builds.get(key);
-  if (!build) {
-    build = make;
-    builds.set(key, build);
-  }
-  return build;
+  return cachedIn(builds, key, () => make);
 }
 
 /**
@@ -1238,10 +1230,6 @@ function gemmKernel(
 /** A product's shape as the kernels are asked for it: B may be stored n×k (transposed first). */
 type ProductShape = GemmShape & { transB: boolean };
 
-/**
- * `count` products of one shape; `operands` holds each one's a, b, c, bias and mask addresses (0 when unused),
- * in tfjs-wasm's memory.
- */
 /** What runProducts works out once per shape and count: the product run after transposes, and its kernels. */
 interface ProductPlan {
   /** A stored k×m with many columns: its column-strided reads thrash L1 (≈22 vs ≈27 GFLOP/s measured in the
@@ -1258,35 +1246,33 @@ interface ProductPlan {
 }
 
 /** Plans by shape (canonical: `shapeOf`) and count, made on first use. */
-const plans = new Map<ProductShape, ProductPlan[]>();
+const plans = new Map<ProductShape, Map<number, ProductPlan>>();
 function planOf(shape: ProductShape, count: number): ProductPlan {
-  let byCount = plans.get(shape);
-  if (!byCount) {
-    byCount = [];
-    plans.set(shape, byCount);
-  }
-  let plan = byCount[count];
-  if (!plan) {
-    const transposeA = shape.transA && shape.m >= 64;
-    const { transB, ...rest } = shape;
-    const product: GemmShape = transposeA ? { ...rest, transA: false } : rest;
-    const key = gemmKey(product);
-    const sharedKey = `${key} shared ${count}`;
-    plan = {
-      transposeA,
-      transB,
-      product,
-      alone: { key, build: builderFor(key, () => gemmModule(product)) },
-      shared: {
-        key: sharedKey,
-        build: builderFor(sharedKey, () => gemmModule(product, { shared: true, count })),
-      },
-      large: product.m * product.n * product.k >= MIN_SPLIT_PRODUCT,
-      chooserKey: `${key} ${count}`,
-    };
-    byCount[count] = plan;
-  }
-  return plan;
+  return cachedIn(
+    cachedIn(plans, shape, () => new Map()),
+    count,
+    () => makePlan(shape, count),
+  );
+}
+
+function makePlan(shape: ProductShape, count: number): ProductPlan {
+  const transposeA = shape.transA && shape.m >= 64;
+  const { transB, ...rest } = shape;
+  const product: GemmShape = transposeA ? { ...rest, transA: false } : rest;
+  const key = gemmKey(product);
+  const sharedKey = `${key} shared ${count}`;
+  return {
+    transposeA,
+    transB,
+    product,
+    alone: { key, build: builderFor(key, () => gemmModule(product)) },
+    shared: {
+      key: sharedKey,
+      build: builderFor(sharedKey, () => gemmModule(product, { shared: true, count })),
+    },
+    large: product.m * product.n * product.k >= MIN_SPLIT_PRODUCT,
+    chooserKey: `${key} ${count}`,
+  };
 }
 
 /**
@@ -1301,22 +1287,15 @@ function runProducts(b: WasmBackendLike, shape: ProductShape, count: number, ope
   const { transposeA, transB, product } = plan;
   if (transposeA || transB) {
     operands = [...operands];
+    const helpers = helpersFor(pool);
     for (let t = 0; t < count; t++) {
       if (transposeA)
-        operands[5 * t] = transposedCopy(
-          b,
-          memory,
-          helpersFor(pool),
-          scratch,
-          operands[5 * t],
-          shape.k,
-          shape.m,
-        );
+        operands[5 * t] = transposedCopy(b, memory, helpers, scratch, operands[5 * t], shape.k, shape.m);
       if (transB)
         operands[5 * t + 1] = transposedCopy(
           b,
           memory,
-          helpersFor(pool),
+          helpers,
           scratch,
           operands[5 * t + 1],
           shape.n,
@@ -1372,40 +1351,39 @@ const choosers = new WeakMap<KernelThreads, Map<string, ShareChooser>>();
 /** Helpers whose last large product was measured faster alone. */
 const aloneLately = new WeakSet<KernelThreads>();
 function chooserOf(pool: KernelThreads, key: string): ShareChooser {
-  let byShape = choosers.get(pool);
-  if (!byShape) {
-    byShape = new Map();
-    choosers.set(pool, byShape);
-  }
-  let chooser = byShape.get(key);
-  if (!chooser) {
-    chooser = new ShareChooser();
-    byShape.set(key, chooser);
-  }
-  return chooser;
+  return cachedIn(
+    cachedIn(choosers, pool, () => new Map()),
+    key,
+    () => new ShareChooser(),
+  );
 }
 
-/** One parameter's Adam step, by address: θ, g, m, v, where θ′, m′, v′ go (the same addresses: in place). */
-interface AdamStepAt {
-  param: number;
-  grad: number;
-  m: number;
-  v: number;
-  out: [number, number, number];
-  length: number;
-  stepSize: number;
-  sqrtCorrection2: number;
+/** One parameter's Adam step, by address: θ, g, m, v (a class: one shape for the engine). */
+export class AdamStepAddresses {
+  constructor(
+    readonly param: number,
+    readonly grad: number,
+    readonly m: number,
+    readonly v: number,
+    readonly length: number,
+    readonly stepSize: number,
+    readonly sqrtCorrection2: number,
+  ) {}
 }
 
-/** Adam steps of several parameters; the largest go to the helper threads (one each), the rest stay here. */
+/**
+ * Adam steps of several parameters, θ′, m′, v′ written at `outs` (three addresses per step), or over θ, m, v when
+ * `outs` is null; the largest go to the helper threads (one each), the rest stay here.
+ */
 function runAdam(
   memory: WebAssembly.Memory,
-  steps: AdamStepAt[],
+  steps: AdamStepAddresses[],
+  outs: number[] | null,
   beta1: number,
   beta2: number,
   epsilon: number,
 ): void {
-  const jobs: (Job & { length: number })[] = steps.map((p) => ({
+  const jobs: (Job & { length: number })[] = steps.map((p, k) => ({
     key: 'adam',
     build: adamModule,
     args: [
@@ -1413,7 +1391,7 @@ function runAdam(
       p.grad,
       p.m,
       p.v,
-      ...p.out,
+      ...(outs ? outs.slice(3 * k, 3 * k + 3) : [p.param, p.m, p.v]),
       p.length,
       beta1,
       1 - beta1,
@@ -1508,23 +1486,30 @@ function registerKernels(): void {
         corrections: number[];
       };
       const outputs: tf.TensorInfo[] = [];
-      const steps: AdamStepAt[] = [];
+      const steps: AdamStepAddresses[] = [];
       for (let k = 0; k < count; k++) {
         const p = inputs[`p${k}`] as tf.TensorInfo;
-        const [pOut, mOut, vOut] = [0, 1, 2].map(() => b.makeOutput(p.shape, 'float32'));
-        steps.push({
-          param: address(b, p),
-          grad: address(b, inputs[`g${k}`]),
-          m: address(b, inputs[`m${k}`]),
-          v: address(b, inputs[`v${k}`]),
-          out: [address(b, pOut), address(b, mOut), address(b, vOut)],
-          length: p.shape.reduce((x, y) => x * y, 1),
-          stepSize: stepSizes[k],
-          sqrtCorrection2: corrections[k],
-        });
-        outputs.push(pOut, mOut, vOut);
+        steps.push(
+          new AdamStepAddresses(
+            address(b, p),
+            address(b, inputs[`g${k}`]),
+            address(b, inputs[`m${k}`]),
+            address(b, inputs[`v${k}`]),
+            p.shape.reduce((x, y) => x * y, 1),
+            stepSizes[k],
+            corrections[k],
+          ),
+        );
+        outputs.push(...[0, 1, 2].map(() => b.makeOutput(p.shape, 'float32')));
       }
-      runAdam(memoryOf(b), steps, beta1, beta2, epsilon);
+      runAdam(
+        memoryOf(b),
+        steps,
+        outputs.map((out) => address(b, out)),
+        beta1,
+        beta2,
+        epsilon,
+      );
       return outputs;
     },
   });
@@ -1599,14 +1584,12 @@ const shapes = new Map<string, ProductShape>();
 function shapeOf(s: ProductShape): ProductShape {
   if (canonical.has(s)) return s;
   const key = `${s.m} ${s.n} ${s.k} ${+s.transA}${+s.transB}${+s.bias}${+s.relu}${+s.mask}${+s.transC}`;
-  let known = shapes.get(key);
-  if (!known) {
+  return cachedIn(shapes, key, () => {
     const { m, n, k, transA, transB, bias, relu, mask, transC } = s;
-    known = { m, n, k, transA, transB, bias, relu, mask, transC };
+    const known = { m, n, k, transA, transB, bias, relu, mask, transC };
     canonical.add(known);
-    shapes.set(key, known);
-  }
-  return known;
+    return known;
+  });
 }
 
 /** The shapes below by a number made of their arguments (no string per call), each made once. */
@@ -1619,14 +1602,8 @@ function memoShape(
   flag: boolean,
   make: () => ProductShape,
 ): ProductShape {
-  const key = ((a * 16384 + b) * 16384 + c) * 8 + kind * 2 + +flag;
   if (a >= 16384 || b >= 16384 || c >= 16384) return shapeOf(make());
-  let shape = shapesByArgs.get(key);
-  if (!shape) {
-    shape = shapeOf(make());
-    shapesByArgs.set(key, shape);
-  }
-  return shape;
+  return cachedIn(shapesByArgs, ((a * 16384 + b) * 16384 + c) * 8 + kind * 2 + +flag, () => shapeOf(make()));
 }
 
 /** x·W + b (ReLU), x m×k, W k×n: operands x, W, bias. */
@@ -1809,19 +1786,6 @@ export interface InPlaceKernels {
   polyak(source: number, target: number, length: number, tau: number): void;
 }
 
-/** One parameter's Adam step for `InPlaceKernels.adam`, by address (a class: one shape for the engine). */
-export class AdamStepAddresses {
-  constructor(
-    readonly param: number,
-    readonly grad: number,
-    readonly m: number,
-    readonly v: number,
-    readonly length: number,
-    readonly stepSize: number,
-    readonly sqrtCorrection2: number,
-  ) {}
-}
-
 /** Each product's a, b, c, bias and mask, as runProducts takes them. */
 function operandList(
   as: number[],
@@ -1859,14 +1823,7 @@ function makeInPlace(b: WasmBackendLike): InPlaceKernels {
       runProducts(b, matMulNTShape(m, k, n, !!masks), as.length, operandList(as, bs, outs, undefined, masks));
     },
     columnSum: (x, rows, cols, out) => runColumnSum(memory, x, rows, cols, out),
-    adam(steps, beta1, beta2, epsilon) {
-      const at: AdamStepAt[] = [];
-      for (const p of steps) {
-        const { param, grad, m, v, length, stepSize, sqrtCorrection2 } = p;
-        at.push({ param, grad, m, v, out: [param, m, v], length, stepSize, sqrtCorrection2 });
-      }
-      runAdam(memory, at, beta1, beta2, epsilon);
-    },
+    adam: (steps, beta1, beta2, epsilon) => runAdam(memory, steps, null, beta1, beta2, epsilon),
     polyak: (source, target, length, tau) => runPolyak(memory, source, target, target, [length], tau),
   };
 }
