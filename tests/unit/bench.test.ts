@@ -75,7 +75,7 @@ describe('bench flags and summaries', () => {
         chromium: null,
         loadAverage: [1, 1, 1],
       },
-      settings: { hidden: 256, batch: 256, updates: 100, repeats: 1, browserCapS: 60 },
+      settings: { hidden: 256, batch: 256, updates: 100, warmup: 100, repeats: 1, browserCapS: 60 },
       torch: {
         available: true,
         error: null,
@@ -131,6 +131,7 @@ describe('bench flags and summaries', () => {
     expect(lines[wasmRow]).toContain('40.0 (40.0–40.0) | 0.40×');
     expect(lines[wasmRow]).toContain('25.0 (25.0–25.0) | 0.25×');
     expect(lines.join('\n')).toContain('Test CPU, 2 cores');
+    expect(lines.join('\n')).toContain('Median of 1 repeats (min–max) after 100 untimed updates');
     expect(lines.some((l) => l.includes('2 threads'))).toBe(false);
 
     // PyTorch on both cores: a comparison row, as a ratio to the one-thread reference, which stays the reference.
@@ -183,6 +184,7 @@ describe('npm run bench -- --quick', () => {
 
     const json = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as BenchResults;
     expect(json.quick).toBe(true);
+    expect(json.settings.warmup).toBe(1);
     expect(json.parts).toEqual(['node', 'envs']);
     expect(json.machine.cores).toBeGreaterThan(0);
     expect(json.machine.cpu).not.toBe('');

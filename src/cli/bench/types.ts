@@ -107,7 +107,15 @@ export interface BenchResults {
   quick: boolean;
   parts: BenchPart[];
   machine: Machine;
-  settings: { hidden: number; batch: number; updates: number; repeats: number; browserCapS: number };
+  settings: {
+    hidden: number;
+    batch: number;
+    updates: number;
+    /** Untimed updates before the timed ones (PyTorch and wasm). */
+    warmup: number;
+    repeats: number;
+    browserCapS: number;
+  };
   torch: TorchRun | null;
   /** PyTorch on every core (up to the wasm kernels' thread count), for comparison; not the reference. */
   torchAllCores: TorchRun | null;
