@@ -106,20 +106,37 @@ export async function activateBackend(name: BackendName): Promise<string | null>
   } catch (error) {
     return `failed to initialise (${(error as Error).message})`;
   }
-  // Self-check: [[1, 2], [3, 4]] · [[5], [6]] = [[17], [39]].
-  const check = tf.tidy(() =>
-    tf
-      .matMul(
-        tf.tensor2d([
-          [1, 2],
-          [3, 4],
-        ]),
-        tf.tensor2d([[5], [6]]),
-      )
-      .dataSync(),
-  );
-  if (Math.abs(check[0] - 17) > 1e-4 || Math.abs(check[1] - 39) > 1e-4)
-    return 'failed the numeric self-check';
+  return selfCheck();
+}
+
+/**
+ * [[1, 2], [3, 4]] · [[5], [6]] = [[17], [39]], read back twice: asynchronously (the backend's arithmetic) and
+ * synchronously (how training reads actions and statistics). tfjs-webgpu reads synchronously through a
+ * canvas, which returns zeros on some adapters (SwiftShader here) though the arithmetic is right.
+ */
+async function selfCheck(): Promise<string | null> {
+  const product = () =>
+    tf.matMul(
+      tf.tensor2d([
+        [1, 2],
+        [3, 4],
+      ]),
+      tf.tensor2d([[5], [6]]),
+    );
+  const right = (values: ArrayLike<number>) =>
+    Math.abs(values[0] - 17) <= 1e-4 && Math.abs(values[1] - 39) <= 1e-4;
+  const asynchronous = tf.tidy(product);
+  const computed = await asynchronous.data();
+  asynchronous.dispose();
+  if (!right(computed)) return 'failed the numeric self-check';
+  let read: ArrayLike<number>;
+  try {
+    read = tf.tidy(() => product().dataSync());
+  } catch (error) {
+    return `computes correctly, but reading results synchronously fails (${(error as Error).message})`;
+  }
+  if (!right(read))
+    return 'computes correctly, but synchronous reads (which training needs) return wrong values here';
   return null;
 }
 
