@@ -172,6 +172,9 @@ export class TD3 {
 
   /** Deterministic actions for `n` observations laid out row by row. */
   actBatch(observations: Float32Array, n: number): Float32Array {
+    const inPlace = this.inPlaceUpdate();
+    // On wasm: the same forward pass without tfjs operations (src/rl/td3InPlace.ts).
+    if (inPlace) return inPlace.actions(observations, n);
     return tf.tidy(() => {
       const s = tf.tensor2d(observations, [n, this.space.observationSize]);
       return this.policy(this.actor, s).dataSync() as Float32Array;

@@ -117,4 +117,38 @@ describe('the in-place update on wasm', () => {
     clone.dispose();
     for (const agent of [inPlace, ops, loaded]) agent.dispose();
   });
+
+  it("acts as TD3.actBatch's tfjs operations do, one observation or several, with the weights of the moment", () => {
+    const config = agentConfig({ hidden1: 16, hidden2: 12 });
+    const agent = new TD3(wideSpace, config, 4);
+    const observations = Float32Array.from({ length: 7 * 3 }, (_, i) => Math.sin(i * 1.7) * 3);
+    const both = (n: number) =>
+      [true, false].map((on) => {
+        tf.env().set(IN_PLACE_FLAG, on);
+        return agent.actBatch(observations.subarray(0, n * 3), n);
+      });
+    const before = tf.memory().numTensors;
+    for (const n of [1, 7]) {
+      const [inPlace, ops] = both(n);
+      expect(inPlace).toHaveLength(n * 2);
+      expect(maxAbsDiff(Array.from(inPlace), Array.from(ops))).toBeLessThan(1e-6);
+      inPlace.forEach((a, i) => {
+        expect(a).toBeGreaterThanOrEqual(wideSpace.actionLow[i % 2]);
+        expect(a).toBeLessThanOrEqual(wideSpace.actionHigh[i % 2]);
+      });
+    }
+    // Weights set from outside, and an update: the next actions follow them on both paths alike.
+    const [first] = both(7);
+    const loaded = new TD3(wideSpace, config, 11);
+    agent.setWeights(loaded.getWeights());
+    loaded.dispose();
+    agent.train(randomBatch(wideSpace, 16, 1));
+    const [inPlace, ops] = both(7);
+    expect(maxAbsDiff(Array.from(inPlace), Array.from(first))).toBeGreaterThan(1e-3);
+    expect(maxAbsDiff(Array.from(inPlace), Array.from(ops))).toBeLessThan(1e-6);
+    tf.env().set(IN_PLACE_FLAG, true);
+    expect(() => agent.actBatch(observations.subarray(0, 4), 1)).toThrow(/need 3 numbers, got 4/);
+    expect(tf.memory().numTensors).toBe(before);
+    agent.dispose();
+  });
 });
