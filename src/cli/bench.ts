@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { activateNodeBackend, DEFAULT_THREADS } from './backend';
 import { type BenchArgs, parseBenchArgs, USAGE } from './bench/args';
-import { type BROWSER_BACKENDS, benchBrowser } from './bench/browser';
+import { BROWSER_BACKENDS, type BrowserBencher, type BrowserPlan, startBrowserBench } from './bench/browser';
 import { benchEnvs } from './bench/envs';
 import { benchMemory } from './bench/memory';
 import { benchNodeBackends } from './bench/node';
@@ -22,7 +22,7 @@ import { mergeRuns, mergeTorch } from './bench/rounds';
 import { benchSession, sessionSizes } from './bench/session';
 import { ratio } from './bench/stats';
 import { benchTorch, torchMedian, torchVersion } from './bench/torch';
-import type { BenchPart, BenchResults } from './bench/types';
+import type { BackendRun, BenchPart, BenchResults } from './bench/types';
 import { type UpdateCase, type UpdatePlan, updateCases } from './bench/updateTiming';
 import { CHROMIUM } from './chromium';
 
@@ -61,7 +61,8 @@ export async function runBench(args: BenchArgs): Promise<BenchResults> {
     notes: [],
   };
 
-  // PyTorch and the Node backends, one repeat each in turn, `repeats` rounds (src/cli/bench/rounds.ts).
+  // PyTorch, the Node backends and wasm in Chromium's worker, one repeat each in turn, `repeats` rounds
+  // (src/cli/bench/rounds.ts). The browser's GPU backends (SwiftShader here) follow, outside the rounds.
   const torchPlan = (round: number) => ({
     cases: has('session') && round === 0 ? [...cases, sessionCase] : cases,
     warmup: warmup,
@@ -72,7 +73,28 @@ export async function runBench(args: BenchArgs): Promise<BenchResults> {
     wasm: { warmup: warmup, updates: wasmUpdates, repeats: 1, capMs: null },
     cpu: { warmup: 1, updates: q ? 2 : 5, repeats: 1, capMs: null },
   };
-  for (let round = 0; round < repeats && (has('torch') || has('node')); round++) {
+  const capMs = browserCapS * 1000;
+  const browserPlan = (repeatsEach: number): BrowserPlan => ({
+    cases,
+    plans: {
+      wasm: { warmup: warmup, updates: wasmUpdates, repeats: repeatsEach, capMs: capMs * 3 },
+      webgl: { warmup: 2, updates: q ? 3 : 50, repeats, capMs },
+      webgpu: { warmup: 2, updates: q ? 3 : 50, repeats, capMs },
+    },
+    hardLimitMs: capMs * 3 + 180_000,
+  });
+  let browser: BrowserBencher | null = null;
+  let browserError: string | null = null;
+  if (has('browser')) {
+    try {
+      browser = await startBrowserBench(log);
+      results.machine.chromium = browser.chromium;
+    } catch (error) {
+      browserError = (error as Error).message;
+    }
+  }
+  let browserWasm: BackendRun[] = [];
+  for (let round = 0; round < repeats && (has('torch') || has('node') || browser); round++) {
     if (has('torch') && results.torch?.available !== false) {
       log(`round ${round + 1}/${repeats}: timing the PyTorch reference…`);
       results.torch = mergeTorch(results.torch, await benchTorch(torchPlan(round)));
@@ -88,6 +110,7 @@ export async function runBench(args: BenchArgs): Promise<BenchResults> {
     if (has('node')) {
       results.backends = mergeRuns(results.backends, await benchNodeBackends(cases, plans, log));
     }
+    if (browser) browserWasm = mergeRuns(browserWasm, [await browser.time('wasm', browserPlan(1), log)]);
   }
   if (
     results.torch?.blas &&
@@ -102,15 +125,18 @@ export async function runBench(args: BenchArgs): Promise<BenchResults> {
   results.machine.torchBlas = results.torch?.blas ?? null;
 
   if (has('browser')) {
-    const capMs = browserCapS * 1000;
-    const plans = {
-      wasm: { warmup: warmup, updates: wasmUpdates, repeats, capMs: capMs * 3 },
-      webgl: { warmup: 2, updates: q ? 3 : 50, repeats, capMs },
-      webgpu: { warmup: 2, updates: q ? 3 : 50, repeats, capMs },
-    } satisfies Record<(typeof BROWSER_BACKENDS)[number], UpdatePlan>;
-    const browser = await benchBrowser({ cases, plans, hardLimitMs: capMs * 3 + 180_000 }, log);
-    results.backends.push(...browser.runs);
-    results.machine.chromium = browser.chromium;
+    if (browser) {
+      try {
+        results.backends.push(...browserWasm);
+        for (const backend of ['webgl', 'webgpu'] as const)
+          results.backends.push(await browser.time(backend, browserPlan(repeats), log));
+      } finally {
+        await browser.close();
+      }
+    } else {
+      for (const backend of BROWSER_BACKENDS)
+        results.backends.push({ where: 'browser', backend, error: browserError, details: '', timings: [] });
+    }
     results.notes.push(
       'In the browser, webgl and webgpu run on SwiftShader (the CPU) on this machine: their figures say nothing ' +
         'about a real GPU. The worker starts each backend as the product does (src/worker/backendSelection.ts): ' +

@@ -66,72 +66,87 @@ async function request(page: Page, message: WorkerRequest, limitMs: number): Pro
   }
 }
 
-export interface BrowserBench {
-  runs: BackendRun[];
-  chromium: string | null;
+/** Chromium with the bench page served, kept open so that wasm can be timed round by round beside PyTorch. */
+export interface BrowserBencher {
+  chromium: string;
+  /** `backend`'s timings for every case, a fresh page (and worker) per case. */
+  time(
+    backend: (typeof BROWSER_BACKENDS)[number],
+    plan: BrowserPlan,
+    log: (line: string) => void,
+  ): Promise<BackendRun>;
+  close(): Promise<void>;
 }
 
-export async function benchBrowser(plan: BrowserPlan, log: (line: string) => void): Promise<BrowserBench> {
-  const failed = (error: string): BrowserBench => ({
-    runs: BROWSER_BACKENDS.map((backend) => ({ where: 'browser', backend, error, details: '', timings: [] })),
-    chromium: null,
-  });
-  if (!existsSync(CHROMIUM)) return failed(`${CHROMIUM} not found (apt-get install chromium)`);
-  let served: { server: ViteDevServer; url: string } | null = null;
-  let browser: Browser | null = null;
+/** Serves the bench page and starts Chromium; throws what went wrong when either cannot start. */
+export async function startBrowserBench(log: (line: string) => void): Promise<BrowserBencher> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found (apt-get install chromium)`);
+  const served = await startServer();
+  let browser: Browser;
   try {
-    served = await startServer();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
-    const version = browser.version();
-    // Warm-up: loads every module once (Vite optimises dependencies on first use and may reload the page).
-    const tiny: UpdateCase = { name: 'warm-up', obs: 3, act: 1, hidden: 8, batch: 8 };
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const page = await openPage(browser, served.url);
-      const reply = await request(
-        page,
-        { backend: 'cpu', case: tiny, plan: { warmup: 1, updates: 1, repeats: 1, capMs: null } },
-        120_000,
-      ).catch((error: Error) => ({ ok: false as const, error: error.message, details: '' }));
-      await page.close();
-      if (reply.ok) break;
-      log(`browser warm-up: ${reply.error}${attempt < 2 ? ', retrying' : ''}`);
-    }
-
-    const runs: BackendRun[] = [];
-    for (const backend of BROWSER_BACKENDS) {
-      const run: BackendRun = { where: 'browser', backend, error: null, details: '', timings: [] };
-      runs.push(run);
-      for (const c of plan.cases) {
-        log(`browser ${backend} ${c.name}: timing…`);
-        // A fresh page per case: a stuck GPU backend cannot hold the next case hostage.
-        const page = await openPage(browser, served.url);
-        let reply: WorkerReply;
-        try {
-          reply = await request(page, { backend, case: c, plan: plan.plans[backend] }, plan.hardLimitMs);
-        } catch (error) {
-          reply = { ok: false, error: (error as Error).message, details: '' };
-        }
-        await page.close().catch(() => {});
-        if (reply.details) run.details = reply.details;
-        if (!reply.ok) {
-          run.error = `${c.name}: ${reply.error}`;
-          log(`browser ${backend} ${c.name}: failed (${reply.error})`);
-          // A backend that cannot start will not start for the next size either.
-          if (!run.timings.length) break;
-          continue;
-        }
-        run.timings.push({ ...reply.timing, ratioToTorch: null });
-        log(
-          `browser ${backend} ${c.name}: ${reply.timing.median.toFixed(1)} updates/s` +
-            (reply.timing.capped ? ' (time cap reached)' : ''),
-        );
-      }
-    }
-    return { runs, chromium: version };
   } catch (error) {
-    return failed((error as Error).message);
-  } finally {
-    await browser?.close().catch(() => {});
-    await served?.server.close().catch(() => {});
+    await served.server.close().catch(() => {});
+    throw error;
   }
+  // Warm-up: loads every module once (Vite optimises dependencies on first use and may reload the page).
+  const tiny: UpdateCase = { name: 'warm-up', obs: 3, act: 1, hidden: 8, batch: 8 };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const page = await openPage(browser, served.url);
+    const reply = await request(
+      page,
+      { backend: 'cpu', case: tiny, plan: { warmup: 1, updates: 1, repeats: 1, capMs: null } },
+      120_000,
+    ).catch((error: Error) => ({ ok: false as const, error: error.message, details: '' }));
+    await page.close();
+    if (reply.ok) break;
+    log(`browser warm-up: ${reply.error}${attempt < 2 ? ', retrying' : ''}`);
+  }
+  return {
+    chromium: browser.version(),
+    time: (backend, plan, log) => timeBackend(browser, served.url, backend, plan, log),
+    close: async () => {
+      await browser.close().catch(() => {});
+      await served.server.close().catch(() => {});
+    },
+  };
+}
+
+async function timeBackend(
+  browser: Browser,
+  url: string,
+  backend: (typeof BROWSER_BACKENDS)[number],
+  plan: BrowserPlan,
+  log: (line: string) => void,
+): Promise<BackendRun> {
+  const run: BackendRun = { where: 'browser', backend, error: null, details: '', timings: [] };
+  for (const c of plan.cases) {
+    log(`browser ${backend} ${c.name}: timing…`);
+    // A fresh page per case: a stuck GPU backend cannot hold the next case hostage.
+    let reply: WorkerReply;
+    try {
+      const page = await openPage(browser, url);
+      try {
+        reply = await request(page, { backend, case: c, plan: plan.plans[backend] }, plan.hardLimitMs);
+      } finally {
+        await page.close().catch(() => {});
+      }
+    } catch (error) {
+      reply = { ok: false, error: (error as Error).message, details: '' };
+    }
+    if (reply.details) run.details = reply.details;
+    if (!reply.ok) {
+      run.error = `${c.name}: ${reply.error}`;
+      log(`browser ${backend} ${c.name}: failed (${reply.error})`);
+      // A backend that cannot start will not start for the next size either.
+      if (!run.timings.length) break;
+      continue;
+    }
+    run.timings.push({ ...reply.timing, ratioToTorch: null });
+    log(
+      `browser ${backend} ${c.name}: ${reply.timing.median.toFixed(1)} updates/s` +
+        (reply.timing.capped ? ' (time cap reached)' : ''),
+    );
+  }
+  return run;
 }
