@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricRecord } from '../../src/train/metrics';
 import type { StatusEvent, WorkerEvent } from '../../src/worker/protocol';
-import { TrainingHost } from '../../src/worker/trainingHost';
+import { type HostOptions, TrainingHost, type Yielder } from '../../src/worker/trainingHost';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -28,7 +28,7 @@ const TINY = {
 let host: TrainingHost | null = null;
 afterEach(() => host?.shutdown());
 
-function makeHost() {
+function makeHost(options: Partial<HostOptions> = {}) {
   const events: WorkerEvent[] = [];
   host = new TrainingHost({
     post: (event) => events.push(event),
@@ -43,6 +43,7 @@ function makeHost() {
       },
     },
     chunkMs: 10,
+    ...options,
   });
   host.run();
   const statuses = () => events.filter((e): e is StatusEvent => e.type === 'status');
@@ -83,6 +84,29 @@ describe('TrainingHost (the worker side of the protocol)', () => {
     await until(() => (h.status()?.step ?? 0) > paused + 20);
     await h.host.receive({ type: 'stop' });
     expect(h.status()?.state).toBe('stopped');
+  });
+
+  it('runs its chunks through the yielder it is given, and cancels the pending one when shut down', async () => {
+    let scheduled = 0;
+    let cancelled = 0;
+    const yieldToEvents: Yielder = (callback) => {
+      scheduled++;
+      const immediate = setImmediate(callback);
+      return () => {
+        cancelled++;
+        clearImmediate(immediate);
+      };
+    };
+    const h = makeHost({ yieldToEvents });
+    await h.host.receive({ type: 'start', config: TINY });
+    await until(() => (h.status()?.step ?? 0) > 200);
+    expect(scheduled).toBeGreaterThan(5);
+    h.host.shutdown();
+    expect(cancelled).toBe(1);
+    // (Shutting down posts the last metrics; nothing comes after.)
+    const events = h.events.length;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(h.events.length).toBe(events);
   });
 
   it('runs exactly n steps for step(n), then pauses', async () => {
