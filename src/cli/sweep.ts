@@ -1,11 +1,12 @@
 /**
- * `npm run sweep`: many training runs at once (variants × seeds), as parallel processes, one per core; then
- * a table per variant, like the paper's ablation (Table 2). Each run is an ordinary `npm run train` with its
- * own JSONL file, so any run can be inspected or repeated alone.
+ * `npm run sweep`: many training runs at once (variants × seeds), in parallel processes, one per core, each
+ * taking runs one after another (src/cli/trainLane.ts); then a table per variant, like the paper's ablation
+ * (Table 2). Each run is an ordinary `npm run train` run with its own JSONL file, so any run can be inspected
+ * or repeated alone.
  *
  *   npm run sweep -- --env Pendulum-v1 --preset quick --steps 20000 --seeds 5 --variants td3,no-twin,ddpg
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
@@ -13,10 +14,11 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseTrainArgs } from './args';
 import { summarizeRun } from './report';
+import type { LaneReply, LaneRequest } from './trainLane';
 
-const TRAIN_SCRIPT = fileURLToPath(new URL('./train.ts', import.meta.url));
-/** Runs are started through tsx, as `npm run train` does. */
-const TSX_CLI = createRequire(import.meta.url).resolve('tsx/cli');
+const LANE_SCRIPT = fileURLToPath(new URL('./trainLane.ts', import.meta.url));
+/** Lanes run under tsx's loader, as `npm run train` does. */
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 /** Each variant switches tricks off on top of the chosen preset (the paper's ablation rows). */
 export const VARIANTS: Record<string, string[]> = {
@@ -91,21 +93,57 @@ interface Job {
   args: string[];
 }
 
-function runJob(job: Job): Promise<number> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [TSX_CLI, TRAIN_SCRIPT, ...job.args], {
-      stdio: ['ignore', 'ignore', 'pipe'],
+/**
+ * A process that runs jobs one after another (src/cli/trainLane.ts): a run after the first skips the process
+ * start. A run that fails is reported with what it wrote to stderr; a lane that dies is replaced.
+ */
+class Lane {
+  private readonly child: ChildProcess;
+  private stderr = '';
+  private waiting: ((code: number) => void) | null = null;
+  private readonly exit: Promise<void>;
+  exited = false;
+
+  constructor() {
+    this.child = spawn(process.execPath, ['--import', TSX_LOADER, LANE_SCRIPT], {
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => {
-      stderr += String(chunk);
+    this.child.stderr?.on('data', (chunk) => {
+      this.stderr += String(chunk);
     });
-    child.on('close', (code) => {
-      if (code !== 0)
-        process.stderr.write(`${job.variant} seed ${job.seed} failed (exit ${code}):\n${stderr}\n`);
-      resolve(code ?? 1);
+    this.child.on('message', (reply: LaneReply) => this.settle(reply.code));
+    this.exit = new Promise((resolve) =>
+      this.child.on('exit', (code) => {
+        this.exited = true;
+        this.settle(code || 1);
+        resolve();
+      }),
+    );
+  }
+
+  run(job: Job): Promise<number> {
+    this.stderr = '';
+    return new Promise((resolve) => {
+      this.waiting = (code) => {
+        if (code !== 0)
+          process.stderr.write(`${job.variant} seed ${job.seed} failed (exit ${code}):\n${this.stderr}\n`);
+        resolve(code);
+      };
+      this.child.send({ args: job.args } satisfies LaneRequest);
     });
-  });
+  }
+
+  /** No more jobs: the lane exits once its last run has finished. */
+  close(): Promise<void> {
+    if (!this.exited) this.child.send({ done: true } satisfies LaneRequest);
+    return this.exit;
+  }
+
+  private settle(code: number): void {
+    const waiting = this.waiting;
+    this.waiting = null;
+    waiting?.(code);
+  }
 }
 
 const fmt = (v: number | null) => (v === null || Number.isNaN(v) ? '—' : v.toFixed(1));
@@ -151,12 +189,15 @@ export async function sweep(
   let done = 0;
   let failures = 0;
   const worker = async () => {
+    let lane = new Lane();
     while (next < jobs.length) {
       const job = jobs[next++];
-      if ((await runJob(job)) !== 0) failures++;
+      if (lane.exited) lane = new Lane();
+      if ((await lane.run(job)) !== 0) failures++;
       done++;
       process.stderr.write(`\r${done}/${jobs.length} runs done`);
     }
+    await lane.close();
   };
   await Promise.all(Array.from({ length: Math.min(args.parallel, jobs.length) }, worker));
   process.stderr.write('\n');

@@ -4,6 +4,7 @@
  */
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { envSpec } from '../envs';
 import { configFromPreset, presetAvailable } from '../rl/presets';
 import { kernelThreadCount } from '../rl/wasmKernels';
@@ -28,7 +29,8 @@ export interface RunSummary {
   stoppedReason: string | null;
 }
 
-async function main(argv: string[]): Promise<number> {
+/** One training run from the train command's flags; resolves to its exit code (the sweep's lanes call it too). */
+export async function runTrain(argv: string[]): Promise<number> {
   let args: ReturnType<typeof parseTrainArgs>;
   try {
     args = parseTrainArgs(argv);
@@ -120,12 +122,15 @@ function usageFailure(error: unknown): number {
   return 2;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error) => {
-    console.error(error);
-    process.exitCode = 1;
-  },
-);
+// Run only as a script (`npm run train`), not when the sweep's lane (src/cli/trainLane.ts) imports runTrain.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  runTrain(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  );
+}

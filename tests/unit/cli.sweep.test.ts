@@ -1,8 +1,34 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSweepArgs, sweep, VARIANTS } from '../../src/cli/sweep';
+
+const FLAGS = [
+  '--env',
+  'Pendulum-v1',
+  '--preset',
+  'quick',
+  '--steps',
+  '200',
+  '--start-steps',
+  '100',
+  '--hidden1',
+  '8',
+  '--hidden2',
+  '8',
+  '--batch-size',
+  '16',
+  '--eval-every',
+  '200',
+  '--eval-episodes',
+  '1',
+  '--probe-pairs',
+  '0',
+  '--log-every',
+  '10',
+];
 
 describe('npm run sweep', () => {
   it('parses seeds as a count or a list, variants, parallelism, and passes other flags to every run', () => {
@@ -47,26 +73,7 @@ describe('npm run sweep', () => {
         '2',
         '--out-dir',
         outDir,
-        '--env',
-        'Pendulum-v1',
-        '--preset',
-        'quick',
-        '--steps',
-        '200',
-        '--start-steps',
-        '100',
-        '--hidden1',
-        '8',
-        '--hidden2',
-        '8',
-        '--batch-size',
-        '16',
-        '--eval-every',
-        '200',
-        '--eval-episodes',
-        '1',
-        '--probe-pairs',
-        '0',
+        ...FLAGS,
       ]),
     );
     expect(result.failures).toBe(0);
@@ -78,5 +85,57 @@ describe('npm run sweep', () => {
     ]);
     expect(result.table).toMatch(/\| td3 \| 2 \| -\d+\.\d ± \d+\.\d \|/);
     expect(result.table).toMatch(/\| ddpg \| 2 \| -\d+\.\d ± \d+\.\d \|/);
+
+    // Each of the two lanes ran a td3 run first: a ddpg run after it in the same process records exactly what
+    // the same run records alone.
+    const alone = join(outDir, 'alone.jsonl');
+    const train = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/cli/train.ts',
+        ...FLAGS,
+        ...VARIANTS.ddpg,
+        '--seed',
+        '1',
+        '--threads',
+        '1',
+        '--out',
+        alone,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(train.status, train.stderr).toBe(0);
+    const learning = (path: string) =>
+      readFileSync(path, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line))
+        .filter((r) => ['eval', 'episode', 'update'].includes(r.type));
+    const inLane = learning(join(outDir, 'ddpg-s1.jsonl'));
+    expect(inLane.length).toBeGreaterThan(3);
+    expect(inLane).toEqual(learning(alone));
   }, 180_000);
+
+  it('counts failed runs and goes on with the next ones in the same lane', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'td3-sweep-'));
+    // An actor learning rate out of range passes the sweep's own check and fails in each run.
+    const result = await sweep(
+      parseSweepArgs([
+        '--seeds',
+        '3',
+        '--variants',
+        'td3',
+        '--parallel',
+        '1',
+        '--out-dir',
+        outDir,
+        '--actor-lr',
+        '9',
+      ]),
+    );
+    expect(result.failures).toBe(3);
+    expect(result.table).toContain('| td3 | 0 |');
+  }, 120_000);
 });
