@@ -11,10 +11,13 @@ export interface LaneReply {
   code: number;
 }
 
+// The sweep gone (finished, killed, or its test ended): stop, even in the middle of a run, rather than train on
+// for nobody.
+process.on('disconnect', () => process.exit(1));
+
 process.on('message', async (request: LaneRequest) => {
   if ('done' in request) {
-    process.disconnect();
-    return;
+    process.exit(0);
   }
   let code: number;
   try {

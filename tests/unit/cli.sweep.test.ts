@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -138,4 +138,21 @@ describe('npm run sweep', () => {
     expect(result.failures).toBe(3);
     expect(result.table).toContain('| td3 | 0 |');
   }, 120_000);
+
+  it('a lane stops, even in the middle of a run, once the sweep that started it is gone', async () => {
+    const lane = spawn(process.execPath, ['--import', 'tsx', 'src/cli/trainLane.ts'], {
+      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+    });
+    const exited = new Promise<number | null>((resolve) => lane.on('exit', (code) => resolve(code)));
+    lane.send({ args: [...FLAGS, '--steps', '1000000', '--threads', '1'] });
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(lane.exitCode).toBeNull(); // still training
+    lane.disconnect();
+    const code = await Promise.race([
+      exited,
+      new Promise((r) => setTimeout(() => r('still running'), 15_000)),
+    ]);
+    if (code === 'still running') lane.kill();
+    expect(code).toBe(1);
+  }, 60_000);
 });
