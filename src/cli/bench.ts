@@ -50,7 +50,7 @@ export async function runBench(args: BenchArgs): Promise<BenchResults> {
     quick: q,
     parts: args.parts,
     machine: describeMachine(),
-    settings: { hidden, batch, updates: wasmUpdates, warmup: warmup, repeats, browserCapS },
+    settings: { hidden, batch, updates: wasmUpdates, warmup, repeats, browserCapS },
     torch: null,
     torchAllCores: null,
     backends: [],
@@ -65,24 +65,25 @@ export async function runBench(args: BenchArgs): Promise<BenchResults> {
   // (src/cli/bench/rounds.ts). The browser's GPU backends (SwiftShader here) follow, outside the rounds.
   const torchPlan = (round: number) => ({
     cases: has('session') && round === 0 ? [...cases, sessionCase] : cases,
-    warmup: warmup,
+    warmup,
     updates: args.updates ? args.updates * 2 : q ? 3 : 200,
     repeats: 1,
   });
   const plans: Record<'wasm' | 'cpu', UpdatePlan> = {
-    wasm: { warmup: warmup, updates: wasmUpdates, repeats: 1, capMs: null },
+    wasm: { warmup, updates: wasmUpdates, repeats: 1, capMs: null },
     cpu: { warmup: 1, updates: q ? 2 : 5, repeats: 1, capMs: null },
   };
   const capMs = browserCapS * 1000;
-  const browserPlan = (repeatsEach: number): BrowserPlan => ({
+  // wasm: one repeat per round; the GPU backends: every repeat at once, after the rounds.
+  const browserPlan: BrowserPlan = {
     cases,
     plans: {
-      wasm: { warmup: warmup, updates: wasmUpdates, repeats: repeatsEach, capMs: capMs * 3 },
+      wasm: { warmup, updates: wasmUpdates, repeats: 1, capMs: capMs * 3 },
       webgl: { warmup: 2, updates: q ? 3 : 50, repeats, capMs },
       webgpu: { warmup: 2, updates: q ? 3 : 50, repeats, capMs },
     },
     hardLimitMs: capMs * 3 + 180_000,
-  });
+  };
   let browser: BrowserBencher | null = null;
   let browserError: string | null = null;
   if (has('browser')) {
@@ -110,7 +111,7 @@ export async function runBench(args: BenchArgs): Promise<BenchResults> {
     if (has('node')) {
       results.backends = mergeRuns(results.backends, await benchNodeBackends(cases, plans, log));
     }
-    if (browser) browserWasm = mergeRuns(browserWasm, [await browser.time('wasm', browserPlan(1), log)]);
+    if (browser) browserWasm = mergeRuns(browserWasm, [await browser.time('wasm', browserPlan, log)]);
   }
   if (
     results.torch?.blas &&
@@ -129,7 +130,7 @@ export async function runBench(args: BenchArgs): Promise<BenchResults> {
       try {
         results.backends.push(...browserWasm);
         for (const backend of ['webgl', 'webgpu'] as const)
-          results.backends.push(await browser.time(backend, browserPlan(repeats), log));
+          results.backends.push(await browser.time(backend, browserPlan, log));
       } finally {
         await browser.close();
       }

@@ -3,8 +3,8 @@
  * env steps at which the eval return first reached R, the final and best eval, and the wall time.
  */
 import { readFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import type { EvalRecord } from '../train/metrics';
+import { isScript } from './script';
 import type { RunSummary } from './train';
 
 interface Row {
@@ -80,6 +80,6 @@ function main(argv: string[]): number {
 }
 
 // Run only as a script (`npm run report`), not when a test imports the functions above.
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isScript(import.meta.url)) {
   process.exitCode = main(process.argv.slice(2));
 }

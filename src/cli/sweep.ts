@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseTrainArgs } from './args';
 import { summarizeRun } from './report';
+import { isScript } from './script';
 import type { LaneReply, LaneRequest } from './trainLane';
 
 const LANE_SCRIPT = fileURLToPath(new URL('./trainLane.ts', import.meta.url));
@@ -243,7 +244,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 // Run only as a script (`npm run sweep`), not when a test imports the functions above.
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isScript(import.meta.url)) {
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -4,7 +4,6 @@
  */
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { envSpec } from '../envs';
 import { configFromPreset, presetAvailable } from '../rl/presets';
 import { kernelThreadCount } from '../rl/wasmKernels';
@@ -13,6 +12,7 @@ import { TrainingSession } from '../train/session';
 import { parseTrainArgs, trainUsage, UsageError } from './args';
 import { activateNodeBackend } from './backend';
 import { ProgressBar } from './progressBar';
+import { isScript } from './script';
 
 /** A run's outcome, printed as the last line and written as the last JSONL record. */
 export interface RunSummary {
@@ -123,7 +123,7 @@ function usageFailure(error: unknown): number {
 }
 
 // Run only as a script (`npm run train`), not when the sweep's lane (src/cli/trainLane.ts) imports runTrain.
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isScript(import.meta.url)) {
   runTrain(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -4,26 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSweepArgs, sweep, VARIANTS } from '../../src/cli/sweep';
+import { TINY_RUN_FLAGS } from '../helpers/tinyRun';
 
 const FLAGS = [
-  '--env',
-  'Pendulum-v1',
-  '--preset',
-  'quick',
+  ...TINY_RUN_FLAGS,
   '--steps',
   '200',
-  '--start-steps',
-  '100',
-  '--hidden1',
-  '8',
-  '--hidden2',
-  '8',
-  '--batch-size',
-  '16',
   '--eval-every',
   '200',
-  '--eval-episodes',
-  '1',
   '--probe-pairs',
   '0',
   '--log-every',

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseTrainArgs, trainUsage, UsageError } from '../../src/cli/args';
+import { TINY_RUN_FLAGS } from '../helpers/tinyRun';
 
 const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 
@@ -116,26 +117,13 @@ describe('npm run train', () => {
   it('trains, writes one JSON record per line and ends with a summary', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'td3-cli-')), 'run.jsonl');
     const { code, stdout, stderr } = train([
-      '--env',
-      'Pendulum-v1',
-      '--preset',
-      'quick',
+      ...TINY_RUN_FLAGS,
       '--steps',
       '300',
       '--seed',
       '1',
-      '--start-steps',
-      '100',
-      '--hidden1',
-      '8',
-      '--hidden2',
-      '8',
-      '--batch-size',
-      '16',
       '--eval-every',
       '100',
-      '--eval-episodes',
-      '1',
       '--probe-every',
       '200',
       '--probe-pairs',

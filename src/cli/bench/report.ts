@@ -93,8 +93,7 @@ export function markdown(results: BenchResults): string {
       `Median of ${s.repeats} repeats (min–max) after ${s.warmup} untimed updates; × torch = ratio to ` +
       "PyTorch's median for the same sizes. " +
       'PyTorch, the Node backends and wasm in the browser are timed in rounds, one repeat of each in turn, so ' +
-      'that a change in the ' +
-      "machine's load falls on all of them alike. " +
+      "that a change in the machine's load falls on all of them alike. " +
       `GPU backends in the browser are capped at ${s.browserCapS} s per size (what they reach in that time).`,
     '',
   );
