@@ -15,6 +15,8 @@ export interface TrainArgs {
   threads: number | undefined;
   quiet: boolean;
   help: boolean;
+  /** The variant this run belongs to in a comparison, written into its summary (the sweep sets it). */
+  variant: string | undefined;
 }
 
 /** A command-line mistake: the CLI prints the message and exits with code 2. */
@@ -56,6 +58,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     threads: undefined,
     quiet: false,
     help: false,
+    variant: undefined,
   };
   const overrides = args.overrides as Record<string, unknown>;
   for (let i = 0; i < argv.length; i++) {
@@ -84,6 +87,8 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
       args.quiet = true;
     } else if (flag === 'out') {
       args.out = takeValue();
+    } else if (flag === 'variant') {
+      args.variant = takeValue();
     } else if (flag === 'backend') {
       args.backend = takeValue();
     } else if (flag === 'threads') {
@@ -130,6 +135,7 @@ export function trainUsage(): string {
     '  --backend NAME        tfjs backend: wasm (default, fastest here) or cpu',
     '  --threads N           threads for each wasm product (default: every core, up to 4; 1: this thread only)',
     '  --quiet               no progress bar',
+    '  --variant NAME        the variant this run belongs to in a comparison (written into its summary)',
     '  --steps N             alias of --total-steps;  --delay N: alias of --policy-delay',
     '  --no-twin             one critic (no clipped double Q);  --no-smoothing: no target policy smoothing',
     '',

@@ -12,8 +12,11 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { resultsMarkdown, variantResults } from '../lab/results';
+import { type LabRun, parseRunJsonl } from '../lab/runs';
+import { ABLATION_VARIANTS, type Variant, variantFlags } from '../lab/variants';
+import { DEFAULT_CONFIG } from '../rl/hyperparameters';
 import { parseTrainArgs } from './args';
-import { summarizeRun } from './report';
 import { isScript } from './script';
 import type { LaneReply, LaneRequest } from './trainLane';
 
@@ -21,23 +24,37 @@ const LANE_SCRIPT = fileURLToPath(new URL('./trainLane.ts', import.meta.url));
 /** Lanes run under tsx's loader, as `npm run train` does. */
 const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
-/** Each variant switches tricks off on top of the chosen preset (the paper's ablation rows). */
-export const VARIANTS: Record<string, string[]> = {
-  td3: [],
-  'no-twin': ['--no-twin'],
-  'no-delay': ['--delay', '1'],
-  'no-smoothing': ['--no-smoothing'],
-  ddpg: ['--no-twin', '--delay', '1', '--no-smoothing'],
-};
+/** Variants by id: the ablation's rows (src/lab/variants.ts), each setting all three tricks. */
+export const VARIANTS: Record<string, Variant> = ABLATION_VARIANTS;
 
 export interface SweepArgs {
   seeds: number[];
   variants: string[];
   parallel: number;
   outDir: string;
+  /** Eval return for the table's "steps to threshold" column; null leaves it empty. */
+  threshold: number | null;
   /** Flags passed to every run (env, preset, steps, any schema field). */
   trainFlags: string[];
 }
+
+/** Flags each run gets from the sweep: its seed, its file, its variant's three switches. */
+const SET_BY_SWEEP = new Set([
+  '--seed',
+  '--out',
+  '--variant',
+  '--no-twin',
+  '--twin-critics',
+  '--twinCritics',
+  '--no-twin-critics',
+  '--delay',
+  '--policy-delay',
+  '--policyDelay',
+  '--no-smoothing',
+  '--target-smoothing',
+  '--targetSmoothing',
+  '--no-target-smoothing',
+]);
 
 export function parseSweepArgs(argv: string[]): SweepArgs {
   const args: SweepArgs = {
@@ -45,6 +62,7 @@ export function parseSweepArgs(argv: string[]): SweepArgs {
     variants: ['td3'],
     parallel: availableParallelism(),
     outDir: 'runs/sweep',
+    threshold: null,
     trainFlags: [],
   };
   for (let i = 0; i < argv.length; i++) {
@@ -76,8 +94,15 @@ export function parseSweepArgs(argv: string[]): SweepArgs {
         throw new Error('--parallel takes a positive integer');
     } else if (flag === '--out-dir') {
       args.outDir = value();
-    } else if (flag === '--seed' || flag === '--out' || flag === '--no-twin' || flag === '--no-smoothing') {
-      throw new Error(`${flag} is set by the sweep itself (use --seeds, --variants, --out-dir)`);
+    } else if (flag === '--threshold') {
+      const text = value();
+      args.threshold = Number(text);
+      if (text.trim() === '' || !Number.isFinite(args.threshold))
+        throw new Error(`--threshold ${text}: expected a number (an eval return)`);
+    } else if (SET_BY_SWEEP.has(flag.split('=')[0])) {
+      throw new Error(
+        `${flag} is set by the sweep itself (use --seeds, --variants, --out-dir; each variant sets the three tricks)`,
+      );
     } else {
       args.trainFlags.push(flag);
     }
@@ -147,15 +172,6 @@ class Lane {
   }
 }
 
-const fmt = (v: number | null) => (v === null || Number.isNaN(v) ? '—' : v.toFixed(1));
-
-function meanStd(values: number[]): string {
-  if (!values.length) return '—';
-  const m = values.reduce((a, b) => a + b, 0) / values.length;
-  const s = Math.sqrt(values.reduce((a, b) => a + (b - m) ** 2, 0) / values.length);
-  return `${fmt(m)} ± ${fmt(s)}`;
-}
-
 export async function sweep(
   args: SweepArgs,
 ): Promise<{ table: string; wallSeconds: number; failures: number }> {
@@ -175,7 +191,9 @@ export async function sweep(
         args: [
           ...args.trainFlags,
           ...threads,
-          ...VARIANTS[variant],
+          ...variantFlags(VARIANTS[variant]),
+          '--variant',
+          VARIANTS[variant].label,
           '--seed',
           String(seed),
           '--quiet',
@@ -204,25 +222,34 @@ export async function sweep(
   process.stderr.write('\n');
   const wallSeconds = (performance.now() - start) / 1000;
 
-  const lines = [
-    '| variant | runs | final eval (mean ± std) | best eval (mean ± std) |',
-    '|---|---|---|---|',
-  ];
-  for (const variant of args.variants) {
-    const rows = jobs
-      .filter((j) => j.variant === variant)
-      .flatMap((j) => {
-        try {
-          return [summarizeRun(j.out, readFileSync(j.out, 'utf8'), null)];
-        } catch {
-          return [];
-        }
-      });
-    const finals = rows.flatMap((r) => (r.finalEval === null ? [] : [r.finalEval]));
-    const bests = rows.flatMap((r) => (r.bestEval === null ? [] : [r.bestEval]));
-    lines.push(`| ${variant} | ${rows.length} | ${meanStd(finals)} | ${meanStd(bests)} |`);
-  }
-  return { table: lines.join('\n'), wallSeconds, failures };
+  // The same results table as the lab's (src/lab/results.ts); a run that failed counts as unfinished.
+  const runs: LabRun[] = jobs.map((job) => {
+    try {
+      const parsed = parseRunJsonl(job.out, readFileSync(job.out, 'utf8'));
+      if (parsed.ok) return parsed.run;
+    } catch {
+      // no file: the run failed before writing one
+    }
+    return failedRun(job);
+  });
+  const table = resultsMarkdown(variantResults(runs, args.threshold), args.threshold);
+  return { table, wallSeconds, failures };
+}
+
+/** A run that wrote no readable records: it still counts in its variant's row, as not finished. */
+function failedRun(job: Job): LabRun {
+  return {
+    id: job.out,
+    variant: VARIANTS[job.variant].label,
+    seed: job.seed,
+    config: { ...DEFAULT_CONFIG, seed: job.seed },
+    records: [],
+    state: 'failed',
+    step: 0,
+    wallSeconds: null,
+    reason: 'the run failed',
+    source: 'file',
+  };
 }
 
 async function main(argv: string[]): Promise<number> {

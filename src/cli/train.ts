@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import { envSpec } from '../envs';
 import { configFromPreset, presetAvailable } from '../rl/presets';
 import { kernelThreadCount } from '../rl/wasmKernels';
-import type { EvalRecord, MetricRecord } from '../train/metrics';
+import type { EvalRecord, MetricRecord, SummaryRecord } from '../train/metrics';
 import { TrainingSession } from '../train/session';
 import { parseTrainArgs, trainUsage, UsageError } from './args';
 import { activateNodeBackend } from './backend';
@@ -15,19 +15,7 @@ import { ProgressBar } from './progressBar';
 import { isScript } from './script';
 
 /** A run's outcome, printed as the last line and written as the last JSONL record. */
-export interface RunSummary {
-  type: 'summary';
-  env: string;
-  preset: string;
-  seed: number;
-  steps: number;
-  episodes: number;
-  wallSeconds: number;
-  backend: string;
-  finalEval: number | null;
-  bestEval: number | null;
-  stoppedReason: string | null;
-}
+export type RunSummary = SummaryRecord;
 
 /** One training run from the train command's flags; resolves to its exit code (the sweep's lanes call it too). */
 export async function runTrain(argv: string[]): Promise<number> {
@@ -95,6 +83,7 @@ export async function runTrain(argv: string[]): Promise<number> {
   bar?.finish();
   const summary: RunSummary = {
     type: 'summary',
+    ...(args.variant === undefined ? {} : { variant: args.variant }),
     env: config.env,
     preset: args.preset,
     seed: config.seed,

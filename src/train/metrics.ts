@@ -76,6 +76,26 @@ export interface StoppedRecord {
   reason: string;
 }
 
+/**
+ * A run's outcome, last in a run's records: written by `npm run train` (and each run of `npm run sweep`) and by
+ * the ablation lab for the runs it trains in the page, so that either loads into the other.
+ */
+export interface SummaryRecord {
+  type: 'summary';
+  /** The variant the run belongs to in a comparison ("td3", "no-twin", a custom name); absent for a lone run. */
+  variant?: string;
+  env: string;
+  preset: string;
+  seed: number;
+  steps: number;
+  episodes: number;
+  wallSeconds: number;
+  backend: string;
+  finalEval: number | null;
+  bestEval: number | null;
+  stoppedReason: string | null;
+}
+
 export type MetricRecord =
   | ConfigRecord
   | EpisodeRecord

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSweepArgs, sweep, VARIANTS } from '../../src/cli/sweep';
+import { variantFlags } from '../../src/lab/variants';
 import { TINY_RUN_FLAGS } from '../helpers/tinyRun';
 
 const FLAGS = [
@@ -37,7 +38,12 @@ describe('npm run sweep', () => {
       trainFlags: ['--env', 'Pendulum-v1'],
     });
     expect(parseSweepArgs(['--seeds', '4,9']).seeds).toEqual([4, 9]);
-    expect(VARIANTS.ddpg).toEqual(['--no-twin', '--delay', '1', '--no-smoothing']);
+    expect(variantFlags(VARIANTS.ddpg)).toEqual([
+      '--twin-critics=false',
+      '--policy-delay=1',
+      '--target-smoothing=false',
+    ]);
+    expect(parseSweepArgs(['--threshold', '-200']).threshold).toBe(-200);
   });
 
   it('rejects bad sweeps before running anything', () => {
@@ -45,6 +51,8 @@ describe('npm run sweep', () => {
     expect(() => parseSweepArgs(['--seeds', '-1,2'])).toThrow(/--seeds/);
     expect(() => parseSweepArgs(['--parallel', '0'])).toThrow(/--parallel/);
     expect(() => parseSweepArgs(['--seed', '3'])).toThrow(/set by the sweep/);
+    expect(() => parseSweepArgs(['--delay', '3'])).toThrow(/each variant sets the three tricks/);
+    expect(() => parseSweepArgs(['--threshold', 'high'])).toThrow(/--threshold high/);
     expect(() => parseSweepArgs(['--actor-lr', '9'])).not.toThrow(); // range is checked by each run's config
     expect(() => parseSweepArgs(['--wings', '2'])).toThrow(/Unknown flag --wings/);
   });
@@ -71,8 +79,14 @@ describe('npm run sweep', () => {
       'td3-s0.jsonl',
       'td3-s1.jsonl',
     ]);
-    expect(result.table).toMatch(/\| td3 \| 2 \| -\d+\.\d ± \d+\.\d \|/);
-    expect(result.table).toMatch(/\| ddpg \| 2 \| -\d+\.\d ± \d+\.\d \|/);
+    // The lab's results table: final return mean ± std, then the IQM with its interval, over 2 seeds.
+    const number = '−?\\d+(\\.\\d+)?';
+    for (const label of ['TD3', 'DDPG \\(all three off\\)'])
+      expect(result.table).toMatch(
+        new RegExp(
+          `\\| ${label} \\| 2 \\| ${number} ± ${number} \\| ${number} \\[${number}, ${number}\\] \\|`,
+        ),
+      );
 
     // Each of the two lanes ran a td3 run first: a ddpg run after it in the same process records exactly what
     // the same run records alone.
@@ -84,7 +98,7 @@ describe('npm run sweep', () => {
         'tsx',
         'src/cli/train.ts',
         ...FLAGS,
-        ...VARIANTS.ddpg,
+        ...variantFlags(VARIANTS.ddpg),
         '--seed',
         '1',
         '--threads',
@@ -124,7 +138,7 @@ describe('npm run sweep', () => {
       ]),
     );
     expect(result.failures).toBe(3);
-    expect(result.table).toContain('| td3 | 0 |');
+    expect(result.table).toContain('| TD3 | 0 of 3 | — |');
   }, 120_000);
 
   it('a lane stops, even in the middle of a run, once the sweep that started it is gone', async () => {

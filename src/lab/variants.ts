@@ -1,0 +1,142 @@
+/**
+ * What the lab compares: variants, each a set of settings on top of one base configuration. The ablation's
+ * variants (the paper's Table 2 rows, plus clipped double Q alone, its Figure 1) set all three tricks, so
+ * "TD3 − twin critics" means exactly one trick removed whatever the base preset says; a sensitivity sweep
+ * makes one variant per value of one hyperparameter; a custom variant is any set of settings.
+ */
+import { type Config, FIELD_NAMES, FIELDS, type FieldName, validateConfig } from '../rl/hyperparameters';
+
+export interface Variant {
+  /** Short name, used in file names, the CLI and the URL: "td3", "no-twin", "policyDelay=3". */
+  id: string;
+  /** In words, for the page and the tables. */
+  label: string;
+  overrides: Partial<Config>;
+}
+
+const TD3_TRICKS = { twinCritics: true, policyDelay: 2, targetSmoothing: true } as const;
+
+export const ABLATION_VARIANTS = {
+  td3: { id: 'td3', label: 'TD3', overrides: { ...TD3_TRICKS } },
+  'no-twin': {
+    id: 'no-twin',
+    label: 'TD3 − twin critics',
+    overrides: { ...TD3_TRICKS, twinCritics: false },
+  },
+  'no-delay': { id: 'no-delay', label: 'TD3 − delayed policy', overrides: { ...TD3_TRICKS, policyDelay: 1 } },
+  'no-smoothing': {
+    id: 'no-smoothing',
+    label: 'TD3 − target smoothing',
+    overrides: { ...TD3_TRICKS, targetSmoothing: false },
+  },
+  /** DDPG with clipped double Q alone: the paper's "CDQ" of Figure 1. */
+  cdq: {
+    id: 'cdq',
+    label: 'DDPG + clipped double Q',
+    overrides: { twinCritics: true, policyDelay: 1, targetSmoothing: false },
+  },
+  ddpg: {
+    id: 'ddpg',
+    label: 'DDPG (all three off)',
+    overrides: { twinCritics: false, policyDelay: 1, targetSmoothing: false },
+  },
+} as const satisfies Record<string, Variant>;
+
+export type AblationVariantId = keyof typeof ABLATION_VARIANTS;
+export const ABLATION_VARIANT_IDS = Object.keys(ABLATION_VARIANTS) as AblationVariantId[];
+
+/** The paper's Table 2 rows, in its order. */
+export const TABLE2_VARIANTS: AblationVariantId[] = ['td3', 'no-delay', 'no-smoothing', 'no-twin', 'ddpg'];
+/** The paper's Figure 1: one critic (DDPG) against clipped double Q. */
+export const FIGURE1_VARIANTS: AblationVariantId[] = ['ddpg', 'cdq'];
+
+/** Flags for `npm run train` that apply a variant's settings (`--policy-delay=1`). */
+export function variantFlags(variant: Variant): string[] {
+  return Object.entries(variant.overrides).map(
+    ([name, value]) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}=${String(value)}`,
+  );
+}
+
+/** The variant's full configuration for one seed; throws with the schema's message if a setting is invalid. */
+export function variantConfig(base: Config, variant: Variant, seed: number): Config {
+  const result = validateConfig({ ...base, ...variant.overrides, seed });
+  if (!result.ok) throw new Error(`${variant.label}: ${result.errors.join('; ')}`);
+  return result.config;
+}
+
+/**
+ * One variant per value of one numeric hyperparameter: "policyDelay over 1, 2, 3, 5". Every value is
+ * checked against the schema, so a bad list is refused whole with the reason.
+ */
+export function sensitivityVariants(
+  field: string,
+  valuesText: string,
+  base: Config,
+): { ok: true; variants: Variant[] } | { ok: false; error: string } {
+  if (!(FIELD_NAMES as string[]).includes(field)) return { ok: false, error: `unknown setting "${field}"` };
+  const name = field as FieldName;
+  const kind = FIELDS[name].kind;
+  if (kind !== 'number' && kind !== 'integer')
+    return { ok: false, error: `${field} is not a number; choose a numeric setting` };
+  const parts = valuesText
+    .split(/[\s,]+/)
+    .map((t) => t.trim())
+    .filter(Boolean);
+  if (parts.length < 2) return { ok: false, error: 'give at least two values, separated by commas' };
+  if (parts.length > 12) return { ok: false, error: 'at most 12 values' };
+  const variants: Variant[] = [];
+  for (const text of parts) {
+    const value = Number(text);
+    const check = validateConfig({ ...base, [name]: Number.isNaN(value) ? text : value });
+    if (!check.ok) return { ok: false, error: check.errors[0] };
+    if (variants.some((v) => v.overrides[name] === value))
+      return { ok: false, error: `${text} is listed twice` };
+    variants.push({ id: `${name}=${value}`, label: `${name} = ${value}`, overrides: { [name]: value } });
+  }
+  return { ok: true, variants };
+}
+
+/**
+ * A custom variant from a name and settings written as `policyDelay=3 tau=0.01` (spaces or commas between),
+ * validated against the schema.
+ */
+export function customVariant(
+  name: string,
+  settingsText: string,
+  base: Config,
+): { ok: true; variant: Variant } | { ok: false; error: string } {
+  const label = name.trim();
+  if (!label) return { ok: false, error: 'give the variant a name' };
+  if (label.length > 60) return { ok: false, error: 'a name of at most 60 characters' };
+  const overrides: Record<string, unknown> = {};
+  for (const part of settingsText.split(/[\s,]+/).filter(Boolean)) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) return { ok: false, error: `"${part}": write settings as name=value` };
+    const key = part.slice(0, eq);
+    const text = part.slice(eq + 1);
+    if (!(FIELD_NAMES as string[]).includes(key) || key === 'seed' || key === 'env')
+      return {
+        ok: false,
+        error: `unknown setting "${key}" (seed and env are chosen for the whole comparison)`,
+      };
+    const kind = FIELDS[key as FieldName].kind;
+    overrides[key] =
+      kind === 'boolean'
+        ? text === 'true'
+          ? true
+          : text === 'false'
+            ? false
+            : text
+        : kind === 'choice'
+          ? text
+          : text === '' || Number.isNaN(Number(text))
+            ? text
+            : Number(text);
+  }
+  const check = validateConfig({ ...base, ...overrides });
+  if (!check.ok) return { ok: false, error: check.errors[0] };
+  return {
+    ok: true,
+    variant: { id: label.replace(/[^A-Za-z0-9_.=-]+/g, '-'), label, overrides: overrides as Partial<Config> },
+  };
+}
