@@ -61,7 +61,9 @@ describe('lab statistics', () => {
   });
 
   it('the same data and seed give the same interval; one value gives a point; constant data a point', () => {
-    expect(bootstrapInterval(FINALS, mean, { seed: 9 })).toEqual(bootstrapInterval(FINALS, mean, { seed: 9 }));
+    expect(bootstrapInterval(FINALS, mean, { seed: 9 })).toEqual(
+      bootstrapInterval(FINALS, mean, { seed: 9 }),
+    );
     expect(bootstrapInterval([4.5])).toEqual({ estimate: 4.5, low: 4.5, high: 4.5 });
     expect(bootstrapInterval([2, 2, 2, 2])).toEqual({ estimate: 2, low: 2, high: 2 });
   });
