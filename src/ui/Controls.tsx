@@ -1,4 +1,5 @@
 /** The controls: environment, preset, the three tricks, run buttons and every hyperparameter from the schema. */
+import { Fragment } from 'react';
 import { ENV_CATALOG, ENV_GROUPS } from '../envs/catalog';
 import {
   allowedValues,
@@ -16,6 +17,7 @@ import {
   presetAvailable,
 } from '../rl/presets';
 import { usePlayground } from './store';
+import { TrickExplainer } from './teaching/TrickExplainer';
 import { trainingClient } from './trainingClient';
 
 const SPEEDS: { label: string; value: number | null }[] = [
@@ -192,17 +194,20 @@ export function TrickToggles() {
     <fieldset className="tricks">
       <legend>TD3’s three tricks {ddpg ? <span className="badge">= DDPG</span> : null}</legend>
       {TRICKS.map((trick) => (
-        <label key={trick.name} className="toggle" title={FIELDS[trick.name].description}>
-          <input
-            type="checkbox"
-            role="switch"
-            aria-label={trick.label}
-            aria-checked={draft[trick.name]}
-            checked={draft[trick.name]}
-            onChange={(e) => changeField(trick.name, e.target.checked)}
-          />{' '}
-          {trick.label}
-        </label>
+        <Fragment key={trick.name}>
+          <label className="toggle" title={FIELDS[trick.name].description}>
+            <input
+              type="checkbox"
+              role="switch"
+              aria-label={trick.label}
+              aria-checked={draft[trick.name]}
+              checked={draft[trick.name]}
+              onChange={(e) => changeField(trick.name, e.target.checked)}
+            />{' '}
+            {trick.label}
+          </label>
+          <TrickExplainer id={trick.name} />
+        </Fragment>
       ))}
       <label className="toggle" title={FIELDS.policyDelay.description}>
         <input
@@ -215,6 +220,7 @@ export function TrickToggles() {
         />{' '}
         Delayed policy updates (d = {draft.policyDelay})
       </label>
+      <TrickExplainer id="policyDelay" />
       <button
         type="button"
         onClick={() => {
@@ -225,6 +231,7 @@ export function TrickToggles() {
       >
         {ddpg ? 'All on (TD3)' : 'All off (DDPG)'}
       </button>
+      <TrickExplainer id="ddpg" />
     </fieldset>
   );
 }
