@@ -7,7 +7,8 @@ import { type Config, validateConfig } from '../rl/hyperparameters';
 import type { EvalRecord, MetricRecord, ProbeRecord, SummaryRecord } from '../train/metrics';
 import { ABLATION_VARIANTS } from './variants';
 
-export type RunState = 'queued' | 'running' | 'done' | 'stopped' | 'failed';
+/** stopped: ended early by itself (divergence, env error); cancelled: by the user. */
+export type RunState = 'queued' | 'running' | 'done' | 'stopped' | 'failed' | 'cancelled';
 
 export interface LabRun {
   /** Unique within a comparison: `${variant}-s${seed}`, or the file's name. */

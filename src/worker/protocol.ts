@@ -15,7 +15,15 @@ const configInput = z.record(z.string(), z.unknown());
 /** Page → worker. */
 export const commandSchema = z.discriminatedUnion('type', [
   /** Build a session from a (partial) configuration and start training. */
-  z.object({ type: z.literal('start'), config: configInput, backend: z.enum(BACKENDS).optional() }),
+  z.object({
+    type: z.literal('start'),
+    config: configInput,
+    backend: z.enum(BACKENDS).optional(),
+    /** Names the run in every status and metrics event it causes (the lab tells its runs apart by it). */
+    runId: z.string().max(200).optional(),
+    /** false: no frames for the env view (the lab draws none); default true. */
+    view: z.boolean().optional(),
+  }),
   z.object({ type: z.literal('pause') }),
   z.object({ type: z.literal('resume') }),
   /** Run exactly n env steps, then pause. */
@@ -41,6 +49,8 @@ export type RunState = 'idle' | 'starting' | 'running' | 'paused' | 'done' | 'st
 
 export interface StatusEvent {
   type: 'status';
+  /** The `runId` of the start command of the run this status is about; null when none was given. */
+  runId: string | null;
   state: RunState;
   step: number;
   episodes: number;
@@ -55,6 +65,8 @@ export interface StatusEvent {
 }
 export interface MetricsEvent {
   type: 'metrics';
+  /** As in StatusEvent: the run these records belong to. */
+  runId: string | null;
   records: MetricRecord[];
 }
 /** The simulator state to draw, at display rate. */
@@ -93,6 +105,7 @@ const finite = z.number();
 export const eventSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('status'),
+    runId: z.string().nullable(),
     state: z.enum(['idle', 'starting', 'running', 'paused', 'done', 'stopped', 'error']),
     step: finite,
     episodes: finite,
@@ -105,6 +118,7 @@ export const eventSchema = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('metrics'),
+    runId: z.string().nullable(),
     records: z.array(z.looseObject({ type: z.string(), step: finite })),
   }),
   z.object({

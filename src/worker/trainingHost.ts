@@ -58,6 +58,10 @@ const DEFAULT_WATCH_RATE = 30;
 export class TrainingHost {
   private session: TrainingSession | null = null;
   private config: Config | null = null;
+  /** The start command's name for the run, echoed in its status and metrics events. */
+  private runId: string | null = null;
+  /** Whether to post frames of the training env (the lab's runs have no view). */
+  private view = true;
   private state: RunState = 'idle';
   private backend: BackendName | null = null;
   private backendReason = '';
@@ -102,13 +106,18 @@ export class TrainingHost {
   private async handle(command: Command): Promise<void> {
     switch (command.type) {
       case 'start':
-        return this.start(command.config, command.backend);
+        return this.start(command.config, command.backend, command.runId ?? null, command.view ?? true);
       case 'restart': {
         if (!this.config) return this.notice('warning', 'Nothing to restart: start a run first');
         const seed = command.newSeed
           ? Random.stream(Date.now(), 'new-seed').int(2 ** 31 - 1)
           : this.config.seed;
-        return this.start({ ...this.config, ...command.config, seed }, this.backend ?? undefined);
+        return this.start(
+          { ...this.config, ...command.config, seed },
+          this.backend ?? undefined,
+          this.runId,
+          this.view,
+        );
       }
       case 'pause':
         if (this.state === 'running') this.setState('paused');
@@ -143,7 +152,12 @@ export class TrainingHost {
     }
   }
 
-  private async start(input: Record<string, unknown>, requested: BackendName | undefined): Promise<void> {
+  private async start(
+    input: Record<string, unknown>,
+    requested: BackendName | undefined,
+    runId: string | null,
+    view: boolean,
+  ): Promise<void> {
     const validation = validateConfig(input);
     if (!validation.ok) {
       // The current run (if any) goes on: a bad configuration loses nothing.
@@ -155,7 +169,10 @@ export class TrainingHost {
       this.notice('error', `Not started: unknown environment "${config.env}"; known: ${envIds.join(', ')}`);
       return;
     }
+    // The previous run's last records and status go out under its own name, before this run's.
     this.disposeSession();
+    this.runId = runId;
+    this.view = view;
     this.config = config;
     this.setState('starting');
     try {
@@ -273,7 +290,7 @@ export class TrainingHost {
     this.stepWatch();
     const now = performance.now();
     if (now - this.lastFlush >= FLUSH_MS) this.flush();
-    if (session && now - this.lastFrame >= FLUSH_MS) this.postFrame(session);
+    if (session && this.view && now - this.lastFrame >= FLUSH_MS) this.postFrame(session);
     this.schedule();
   };
 
@@ -295,7 +312,11 @@ export class TrainingHost {
         }
       }
     }
-    if (session.done) this.setState(session.stoppedReason ? 'stopped' : 'done');
+    if (session.done && this.state === 'running') {
+      // The last records (the final evaluation) go out before the status that says the run is over.
+      if (this.pending.length) this.flush();
+      this.setState(session.stoppedReason ? 'stopped' : 'done');
+    }
   }
 
   /** The backend failed mid-run: activate the next one and rebuild the agent there, from where it was. */
@@ -377,7 +398,7 @@ export class TrainingHost {
   private flush(): void {
     this.lastFlush = performance.now();
     if (this.pending.length) {
-      this.options.post({ type: 'metrics', records: this.pending });
+      this.options.post({ type: 'metrics', runId: this.runId, records: this.pending });
       this.pending = [];
     }
     this.postStatus();
@@ -407,6 +428,7 @@ export class TrainingHost {
     const s = this.session;
     const status: StatusEvent = {
       type: 'status',
+      runId: this.runId,
       state: this.state,
       step: s?.step ?? 0,
       episodes: s?.episodes ?? 0,

@@ -259,3 +259,29 @@ describe('lab variants', () => {
     expect(customVariant('x', 'tau', base)).toMatchObject({ ok: false, error: /name=value/ });
   });
 });
+
+describe('lab plan', () => {
+  it('queues every variant × seed, seed by seed across variants, each with its own configuration', async () => {
+    const { planRuns } = await import('../../src/lab/plan');
+    const plan = planRuns(base, [ABLATION_VARIANTS.td3, ABLATION_VARIANTS.ddpg], [0, 1, 2]);
+    expect(plan.ok).toBe(true);
+    if (!plan.ok) return;
+    expect(plan.runs.map((r) => r.id)).toEqual([
+      'td3-s0',
+      'ddpg-s0',
+      'td3-s1',
+      'ddpg-s1',
+      'td3-s2',
+      'ddpg-s2',
+    ]);
+    expect(plan.runs.every((r) => r.state === 'queued' && r.config.seed === r.seed)).toBe(true);
+    expect(plan.runs[1].config.twinCritics).toBe(false);
+    expect(planRuns(base, [], [0])).toMatchObject({ ok: false, error: /at least one variant/ });
+    expect(planRuns(base, [ABLATION_VARIANTS.td3, ABLATION_VARIANTS.td3], [0])).toMatchObject({
+      ok: false,
+      error: /two variants are called "TD3"/,
+    });
+    const bad = { id: 'x', label: 'x', overrides: { tau: 9 } };
+    expect(planRuns(base, [bad], [0])).toMatchObject({ ok: false, error: /tau = 9 is not allowed/ });
+  });
+});

@@ -225,7 +225,7 @@ describe('the protocol seen from the page', () => {
     const kinds = new Set(h.events.map((e) => e.type));
     expect([...kinds].sort()).toEqual(['frame', 'landscape', 'metrics', 'notice', 'status']);
     for (const event of h.events) expect(parseEvent(event)).toMatchObject({ ok: true });
-    expect(parseEvent({ type: 'status', state: 'flying' })).toMatchObject({
+    expect(parseEvent({ type: 'status', runId: null, state: 'flying' })).toMatchObject({
       ok: false,
       error: expect.stringMatching(/state/),
     });
@@ -236,5 +236,38 @@ describe('the protocol seen from the page', () => {
       error: expect.stringMatching(/at state/),
     });
     expect(parseEvent(42)).toMatchObject({ ok: false });
+  });
+
+  it('names each run in its status and metrics events, one run after another, and draws no frames when asked not to', async () => {
+    const h = makeHost();
+    const first = { ...TINY, totalSteps: 200, seed: 1 };
+    await h.host.receive({ type: 'start', config: first, runId: 'a', view: false });
+    await until(() => h.status()?.state === 'done' && h.status()?.runId === 'a');
+    const second = { ...TINY, totalSteps: 200, seed: 2 };
+    await h.host.receive({ type: 'start', config: second, runId: 'b', view: false });
+    await until(() => h.status()?.state === 'done' && h.status()?.runId === 'b');
+    expect(h.events.some((e) => e.type === 'frame')).toBe(false);
+    // Every record of a run arrives under its name: each run's config record, and its evals up to its end.
+    const recordsOf = (id: string) =>
+      h.events.flatMap((e) => (e.type === 'metrics' && e.runId === id ? e.records : []));
+    for (const [id, seed] of [
+      ['a', 1],
+      ['b', 2],
+    ] as const) {
+      const records = recordsOf(id);
+      expect(records[0]).toMatchObject({ type: 'config', config: { seed } });
+      expect(records.filter((r) => r.type === 'config')).toHaveLength(1);
+      expect(records.filter((r) => r.type === 'eval').map((r) => r.step)).toEqual([100, 200]);
+      // ... all of them before the status that says the run is done (the lab reads a run as finished there).
+      const lastRecords = h.events.reduce(
+        (last, e, i) => (e.type === 'metrics' && e.runId === id ? i : last),
+        -1,
+      );
+      const done = h.events.findIndex((e) => e.type === 'status' && e.runId === id && e.state === 'done');
+      expect(lastRecords).toBeLessThan(done);
+    }
+    // Run b's status never says "done" before b has started.
+    const bStates = h.events.flatMap((e) => (e.type === 'status' && e.runId === 'b' ? [e.state] : []));
+    expect(bStates[0]).toBe('starting');
   });
 });

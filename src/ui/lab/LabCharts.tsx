@@ -1,0 +1,320 @@
+/**
+ * The lab's charts: per variant, the mean over seeds with its 95 % bootstrap band, for the evaluation return,
+ * the overestimation bias and the critic's estimate against the true value (the paper's Figure 1); and for a
+ * sensitivity sweep, the final return against the swept value with 95 % whiskers. Each chart saves as SVG
+ * or PNG.
+ */
+import { memo, useMemo, useRef } from 'react';
+import {
+  Area,
+  CartesianGrid,
+  ComposedChart,
+  ErrorBar,
+  Line,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
+import { type CurveKind, variantBands } from '../../lab/aggregate';
+import { variantResults } from '../../lab/results';
+import type { LabRun } from '../../lab/runs';
+import { bootstrapInterval, mean } from '../../lab/statistics';
+import { useThrottled } from '../useThrottled';
+import { chartSvg, type LegendEntry, saveBlob, saveText, svgToPng } from './download';
+import { useLab } from './labStore';
+
+const PALETTE = ['#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#4b5563'];
+export const variantColor = (index: number): string => PALETTE[index % PALETTE.length];
+
+const formatStep = (x: number) => (x >= 1000 ? `${(x / 1000).toFixed(x >= 10000 ? 0 : 1)}k` : String(x));
+const formatValue = (v: number) =>
+  Math.abs(v) >= 1000 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toPrecision(3);
+
+/** The runs, re-read at most once a second while training (charts, table and exports share it). */
+export function useLabRuns(): LabRun[] {
+  const version = useThrottled(
+    useLab((s) => s.version),
+    1000,
+  );
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs change in place; version marks changes
+  return useMemo(() => [...useLab.getState().runs], [version]);
+}
+
+interface Series {
+  key: string;
+  label: string;
+  color: string;
+  dashed?: boolean;
+  band?: boolean;
+}
+
+function ChartFrame({
+  title,
+  note,
+  legend,
+  points,
+  testId,
+  children,
+}: {
+  title: string;
+  note: string;
+  legend: LegendEntry[];
+  points: number;
+  testId: string;
+  children: React.ReactNode;
+}) {
+  const figure = useRef<HTMLElement>(null);
+  const fileBase = title.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+  const save = async (kind: 'svg' | 'png') => {
+    if (!figure.current) return;
+    try {
+      const svg = chartSvg(figure.current, title, legend);
+      if (kind === 'svg') saveText(svg, `${fileBase}.svg`, 'image/svg+xml');
+      else saveBlob(await svgToPng(svg), `${fileBase}.png`);
+    } catch (error) {
+      useLab.getState().notify('error', `Could not save the chart: ${(error as Error).message}`);
+    }
+  };
+  return (
+    <figure className="chart lab-chart" ref={figure} data-testid={testId} data-points={points}>
+      <figcaption>
+        {title}
+        <span className="chart-note">{note}</span>
+        <span className="chart-save">
+          <button type="button" onClick={() => save('svg')}>
+            SVG
+          </button>
+          <button type="button" onClick={() => save('png')}>
+            PNG
+          </button>
+        </span>
+      </figcaption>
+      <ul className="lab-legend">
+        {legend.map((entry) => (
+          <li key={entry.label}>
+            <span className="swatch" style={{ background: entry.color }} /> {entry.label}
+          </li>
+        ))}
+      </ul>
+      {children}
+    </figure>
+  );
+}
+
+/** Rows for recharts: one per step, `vI` the mean of variant I and `vI_band` its [low, high]. */
+function bandRows(runs: LabRun[], kinds: CurveKind[], variants: string[]): Record<string, unknown>[] {
+  const rows = new Map<number, Record<string, unknown>>();
+  for (const kind of kinds) {
+    const bands = variantBands(runs, kind);
+    variants.forEach((variant, i) => {
+      for (const p of bands.get(variant) ?? []) {
+        const row = rows.get(p.step) ?? { step: p.step };
+        row[`${kind}${i}`] = p.mean;
+        row[`${kind}${i}_band`] = [p.low, p.high];
+        row[`${kind}${i}_n`] = p.n;
+        rows.set(p.step, row);
+      }
+    });
+  }
+  return [...rows.values()].sort((a, b) => (a.step as number) - (b.step as number));
+}
+
+const BandPlot = memo(function BandPlot({
+  rows,
+  series,
+}: {
+  rows: Record<string, unknown>[];
+  series: Series[];
+}) {
+  return (
+    <ResponsiveContainer width="100%" height={240}>
+      <ComposedChart data={rows} margin={{ top: 4, right: 12, bottom: 0, left: 0 }}>
+        <CartesianGrid stroke="#e5e7eb" />
+        <XAxis
+          dataKey="step"
+          type="number"
+          domain={['dataMin', 'dataMax']}
+          tickFormatter={formatStep}
+          fontSize={11}
+        />
+        <YAxis fontSize={11} width={56} tickFormatter={formatValue} domain={['auto', 'auto']} />
+        <Tooltip
+          formatter={(v) =>
+            Array.isArray(v) ? v.map((x) => formatValue(Number(x))).join(' – ') : formatValue(Number(v))
+          }
+          labelFormatter={(x) => `step ${x}`}
+        />
+        {series.map((s) =>
+          s.band ? (
+            <Area
+              key={`${s.key}_band`}
+              dataKey={`${s.key}_band`}
+              name={`${s.label} (95% CI)`}
+              stroke="none"
+              fill={s.color}
+              fillOpacity={0.15}
+              isAnimationActive={false}
+              connectNulls
+            />
+          ) : null,
+        )}
+        {series.map((s) => (
+          <Line
+            key={s.key}
+            dataKey={s.key}
+            name={s.label}
+            stroke={s.color}
+            strokeDasharray={s.dashed ? '5 3' : undefined}
+            dot={false}
+            strokeWidth={1.8}
+            isAnimationActive={false}
+            connectNulls
+          />
+        ))}
+      </ComposedChart>
+    </ResponsiveContainer>
+  );
+});
+
+function BandChart({
+  runs,
+  variants,
+  kind,
+  title,
+  note,
+  testId,
+}: {
+  runs: LabRun[];
+  variants: string[];
+  kind: CurveKind;
+  title: string;
+  note: string;
+  testId: string;
+}) {
+  const rows = useMemo(() => bandRows(runs, [kind], variants), [runs, variants, kind]);
+  const series = variants.map((label, i) => ({
+    key: `${kind}${i}`,
+    label,
+    color: variantColor(i),
+    band: true,
+  }));
+  const legend = series.map((s) => ({ label: s.label, color: s.color }));
+  return (
+    <ChartFrame title={title} note={note} legend={legend} points={rows.length} testId={testId}>
+      <BandPlot rows={rows} series={series} />
+    </ChartFrame>
+  );
+}
+
+/** The paper's Figure 1: each variant's value estimate (solid, with band) against the true value (dashed). */
+function EstimateChart({ runs, variants }: { runs: LabRun[]; variants: string[] }) {
+  const rows = useMemo(() => bandRows(runs, ['estimate', 'trueValue'], variants), [runs, variants]);
+  const series: Series[] = variants.flatMap((label, i) => [
+    { key: `estimate${i}`, label: `${label}: estimate`, color: variantColor(i), band: true },
+    { key: `trueValue${i}`, label: `${label}: true value`, color: variantColor(i), dashed: true },
+  ]);
+  const legend = series.map((s) => ({ label: s.label, color: s.color }));
+  return (
+    <ChartFrame
+      title="Value estimate vs true value"
+      note="the paper’s Figure 1: solid = critic’s estimate, dashed = Monte-Carlo true value"
+      legend={legend}
+      points={rows.length}
+      testId="lab-chart-estimate"
+    >
+      <BandPlot rows={rows} series={series} />
+    </ChartFrame>
+  );
+}
+
+/** Variants named "field=value" (a sensitivity sweep): final return against the value. */
+function SensitivityChart({ runs }: { runs: LabRun[] }) {
+  const points = useMemo(() => {
+    const results = variantResults(runs, null);
+    return results.flatMap((r) => {
+      const match = /^(\w+) = (-?[\d.e+-]+)$/.exec(r.variant);
+      if (!match || !r.finished) return [];
+      const group = runs.filter(
+        (run) => run.variant === r.variant && (run.state === 'done' || run.state === 'stopped'),
+      );
+      const finals = group.flatMap((run) => {
+        const last = run.records.filter((x) => x.type === 'eval').at(-1);
+        return last?.type === 'eval' ? [last.mean] : [];
+      });
+      const ci = bootstrapInterval(finals, mean, { seed: 7 });
+      return [
+        {
+          field: match[1],
+          value: Number(match[2]),
+          mean: ci.estimate,
+          whisker: [ci.estimate - ci.low, ci.high - ci.estimate],
+          n: finals.length,
+        },
+      ];
+    });
+  }, [runs]);
+  const fields = new Set(points.map((p) => p.field));
+  if (points.length < 2 || fields.size !== 1) return null;
+  const field = [...fields][0];
+  const rows = [...points].sort((a, b) => a.value - b.value);
+  return (
+    <ChartFrame
+      title={`Final return against ${field}`}
+      note="mean over seeds, whiskers: 95% bootstrap interval"
+      legend={[{ label: 'final eval return', color: PALETTE[0] }]}
+      points={rows.length}
+      testId="lab-chart-sensitivity"
+    >
+      <ResponsiveContainer width="100%" height={240}>
+        <ComposedChart data={rows} margin={{ top: 4, right: 12, bottom: 0, left: 0 }}>
+          <CartesianGrid stroke="#e5e7eb" />
+          <XAxis dataKey="value" type="number" domain={['dataMin', 'dataMax']} fontSize={11} />
+          <YAxis fontSize={11} width={56} tickFormatter={formatValue} domain={['auto', 'auto']} />
+          <Tooltip
+            formatter={(v) => formatValue(Number(Array.isArray(v) ? v[0] : v))}
+            labelFormatter={(x) => `${field} = ${x}`}
+          />
+          <Line dataKey="mean" name="final eval return" stroke={PALETTE[0]} isAnimationActive={false}>
+            <ErrorBar dataKey="whisker" width={6} stroke={PALETTE[0]} direction="y" />
+          </Line>
+        </ComposedChart>
+      </ResponsiveContainer>
+    </ChartFrame>
+  );
+}
+
+export function LabCharts({ runs }: { runs: LabRun[] }) {
+  const variants = useMemo(() => [...new Set(runs.map((r) => r.variant))], [runs]);
+  const probeUnavailable = runs.some((r) => r.records.some((x) => x.type === 'probeUnavailable'));
+  return (
+    <div className="charts lab-charts">
+      <BandChart
+        runs={runs}
+        variants={variants}
+        kind="eval"
+        title="Evaluation return"
+        note="mean over seeds, band: 95% bootstrap interval of the mean"
+        testId="lab-chart-return"
+      />
+      {probeUnavailable ? (
+        <p className="chart-unavailable">
+          The overestimation probe is not available for this env (its state cannot be restored exactly).
+        </p>
+      ) : (
+        <>
+          <BandChart
+            runs={runs}
+            variants={variants}
+            kind="bias"
+            title="Overestimation bias"
+            note="estimate − true value; above zero: the critic overestimates"
+            testId="lab-chart-bias"
+          />
+          <EstimateChart runs={runs} variants={variants} />
+        </>
+      )}
+      <SensitivityChart runs={runs} />
+    </div>
+  );
+}
