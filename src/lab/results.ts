@@ -5,7 +5,6 @@
 import { byVariant, curveOf } from './aggregate';
 import { evalsOf, type LabRun, probesOf } from './runs';
 import {
-  bootstrapInterval,
   coefficientOfVariation,
   firstStepReaching,
   type Interval,
@@ -13,6 +12,7 @@ import {
   mean,
   median,
   normalizedArea,
+  rememberedInterval,
   std,
 } from './statistics';
 
@@ -65,12 +65,12 @@ export function variantResults(runs: readonly LabRun[], threshold: number | null
       total: group.length,
       finalMean: mean(finals),
       finalStd: std(finals),
-      finalIqm: bootstrapInterval(finals, interquartileMean, { seed }),
+      finalIqm: rememberedInterval('iqm', finals, interquartileMean, { seed }),
       finalCv: coefficientOfVariation(finals),
-      area: bootstrapInterval(areas, mean, { seed: seed + 1 }),
+      area: rememberedInterval('mean', areas, mean, { seed: seed + 1 }),
       stepsToThreshold: reached.length ? median(reached) : null,
       reachedThreshold: reached.length,
-      finalBias: biases.length ? bootstrapInterval(biases, mean, { seed: seed + 2 }) : null,
+      finalBias: biases.length ? rememberedInterval('mean', biases, mean, { seed: seed + 2 }) : null,
       wallSeconds: walls.length ? median(walls) : null,
     };
   });

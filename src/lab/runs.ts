@@ -26,6 +26,8 @@ export interface LabRun {
   reason: string | null;
   /** Trained in this page, or loaded from a file. */
   source: 'page' | 'file';
+  /** The tool a loaded run came from (SB3, TensorBoard), whose settings the lab does not know. */
+  foreign?: string;
 }
 
 export const evalsOf = (run: LabRun): EvalRecord[] =>
@@ -70,8 +72,10 @@ function recordProblem(r: Record<string, unknown>): string | null {
   if (r.type === 'summary') return null;
   if (!isFiniteNumber(r.step) || r.step < 0) return `a ${r.type} record without a valid "step"`;
   if (r.type === 'eval') {
-    if (!isFiniteNumber(r.mean) || !isFiniteNumber(r.std))
-      return 'an eval record without finite mean and std';
+    // Other tools' evaluations may come without a std (null once written as JSON).
+    if (!isFiniteNumber(r.mean) || (r.std !== null && typeof r.std !== 'number'))
+      return 'an eval record without a finite mean';
+    if (r.std === null) r.std = Number.NaN;
   } else if (r.type === 'probe') {
     for (const key of ['estimate', 'estimateQ1', 'trueValue', 'bias', 'biasQ1'])
       if (typeof r[key] !== 'number') return `a probe record without "${key}"`;
@@ -130,6 +134,7 @@ export function parseRunJsonl(
       wallSeconds: summary?.wallSeconds ?? null,
       reason: stopped?.type === 'stopped' ? stopped.reason : null,
       source: 'file',
+      ...(typeof first.foreign === 'string' ? { foreign: first.foreign } : {}),
     },
   };
 }

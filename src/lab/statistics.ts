@@ -3,6 +3,7 @@
  * lab shows comes with its spread or a confidence interval. The choices follow rliable (Agarwal et al.,
  * NeurIPS 2021): the interquartile mean as a robust point estimate, percentile-bootstrap intervals.
  */
+import { cachedIn } from '../common/cached';
 import { Random } from '../common/random';
 
 /** Arithmetic mean; NaN for no values. */
@@ -34,7 +35,7 @@ export function percentile(values: readonly number[], q: number): number {
   return percentileOfSorted(sorted, q);
 }
 
-function percentileOfSorted(sorted: readonly number[], q: number): number {
+function percentileOfSorted(sorted: ArrayLike<number>, q: number): number {
   const position = (q / 100) * (sorted.length - 1);
   const below = Math.floor(position);
   const above = Math.min(sorted.length - 1, below + 1);
@@ -91,14 +92,31 @@ export function bootstrapInterval(
   const level = options.level ?? 0.95;
   const random = Random.stream(options.seed ?? 0, 'bootstrap');
   const sample = new Array<number>(n);
-  const stats = new Array<number>(resamples);
+  const stats = new Float64Array(resamples);
   for (let b = 0; b < resamples; b++) {
     for (let i = 0; i < n; i++) sample[i] = values[random.int(n)];
     stats[b] = statistic(sample);
   }
-  stats.sort((a, b) => a - b);
+  stats.sort(); // a typed array sorts numerically
   const tail = ((1 - level) / 2) * 100;
   return { estimate, low: percentileOfSorted(stats, tail), high: percentileOfSorted(stats, 100 - tail) };
+}
+
+const remembered = new Map<string, Interval>();
+
+/**
+ * `bootstrapInterval`, remembered by its inputs (`name` names the statistic): while runs train the lab
+ * recomputes every band each second, but a point's values change only when another seed reaches it.
+ */
+export function rememberedInterval(
+  name: string,
+  values: readonly number[],
+  statistic: (sample: readonly number[]) => number,
+  options: BootstrapOptions = {},
+): Interval {
+  const key = `${name}|${options.seed ?? 0}|${options.resamples ?? 2000}|${options.level ?? 0.95}|${values.join(',')}`;
+  if (remembered.size > 50_000) remembered.clear();
+  return cachedIn(remembered, key, () => bootstrapInterval(values, statistic, options));
 }
 
 export interface CurvePoint {

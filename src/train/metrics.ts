@@ -10,6 +10,8 @@ export interface ConfigRecord {
   step: 0;
   config: Config;
   backend: string;
+  /** A run loaded from another tool (SB3, TensorBoard): its name; the settings are then not known. */
+  foreign?: string;
 }
 /** One finished training episode (with exploration noise). */
 export interface EpisodeRecord {

@@ -85,7 +85,7 @@ describe('lab runs', () => {
       ['[1,2]', /line 1 is not a record/],
       [
         `${good[0]}\n{"type":"eval","step":5,"mean":"high","std":1}`,
-        /line 2: an eval record without finite mean/,
+        /line 2: an eval record without a finite mean/,
       ],
       [`${good[0]}\n{"type":"probe","step":5}`, /line 2: a probe record without "estimate"/],
       [`${good[0]}\n{"step":5}`, /line 2: a record without a "type"/],
@@ -283,5 +283,33 @@ describe('lab plan', () => {
     });
     const bad = { id: 'x', label: 'x', overrides: { tau: 9 } };
     expect(planRuns(base, [bad], [0])).toMatchObject({ ok: false, error: /tau = 9 is not allowed/ });
+  });
+});
+
+describe('lab config diff and remembered intervals', () => {
+  it('lists exactly the settings that differ, in the schema’s order', async () => {
+    const { diffConfigs } = await import('../../src/lab/configDiff');
+    const a = variantConfig(base, ABLATION_VARIANTS.td3, 0);
+    const b = variantConfig(base, ABLATION_VARIANTS.ddpg, 3);
+    expect(diffConfigs(a, b)).toEqual([
+      { field: 'seed', a: 0, b: 3 },
+      { field: 'twinCritics', a: true, b: false },
+      { field: 'policyDelay', a: 2, b: 1 },
+      { field: 'targetSmoothing', a: true, b: false },
+    ]);
+    expect(diffConfigs(a, a)).toEqual([]);
+  });
+
+  it('a remembered interval is the interval itself, for the same inputs', async () => {
+    const { bootstrapInterval, interquartileMean, mean, rememberedInterval } = await import(
+      '../../src/lab/statistics'
+    );
+    const values = [3, 1, 4, 1, 5, 9, 2, 6];
+    expect(rememberedInterval('mean', values, mean, { seed: 2 })).toEqual(
+      bootstrapInterval(values, mean, { seed: 2 }),
+    );
+    expect(rememberedInterval('iqm', values, interquartileMean, { seed: 2 })).toEqual(
+      bootstrapInterval(values, interquartileMean, { seed: 2 }),
+    );
   });
 });

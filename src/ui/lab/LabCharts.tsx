@@ -4,7 +4,7 @@
  * sensitivity sweep, the final return against the swept value with 95 % whiskers. Each chart saves as SVG
  * or PNG.
  */
-import { memo, useMemo, useRef } from 'react';
+import { memo, useMemo, useRef, useState } from 'react';
 import {
   Area,
   CartesianGrid,
@@ -19,7 +19,7 @@ import {
 import { type CurveKind, variantBands } from '../../lab/aggregate';
 import { variantResults } from '../../lab/results';
 import type { LabRun } from '../../lab/runs';
-import { bootstrapInterval, mean } from '../../lab/statistics';
+import { mean, rememberedInterval } from '../../lab/statistics';
 import { useThrottled } from '../useThrottled';
 import { chartSvg, type LegendEntry, saveBlob, saveText, svgToPng } from './download';
 import { useLab } from './labStore';
@@ -31,11 +31,16 @@ const formatStep = (x: number) => (x >= 1000 ? `${(x / 1000).toFixed(x >= 10000 
 const formatValue = (v: number) =>
   Math.abs(v) >= 1000 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toPrecision(3);
 
-/** The runs, re-read at most once a second while training (charts, table and exports share it). */
-export function useLabRuns(): LabRun[] {
+/** Each chart redraws at most this often while runs train, the charts in turn (`phase`), never all at once. */
+const CHART_REDRAW_MS = 2000;
+const CHART_PHASE_MS = 400;
+
+/** The runs, re-read at most every `ms` while training (shifted by `phaseMs`). */
+export function useLabRuns(ms = 1000, phaseMs = 0): LabRun[] {
   const version = useThrottled(
     useLab((s) => s.version),
-    1000,
+    ms,
+    phaseMs,
   );
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs change in place; version marks changes
   return useMemo(() => [...useLab.getState().runs], [version]);
@@ -103,12 +108,19 @@ function ChartFrame({
 }
 
 /** Rows for recharts: one per step, `vI` the mean of variant I and `vI_band` its [low, high]. */
-function bandRows(runs: LabRun[], kinds: CurveKind[], variants: string[]): Record<string, unknown>[] {
+function bandRows(
+  runs: LabRun[],
+  kinds: CurveKind[],
+  variants: string[],
+  fromStep: number,
+  window: number,
+): Record<string, unknown>[] {
   const rows = new Map<number, Record<string, unknown>>();
   for (const kind of kinds) {
-    const bands = variantBands(runs, kind);
+    const bands = variantBands(runs, kind, window);
     variants.forEach((variant, i) => {
       for (const p of bands.get(variant) ?? []) {
+        if (p.step < fromStep) continue;
         const row = rows.get(p.step) ?? { step: p.step };
         row[`${kind}${i}`] = p.mean;
         row[`${kind}${i}_band`] = [p.low, p.high];
@@ -118,6 +130,17 @@ function bandRows(runs: LabRun[], kinds: CurveKind[], variants: string[]): Recor
     });
   }
   return [...rows.values()].sort((a, b) => (a.step as number) - (b.step as number));
+}
+
+/**
+ * The previous rows while nothing drawn has changed: the charts re-render (recharts' costly part) only when
+ * a point moved or arrived, not on every second's recompute.
+ */
+function useStableRows(rows: Record<string, unknown>[]): Record<string, unknown>[] {
+  const previous = useRef<{ signature: string; rows: Record<string, unknown>[] } | null>(null);
+  const signature = JSON.stringify(rows);
+  if (previous.current?.signature !== signature) previous.current = { signature, rows };
+  return previous.current.rows;
 }
 
 const BandPlot = memo(function BandPlot({
@@ -178,27 +201,36 @@ const BandPlot = memo(function BandPlot({
 });
 
 function BandChart({
-  runs,
   variants,
   kind,
   title,
   note,
   testId,
+  fromStep,
+  phase,
 }: {
-  runs: LabRun[];
   variants: string[];
+  fromStep: number;
   kind: CurveKind;
   title: string;
   note: string;
   testId: string;
+  phase: number;
 }) {
-  const rows = useMemo(() => bandRows(runs, [kind], variants), [runs, variants, kind]);
-  const series = variants.map((label, i) => ({
-    key: `${kind}${i}`,
-    label,
-    color: variantColor(i),
-    band: true,
-  }));
+  const runs = useLabRuns(CHART_REDRAW_MS, phase * CHART_PHASE_MS);
+  const window = useLab((s) => s.settings.evalEvery);
+  const rows = useStableRows(
+    useMemo(
+      () => bandRows(runs, [kind], variants, fromStep, window),
+      [runs, variants, kind, fromStep, window],
+    ),
+  );
+  const names = variants.join('\n');
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the names say when the variants changed
+  const series = useMemo(
+    () => variants.map((label, i) => ({ key: `${kind}${i}`, label, color: variantColor(i), band: true })),
+    [names, kind],
+  );
   const legend = series.map((s) => ({ label: s.label, color: s.color }));
   return (
     <ChartFrame title={title} note={note} legend={legend} points={rows.length} testId={testId}>
@@ -208,12 +240,32 @@ function BandChart({
 }
 
 /** The paper's Figure 1: each variant's value estimate (solid, with band) against the true value (dashed). */
-function EstimateChart({ runs, variants }: { runs: LabRun[]; variants: string[] }) {
-  const rows = useMemo(() => bandRows(runs, ['estimate', 'trueValue'], variants), [runs, variants]);
-  const series: Series[] = variants.flatMap((label, i) => [
-    { key: `estimate${i}`, label: `${label}: estimate`, color: variantColor(i), band: true },
-    { key: `trueValue${i}`, label: `${label}: true value`, color: variantColor(i), dashed: true },
-  ]);
+function EstimateChart({
+  variants,
+  fromStep,
+  phase,
+}: {
+  variants: string[];
+  fromStep: number;
+  phase: number;
+}) {
+  const runs = useLabRuns(CHART_REDRAW_MS, phase * CHART_PHASE_MS);
+  const rows = useStableRows(
+    useMemo(
+      () => bandRows(runs, ['estimate', 'trueValue'], variants, fromStep, 1),
+      [runs, variants, fromStep],
+    ),
+  );
+  const names = variants.join('\n');
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the names say when the variants changed
+  const series: Series[] = useMemo(
+    () =>
+      variants.flatMap((label, i) => [
+        { key: `estimate${i}`, label: `${label}: estimate`, color: variantColor(i), band: true },
+        { key: `trueValue${i}`, label: `${label}: true value`, color: variantColor(i), dashed: true },
+      ]),
+    [names],
+  );
   const legend = series.map((s) => ({ label: s.label, color: s.color }));
   return (
     <ChartFrame
@@ -229,7 +281,8 @@ function EstimateChart({ runs, variants }: { runs: LabRun[]; variants: string[] 
 }
 
 /** Variants named "field=value" (a sensitivity sweep): final return against the value. */
-function SensitivityChart({ runs }: { runs: LabRun[] }) {
+function SensitivityChart({ phase }: { phase: number }) {
+  const runs = useLabRuns(CHART_REDRAW_MS, phase * CHART_PHASE_MS);
   const points = useMemo(() => {
     const results = variantResults(runs, null);
     return results.flatMap((r) => {
@@ -242,7 +295,7 @@ function SensitivityChart({ runs }: { runs: LabRun[] }) {
         const last = run.records.filter((x) => x.type === 'eval').at(-1);
         return last?.type === 'eval' ? [last.mean] : [];
       });
-      const ci = bootstrapInterval(finals, mean, { seed: 7 });
+      const ci = rememberedInterval('mean', finals, mean, { seed: 7 });
       return [
         {
           field: match[1],
@@ -285,36 +338,66 @@ function SensitivityChart({ runs }: { runs: LabRun[] }) {
 }
 
 export function LabCharts({ runs }: { runs: LabRun[] }) {
-  const variants = useMemo(() => [...new Set(runs.map((r) => r.variant))], [runs]);
+  const names = runs.map((r) => r.variant).join('\n');
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the names say when the variants changed
+  const variants = useMemo(() => [...new Set(runs.map((r) => r.variant))], [names]);
   const probeUnavailable = runs.some((r) => r.records.some((x) => x.type === 'probeUnavailable'));
+  const hasEvals = runs.some((r) => r.records.some((x) => x.type === 'eval'));
+  // Early in a run the critic's errors dwarf everything after: a zoom into the later part shows the differences.
+  const [shown, setShown] = useState<'all' | 'half' | 'quarter'>('all');
+  const lastStep = Math.max(0, ...runs.map((r) => r.step));
+  const fromStep = shown === 'all' ? 0 : shown === 'half' ? lastStep / 2 : (lastStep * 3) / 4;
   return (
-    <div className="charts lab-charts">
-      <BandChart
-        runs={runs}
-        variants={variants}
-        kind="eval"
-        title="Evaluation return"
-        note="mean over seeds, band: 95% bootstrap interval of the mean"
-        testId="lab-chart-return"
-      />
-      {probeUnavailable ? (
-        <p className="chart-unavailable">
-          The overestimation probe is not available for this env (its state cannot be restored exactly).
-        </p>
-      ) : (
-        <>
+    <>
+      <label className="lab-zoom">
+        Charts show{' '}
+        <select value={shown} onChange={(e) => setShown(e.target.value as typeof shown)}>
+          <option value="all">the whole run</option>
+          <option value="half">the second half</option>
+          <option value="quarter">the last quarter</option>
+        </select>
+      </label>
+      <div className="charts lab-charts">
+        {hasEvals ? (
           <BandChart
-            runs={runs}
             variants={variants}
-            kind="bias"
-            title="Overestimation bias"
-            note="estimate − true value; above zero: the critic overestimates"
-            testId="lab-chart-bias"
+            kind="eval"
+            fromStep={fromStep}
+            title="Evaluation return"
+            note="noise-free episodes; mean over seeds, band: 95% bootstrap interval of the mean"
+            testId="lab-chart-return"
+            phase={0}
           />
-          <EstimateChart runs={runs} variants={variants} />
-        </>
-      )}
-      <SensitivityChart runs={runs} />
-    </div>
+        ) : null}
+        {probeUnavailable ? (
+          <p className="chart-unavailable">
+            The overestimation probe is not available for this env (its state cannot be restored exactly).
+          </p>
+        ) : (
+          <>
+            <BandChart
+              variants={variants}
+              kind="bias"
+              fromStep={fromStep}
+              title="Overestimation bias"
+              note="estimate − true value; above zero: the critic overestimates"
+              testId="lab-chart-bias"
+              phase={1}
+            />
+            <EstimateChart variants={variants} fromStep={fromStep} phase={2} />
+          </>
+        )}
+        <BandChart
+          variants={variants}
+          kind="train"
+          fromStep={fromStep}
+          title="Training episode return"
+          note="with exploration noise, averaged per evaluation interval; runs of other tools show here"
+          testId="lab-chart-train"
+          phase={3}
+        />
+        <SensitivityChart phase={4} />
+      </div>
+    </>
   );
 }

@@ -6,6 +6,8 @@
 import { useMemo, useState } from 'react';
 import { ENV_CATALOG } from '../../envs/catalog';
 import { bandsCsv, curvesCsv, labJson, parseLabJson } from '../../lab/export';
+import { cleanRlCommand, zooHyperparameters } from '../../lab/externalConfigs';
+import { parseForeignCsv } from '../../lab/foreignRuns';
 import { planRuns } from '../../lab/plan';
 import { RESULT_COLUMNS, resultCells, variantResults } from '../../lab/results';
 import { type LabRun, parseRunJsonl } from '../../lab/runs';
@@ -17,6 +19,7 @@ import {
   sensitivityVariants,
   TABLE2_VARIANTS,
   type Variant,
+  variantConfig,
 } from '../../lab/variants';
 import { type Config, FIELD_NAMES, FIELDS } from '../../rl/hyperparameters';
 import { configFromPreset, PRESET_NAMES, type PresetName, presetAvailable } from '../../rl/presets';
@@ -24,6 +27,7 @@ import { saveText } from './download';
 import { LabCharts, useLabRuns, variantColor } from './LabCharts';
 import { runQueued, stopAll } from './labRunner';
 import { DEFAULT_THRESHOLDS, type LabSettings, useLab } from './labStore';
+import { RunHistory } from './RunHistory';
 
 /** The configuration every variant starts from. */
 function baseConfig(settings: LabSettings): Config {
@@ -285,6 +289,7 @@ function LabSetup() {
         </button>
       </details>
 
+      <OtherTools />
       <details className="lab-add">
         <summary>Sensitivity: sweep one setting</summary>
         <p className="hint">
@@ -316,6 +321,68 @@ function LabSetup() {
         </button>
       </details>
     </div>
+  );
+}
+
+/** A variant's settings for rl-baselines3-zoo and CleanRL, to run the same comparison on a cluster. */
+function OtherTools() {
+  const variants = useLab((s) => s.variants);
+  const settings = useLab((s) => s.settings);
+  const [chosen, setChosen] = useState(0);
+  const variant = variants[Math.min(chosen, variants.length - 1)];
+  const texts = useMemo(() => {
+    if (!variant) return { error: null, zoo: null, cleanrl: null };
+    try {
+      const config = variantConfig(baseConfig(settings), variant, 0);
+      return {
+        error: null,
+        zoo: zooHyperparameters(config, variant.label),
+        cleanrl: cleanRlCommand(config, variant.label),
+      };
+    } catch (error) {
+      return { error: (error as Error).message, zoo: null, cleanrl: null };
+    }
+  }, [variant, settings]);
+  const { zoo, cleanrl } = texts;
+  const file = variant ? variant.id.replace(/[^A-Za-z0-9_.=-]+/g, '-') : 'variant';
+  return (
+    <details className="lab-add other-tools" data-testid="lab-other-tools">
+      <summary>Run it elsewhere: rl-baselines3-zoo, CleanRL</summary>
+      <select
+        aria-label="variant to export"
+        value={chosen}
+        onChange={(e) => setChosen(Number(e.target.value))}
+      >
+        {variants.map((v, i) => (
+          <option key={v.id} value={i}>
+            {v.label}
+          </option>
+        ))}
+      </select>
+      {texts.error ? <p className="notice error">{texts.error}</p> : null}
+      {zoo !== null && cleanrl !== null ? (
+        <>
+          <p className="hint">
+            Seed 0; change --seed for the others. Lines marked Note say what the tool cannot do.
+          </p>
+          <pre className="export-text" data-testid="zoo-yaml">
+            {zoo}
+          </pre>
+          <button type="button" onClick={() => saveText(zoo, `td3-${file}.yml`, 'text/yaml')}>
+            Save the zoo file
+          </button>
+          <pre className="export-text" data-testid="cleanrl-command">
+            {cleanrl}
+          </pre>
+          <button
+            type="button"
+            onClick={() => saveText(cleanrl, `td3-${file}-cleanrl.sh`, 'text/x-shellscript')}
+          >
+            Save the CleanRL command
+          </button>
+        </>
+      ) : null}
+    </details>
   );
 }
 
@@ -395,7 +462,11 @@ async function importFiles(files: FileList): Promise<void> {
   const loaded: LabRun[] = [];
   for (const file of Array.from(files)) {
     const text = await file.text();
-    const parsed = file.name.endsWith('.json') ? parseLabJson(text) : parseRunJsonl(file.name, text);
+    const parsed = file.name.endsWith('.json')
+      ? parseLabJson(text)
+      : /\.csv$/i.test(file.name)
+        ? parseForeignCsv(file.name, text, lab.settings.env)
+        : parseRunJsonl(file.name, text);
     if (!parsed.ok) {
       lab.notify(
         'error',
@@ -458,10 +529,10 @@ function LabMain() {
       </div>
       <div className="run-bar lab-files">
         <label className="file-button">
-          Load runs (.jsonl of npm run train / sweep, or a lab .json)
+          Load runs (npm run train / sweep .jsonl, a lab .json, SB3 or TensorBoard .csv)
           <input
             type="file"
-            accept=".jsonl,.json"
+            accept=".jsonl,.json,.csv"
             multiple
             onChange={(e) => {
               if (e.target.files) void importFiles(e.target.files);
@@ -492,6 +563,7 @@ function LabMain() {
           everything (JSON)
         </button>
       </div>
+      <RunHistory />
       <div className="notices">
         {notices.map((n) => (
           <div key={n.id} className={`notice ${n.level}`}>

@@ -6,6 +6,7 @@
 import type { LabRun } from '../../lab/runs';
 import { type BackendName, type Command, parseEvent } from '../../worker/protocol';
 import { useLab } from './labStore';
+import { saveRun } from './runHistory';
 
 class Lane {
   private worker: Worker;
@@ -104,6 +105,7 @@ class Lane {
     run.wallSeconds = (performance.now() - this.started) / 1000;
     this.run = null;
     useLab.getState().touch();
+    if (state === 'done' || state === 'stopped') keep(run);
     this.take();
   }
 
@@ -116,6 +118,19 @@ class Lane {
     }
     this.worker.terminate();
   }
+}
+
+/** A finished run goes into the browser's history; a history that cannot be written is said once. */
+let historyWarned = false;
+function keep(run: LabRun): void {
+  saveRun(run).then(
+    () => useLab.getState().historyChanged(),
+    (error: Error) => {
+      if (historyWarned) return;
+      historyWarned = true;
+      useLab.getState().notify('warning', `Finished runs are not kept in this browser: ${error.message}`);
+    },
+  );
 }
 
 let lanes: Lane[] = [];

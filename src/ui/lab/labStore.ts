@@ -45,11 +45,14 @@ export interface LabState {
   variants: Variant[];
   runs: LabRun[];
   version: number;
+  /** Bumped when the saved runs (IndexedDB) change. */
+  historyVersion: number;
   notices: LabNotice[];
   setSettings: (change: Partial<LabSettings>) => void;
   setVariants: (variants: Variant[]) => void;
   /** Marks a change to the runs (made in place). */
   touch: () => void;
+  historyChanged: () => void;
   notify: (level: LabNotice['level'], message: string) => void;
   dismiss: (id: number) => void;
 }
@@ -73,10 +76,12 @@ export const useLab = create<LabState>((set) => ({
   variants: TABLE2_VARIANTS.map((id) => ABLATION_VARIANTS[id]),
   runs: [],
   version: 0,
+  historyVersion: 0,
   notices: [],
   setSettings: (change) => set((s) => ({ settings: { ...s.settings, ...change } })),
   setVariants: (variants) => set({ variants }),
   touch: () => set((s) => ({ version: s.version + 1 })),
+  historyChanged: () => set((s) => ({ historyVersion: s.historyVersion + 1 })),
   notify: (level, message) =>
     set((s) => ({ notices: [...s.notices.slice(-4), { id: ++noticeId, level, message }] })),
   dismiss: (id) => set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })),

@@ -1,0 +1,88 @@
+/**
+ * A configuration written for the tools people run on clusters: an rl-baselines3-zoo hyperparameter file
+ * (Stable-Baselines3's TD3) and a CleanRL `td3_continuous_action.py` command line. What a tool cannot
+ * express is said in a comment above it, never silently dropped.
+ *
+ * Units agree: our exploration σ, smoothing σ and clip are fractions of half the action range; SB3 adds
+ * its noise to actions rescaled to [−1, 1], and CleanRL multiplies by the action scale, so the numbers
+ * carry over unchanged.
+ */
+import type { Config } from '../rl/hyperparameters';
+
+/** A number as YAML and Python read it back exactly (`!!float` keeps 1e-3 a float in YAML 1.1). */
+function yamlNumber(v: number): string {
+  if (Number.isInteger(v)) return String(v);
+  const text = String(v);
+  return text.includes('e') ? `!!float ${text}` : text;
+}
+
+export function zooHyperparameters(config: Config, label: string): string {
+  const notes: string[] = [];
+  if (config.actorLr !== config.criticLr)
+    notes.push(
+      `SB3's TD3 has one learning rate: the actor's (${config.actorLr}) is used; the critic's here was ${config.criticLr}`,
+    );
+  const lines = [
+    `# rl-baselines3-zoo hyperparameters for TD3: "${label}" from TD3 Playground`,
+    `# python -m rl_zoo3.train --algo td3 --env ${config.env} --seed ${config.seed} --conf-file THIS_FILE.yml`,
+    ...notes.map((n) => `# Note: ${n}`),
+    `${config.env}:`,
+    `  n_timesteps: ${config.totalSteps}`,
+    `  policy: 'MlpPolicy'`,
+    `  learning_rate: ${yamlNumber(config.actorLr)}`,
+    `  buffer_size: ${config.bufferSize}`,
+    `  learning_starts: ${config.startSteps}`,
+    `  batch_size: ${config.batchSize}`,
+    `  tau: ${yamlNumber(config.tau)}`,
+    `  gamma: ${yamlNumber(config.discount)}`,
+    '  train_freq: 1',
+    `  gradient_steps: ${config.updatesPerStep}`,
+    `  policy_delay: ${config.policyDelay}`,
+    // Smoothing off is smoothing with no noise: ã′ = π′(s′).
+    `  target_policy_noise: ${config.targetSmoothing ? yamlNumber(config.policyNoise) : '0.0'}`,
+    `  target_noise_clip: ${yamlNumber(config.noiseClip)}`,
+    `  noise_type: '${config.explNoiseType === 'ou' ? 'ornstein-uhlenbeck' : 'normal'}'`,
+    `  noise_std: ${yamlNumber(config.explNoise)}`,
+    `  policy_kwargs: "dict(net_arch=[${config.hidden1}, ${config.hidden2}], n_critics=${config.twinCritics ? 2 : 1})"`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+export function cleanRlCommand(config: Config, label: string): string {
+  const notes: string[] = [];
+  if (!config.twinCritics)
+    notes.push('CleanRL always trains twin critics: "twin critics off" cannot be expressed');
+  if (config.hidden1 !== 256 || config.hidden2 !== 256)
+    notes.push(
+      `CleanRL's networks are 256-256 (here ${config.hidden1}-${config.hidden2}): edit the script to match`,
+    );
+  if (config.actorLr !== config.criticLr)
+    notes.push(
+      `CleanRL has one learning rate: the actor's (${config.actorLr}) is used; the critic's was ${config.criticLr}`,
+    );
+  if (config.explNoiseType === 'ou')
+    notes.push('CleanRL explores with Gaussian noise only (here Ornstein–Uhlenbeck)');
+  if (config.updatesPerStep !== 1)
+    notes.push(`CleanRL makes one update per env step (here ${config.updatesPerStep})`);
+  const flags: [string, string | number][] = [
+    ['env-id', config.env],
+    ['seed', config.seed],
+    ['total-timesteps', config.totalSteps],
+    ['learning-rate', config.actorLr],
+    ['buffer-size', config.bufferSize],
+    ['gamma', config.discount],
+    ['tau', config.tau],
+    ['batch-size', config.batchSize],
+    ['policy-noise', config.targetSmoothing ? config.policyNoise : 0],
+    ['noise-clip', config.noiseClip],
+    ['exploration-noise', config.explNoise],
+    ['learning-starts', config.startSteps],
+    ['policy-frequency', config.policyDelay],
+  ];
+  return [
+    `# CleanRL command for "${label}" from TD3 Playground`,
+    ...notes.map((n) => `# Note: ${n}`),
+    `python cleanrl/td3_continuous_action.py ${flags.map(([k, v]) => `--${k} ${v}`).join(' ')}`,
+    '',
+  ].join('\n');
+}
