@@ -4,7 +4,7 @@
  * sensitivity sweep, the final return against the swept value with 95 % whiskers. Each chart saves as SVG
  * or PNG.
  */
-import { memo, useMemo, useRef, useState } from 'react';
+import { memo, startTransition, useEffect, useMemo, useRef, useState } from 'react';
 import {
   Area,
   CartesianGrid,
@@ -20,7 +20,6 @@ import { type CurveKind, variantBands } from '../../lab/aggregate';
 import { variantResults } from '../../lab/results';
 import type { LabRun } from '../../lab/runs';
 import { mean, rememberedInterval } from '../../lab/statistics';
-import { useThrottled } from '../useThrottled';
 import { chartSvg, type LegendEntry, saveBlob, saveText, svgToPng } from './download';
 import { useLab } from './labStore';
 
@@ -35,13 +34,30 @@ const formatValue = (v: number) =>
 const CHART_REDRAW_MS = 2000;
 const CHART_PHASE_MS = 400;
 
-/** The runs, re-read at most every `ms` while training (shifted by `phaseMs`). */
+/**
+ * The runs, re-read at most every `ms` while training (shifted by `phaseMs`), as a low-priority transition.
+ * The store is watched from an effect, not through a selector: a selector would re-render the component on
+ * each of the dozens of messages a second that the workers send.
+ */
 export function useLabRuns(ms = 1000, phaseMs = 0): LabRun[] {
-  const version = useThrottled(
-    useLab((s) => s.version),
-    ms,
-    phaseMs,
-  );
+  const [version, setVersion] = useState(() => useLab.getState().version);
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    let next = performance.now() + phaseMs;
+    const show = () => {
+      timer = null;
+      next = Math.max(performance.now(), next) + ms;
+      startTransition(() => setVersion(useLab.getState().version));
+    };
+    const unsubscribe = useLab.subscribe((state, previous) => {
+      if (state.version === previous.version || timer !== null) return;
+      timer = setTimeout(show, Math.max(0, next - performance.now()));
+    });
+    return () => {
+      unsubscribe();
+      if (timer !== null) clearTimeout(timer);
+    };
+  }, [ms, phaseMs]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs change in place; version marks changes
   return useMemo(() => [...useLab.getState().runs], [version]);
 }

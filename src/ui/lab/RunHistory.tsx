@@ -2,16 +2,17 @@
  * The runs this browser has kept: overlay any of them beside the comparison (as a variant of their own,
  * marked with the day they were saved), delete them, or see how two runs' settings differ.
  */
-import { useEffect, useState } from 'react';
+import { memo, useEffect, useState } from 'react';
 import { diffConfigs, type FieldDifference } from '../../lab/configDiff';
 import { formatNumber } from '../../lab/results';
 import { useLab } from './labStore';
 import { deleteSavedRun, listSavedRuns, loadSavedRun, type SavedRunInfo } from './runHistory';
 
-const when = (ms: number) =>
-  new Date(ms).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' });
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'short', timeStyle: 'short' });
+const when = (ms: number) => dateTime.format(ms);
 
-export function RunHistory() {
+/** Memoised: it changes with the saved runs, not with every message of the runs training. */
+export const RunHistory = memo(function RunHistory() {
   const historyVersion = useLab((s) => s.historyVersion);
   const [saved, setSaved] = useState<SavedRunInfo[] | null>(null);
   const [selected, setSelected] = useState<Set<number>>(new Set());
@@ -155,4 +156,4 @@ export function RunHistory() {
       ) : null}
     </details>
   );
-}
+});
