@@ -223,4 +223,37 @@ describe('the ablation lab', () => {
     expect(errors).toEqual([]);
     await context.close();
   }, 300_000);
+
+  it('a sensitivity sweep runs one variant per value and draws the final return against it', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${server.url}#lab`);
+    await page.getByRole('heading', { name: 'Compare variants over seeds' }).waitFor();
+    await page.getByLabel('Env steps per run', { exact: true }).fill('1500');
+    await page.getByLabel('Evaluate every', { exact: true }).fill('500');
+    await page.getByLabel('Seeds', { exact: true }).fill('1');
+    await page.locator('summary', { hasText: 'Sensitivity' }).click();
+    await page.getByLabel('setting to sweep').selectOption('tau');
+    // A value out of the schema's range is refused, with the range.
+    await page.getByLabel('values to sweep').fill('0.005, 7');
+    await page.getByRole('button', { name: 'Use these variants' }).click();
+    await page
+      .locator('.notice.error')
+      .getByText(/tau = 7 is not allowed/)
+      .waitFor();
+    await page.getByLabel('values to sweep').fill('0.005, 0.05');
+    await page.getByRole('button', { name: 'Use these variants' }).click();
+    await page.getByRole('button', { name: 'Run comparison' }).click();
+    await expect
+      .poll(() => page.getByTestId('lab-progress').textContent(), { timeout: 120_000, interval: 1000 })
+      .toMatch(/^2 done/);
+    const rows = page.getByTestId('lab-results').locator('tbody tr td:first-child');
+    await expect.poll(() => rows.allTextContents()).toEqual(['tau = 0.005', 'tau = 0.05']);
+    const chart = page.getByTestId('lab-chart-sensitivity');
+    await expect.poll(() => chart.getAttribute('data-points').then(Number), { timeout: 10_000 }).toBe(2);
+    expect(await chart.locator('figcaption').textContent()).toContain('Final return against tau');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 180_000);
 });

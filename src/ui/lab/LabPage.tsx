@@ -529,7 +529,7 @@ function LabMain() {
       </div>
       <div className="run-bar lab-files">
         <label className="file-button">
-          Load runs (npm run train / sweep .jsonl, a lab .json, SB3 or TensorBoard .csv)
+          Load runs (.jsonl, lab .json, SB3 / TensorBoard .csv)
           <input
             type="file"
             accept=".jsonl,.json,.csv"
