@@ -49,21 +49,32 @@ export function StatusBar() {
   );
 }
 
-export function Notices() {
-  const notices = usePlayground((s) => s.notices);
+/** A list of notices, each with a button that dismisses it (the playground's and the lab's). */
+export function NoticeList({
+  notices,
+  dismiss,
+}: {
+  notices: readonly { id: number; level: string; message: string }[];
+  dismiss: (id: number) => void;
+}) {
   if (!notices.length) return null;
   return (
     <ul className="notices" aria-live="polite">
       {notices.map((n) => (
         <li key={n.id} className={`notice ${n.level}`}>
           {n.message}
-          <button type="button" aria-label="dismiss" onClick={() => usePlayground.getState().dismiss(n.id)}>
+          <button type="button" aria-label="dismiss" onClick={() => dismiss(n.id)}>
             ×
           </button>
         </li>
       ))}
     </ul>
   );
+}
+
+export function Notices() {
+  const notices = usePlayground((s) => s.notices);
+  return <NoticeList notices={notices} dismiss={(id) => usePlayground.getState().dismiss(id)} />;
 }
 
 export function SmoothingControl() {

@@ -23,6 +23,7 @@ import {
 } from '../../lab/variants';
 import { type Config, FIELD_NAMES, FIELDS } from '../../rl/hyperparameters';
 import { configFromPreset, PRESET_NAMES, type PresetName, presetAvailable } from '../../rl/presets';
+import { NoticeList } from '../StatusBar';
 import { saveText } from './download';
 import { LabCharts, useLabRuns, variantColor } from './LabCharts';
 import { runQueued, stopAll } from './labRunner';
@@ -564,16 +565,7 @@ function LabMain() {
         </button>
       </div>
       <RunHistory />
-      <div className="notices">
-        {notices.map((n) => (
-          <div key={n.id} className={`notice ${n.level}`}>
-            {n.message}
-            <button type="button" aria-label="dismiss" onClick={() => useLab.getState().dismiss(n.id)}>
-              ×
-            </button>
-          </div>
-        ))}
-      </div>
+      <NoticeList notices={notices} dismiss={(id) => useLab.getState().dismiss(id)} />
       <Progress runs={runs} />
       {runs.length ? (
         <>
