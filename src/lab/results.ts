@@ -95,7 +95,7 @@ export const RESULT_COLUMNS = [
   'final return (mean ± std)',
   'IQM [95% CI]',
   'CV',
-  'average return over the run [95% CI]',
+  'average return over the run (AUC ÷ steps) [95% CI]',
   'steps to threshold',
   'final bias [95% CI]',
   'wall time per run',

@@ -232,7 +232,15 @@ describe('the ablation lab', () => {
     await page.getByRole('heading', { name: 'Compare variants over seeds' }).waitFor();
     await page.getByLabel('Env steps per run', { exact: true }).fill('1500');
     await page.getByLabel('Evaluate every', { exact: true }).fill('500');
-    await page.getByLabel('Seeds', { exact: true }).fill('1');
+    // A value out of range is kept in the box, marked, and not applied.
+    const seeds = page.getByLabel('Seeds', { exact: true });
+    await seeds.fill('0');
+    expect(await seeds.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator('label', { has: seeds }).getAttribute('title')).toMatch(
+      /Not applied: expected a whole number from 1 to 20/,
+    );
+    await seeds.fill('1');
+    expect(await seeds.getAttribute('aria-invalid')).toBe('false');
     await page.locator('summary', { hasText: 'Sensitivity' }).click();
     await page.getByLabel('setting to sweep').selectOption('tau');
     // A value out of the schema's range is refused, with the range.

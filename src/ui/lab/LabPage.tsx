@@ -3,7 +3,7 @@
  * bands, the results table and the exports follow live. Starting again adds to the comparison (new seeds,
  * new variants, failed runs again) and never discards a finished run.
  */
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { ENV_CATALOG } from '../../envs/catalog';
 import { bandsCsv, curvesCsv, labJson, parseLabJson } from '../../lab/export';
 import { cleanRlCommand, zooHyperparameters } from '../../lab/externalConfigs';
@@ -108,11 +108,17 @@ function reproduce(which: 'table2' | 'figure1'): void {
   startComparison();
 }
 
+/**
+ * A number box that keeps what is typed (a half-typed value is no error) and applies it once it is valid;
+ * until then it is marked, with the allowed range, and the last valid value stays in force.
+ */
 function NumberSetting({
   label,
   value,
   min,
   max,
+  integer = true,
+  optional = false,
   onChange,
   title,
 }: {
@@ -120,21 +126,43 @@ function NumberSetting({
   value: number | null;
   min: number;
   max: number;
+  integer?: boolean;
+  /** Empty means "none" (the threshold). */
+  optional?: boolean;
   onChange: (v: number | null) => void;
   title?: string;
 }) {
+  const [text, setText] = useState(value === null ? '' : String(value));
+  // A change from elsewhere (a Reproduce button) shows in the box.
+  useEffect(() => {
+    setText((current) =>
+      current.trim() !== '' && Number(current) === value ? current : String(value ?? ''),
+    );
+  }, [value]);
+  const parsed = text.trim() === '' ? null : Number(text);
+  const valid =
+    parsed === null
+      ? optional
+      : Number.isFinite(parsed) && parsed >= min && parsed <= max && (!integer || Number.isInteger(parsed));
+  const range = `${integer ? 'a whole number' : 'a number'} from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}${optional ? ', or empty for none' : ''}`;
   return (
-    <label title={title}>
+    <label title={valid ? title : `Not applied: expected ${range}`}>
       {label}
       <input
         type="number"
-        value={value ?? ''}
+        value={text}
         min={min}
         max={max}
+        aria-invalid={!valid}
+        className={valid ? undefined : 'invalid'}
         onChange={(e) => {
-          if (e.target.value === '') return onChange(null);
-          const v = Number(e.target.value);
-          if (Number.isFinite(v) && v >= min && v <= max) onChange(v);
+          setText(e.target.value);
+          const next = e.target.value.trim() === '' ? null : Number(e.target.value);
+          const ok =
+            next === null
+              ? optional
+              : Number.isFinite(next) && next >= min && next <= max && (!integer || Number.isInteger(next));
+          if (ok) onChange(next);
         }}
       />
     </label>
@@ -213,7 +241,7 @@ function LabSetup() {
           value={settings.seeds}
           min={1}
           max={20}
-          onChange={(v) => v !== null && setSettings({ seeds: Math.round(v) })}
+          onChange={(v) => v !== null && setSettings({ seeds: v })}
           title="runs per variant, with seeds 0, 1, 2, …"
         />
         <NumberSetting
@@ -221,7 +249,7 @@ function LabSetup() {
           value={settings.parallel}
           min={1}
           max={8}
-          onChange={(v) => v !== null && setSettings({ parallel: Math.round(v) })}
+          onChange={(v) => v !== null && setSettings({ parallel: v })}
           title="each run trains in a worker of its own; more than the cores you have only slows each one"
         />
         <NumberSetting
@@ -229,6 +257,8 @@ function LabSetup() {
           value={settings.threshold}
           min={-1e9}
           max={1e9}
+          integer={false}
+          optional
           onChange={(v) => setSettings({ threshold: v })}
           title="the table counts the env steps until the eval return first reaches it"
         />
