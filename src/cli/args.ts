@@ -17,6 +17,14 @@ export interface TrainArgs {
   help: boolean;
   /** The variant this run belongs to in a comparison, written into its summary (the sweep sets it). */
   variant: string | undefined;
+  /** Where to write checkpoints (the resumed file itself when only --resume is given). */
+  checkpoint: string | null;
+  /** Env steps between checkpoints. */
+  checkpointEvery: number;
+  /** Whether checkpoints keep the replay buffer (needed to continue exactly). */
+  checkpointBuffer: boolean;
+  /** A checkpoint to continue from. */
+  resume: string | null;
 }
 
 /** A command-line mistake: the CLI prints the message and exits with code 2. */
@@ -59,6 +67,10 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     quiet: false,
     help: false,
     variant: undefined,
+    checkpoint: null,
+    checkpointEvery: 10_000,
+    checkpointBuffer: true,
+    resume: null,
   };
   const overrides = args.overrides as Record<string, unknown>;
   for (let i = 0; i < argv.length; i++) {
@@ -89,6 +101,19 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
       args.out = takeValue();
     } else if (flag === 'variant') {
       args.variant = takeValue();
+    } else if (flag === 'checkpoint') {
+      args.checkpoint = takeValue();
+    } else if (flag === 'resume') {
+      args.resume = takeValue();
+    } else if (flag === 'no-checkpoint-buffer') {
+      args.checkpointBuffer = false;
+    } else if (flag === 'checkpoint-every') {
+      const text = takeValue();
+      const every = Number(text);
+      if (!Number.isInteger(every) || every < 1) {
+        throw new UsageError(`--checkpoint-every ${text}: expected a positive whole number of env steps`);
+      }
+      args.checkpointEvery = every;
     } else if (flag === 'backend') {
       args.backend = takeValue();
     } else if (flag === 'threads') {
@@ -136,6 +161,10 @@ export function trainUsage(): string {
     '  --threads N           threads for each wasm product (default: every core, up to 4; 1: this thread only)',
     '  --quiet               no progress bar',
     '  --variant NAME        the variant this run belongs to in a comparison (written into its summary)',
+    '  --checkpoint FILE     save the whole run (agent, Adam, buffer, random streams, records) to FILE',
+    '  --checkpoint-every N  env steps between checkpoints (default 10000; one more at the end)',
+    '  --no-checkpoint-buffer  leave the replay buffer out of checkpoints (smaller; no longer exact)',
+    '  --resume FILE         continue the run saved in FILE (its settings; --steps may extend it)',
     '  --steps N             alias of --total-steps;  --delay N: alias of --policy-delay',
     '  --no-twin             one critic (no clipped double Q);  --no-smoothing: no target policy smoothing',
     '',

@@ -3,10 +3,13 @@
  * Exit codes: 0 done, 1 training stopped (divergence, env error), 2 bad command line or configuration.
  */
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { envSpec } from '../envs';
+import { type Config, parseConfig } from '../rl/hyperparameters';
 import { configFromPreset, presetAvailable } from '../rl/presets';
 import { kernelThreadCount } from '../rl/wasmKernels';
+import { type Checkpoint, decodeCheckpoint, encodeCheckpoint } from '../train/checkpointFile';
 import type { EvalRecord, MetricRecord, SummaryRecord } from '../train/metrics';
 import { TrainingSession } from '../train/session';
 import { parseTrainArgs, trainUsage, UsageError } from './args';
@@ -20,23 +23,34 @@ export type RunSummary = SummaryRecord;
 /** One training run from the train command's flags; resolves to its exit code (the sweep's lanes call it too). */
 export async function runTrain(argv: string[]): Promise<number> {
   let args: ReturnType<typeof parseTrainArgs>;
+  let resumed: Checkpoint | null = null;
+  let config: Config;
   try {
     args = parseTrainArgs(argv);
     if (args.help) {
       console.log(trainUsage());
       return 0;
     }
-    const env = args.overrides.env ?? 'Pendulum-v1';
-    envSpec(env); // an unknown id fails here, with the list of known ones
-    if (!presetAvailable(args.preset, env))
-      throw new UsageError(`--preset ${args.preset} has no values for ${env}`);
-  } catch (error) {
-    return usageFailure(error);
-  }
-
-  let config: ReturnType<typeof configFromPreset>;
-  try {
-    config = configFromPreset(args.preset, args.overrides);
+    if (args.resume) {
+      resumed = await readCheckpoint(args.resume);
+      // A resumed run keeps its settings; only its length may grow.
+      const changed = Object.keys(args.overrides).filter((name) => name !== 'totalSteps');
+      if (changed.length)
+        throw new UsageError(
+          `--resume keeps the run's settings; only --steps may be given with it (not ${changed.join(', ')})`,
+        );
+      config = parseConfig({ ...resumed.state.config, ...args.overrides });
+      if (config.totalSteps < resumed.state.step)
+        throw new UsageError(
+          `--steps ${config.totalSteps}: the checkpoint is already at step ${resumed.state.step}`,
+        );
+    } else {
+      const env = args.overrides.env ?? 'Pendulum-v1';
+      envSpec(env); // an unknown id fails here, with the list of known ones
+      if (!presetAvailable(args.preset, env))
+        throw new UsageError(`--preset ${args.preset} has no values for ${env}`);
+      config = configFromPreset(args.preset, args.overrides);
+    }
   } catch (error) {
     return usageFailure(error);
   }
@@ -51,45 +65,87 @@ export async function runTrain(argv: string[]): Promise<number> {
   console.error(
     `tfjs backend: ${backend}${backend === 'wasm' ? ` (products on ${threads} thread${threads > 1 ? 's' : ''})` : ''}`,
   );
-  console.error(`${config.env}, preset ${args.preset}, seed ${config.seed}, ${config.totalSteps} steps`);
+  console.error(
+    resumed
+      ? `${config.env}, resumed at step ${resumed.state.step} of ${config.totalSteps}, seed ${config.seed}`
+      : `${config.env}, preset ${args.preset}, seed ${config.seed}, ${config.totalSteps} steps`,
+  );
 
   let out: WriteStream | null = null;
   if (args.out) {
     mkdirSync(dirname(args.out), { recursive: true });
     out = createWriteStream(args.out);
   }
+  // Every record of the run, for the checkpoints (a resumed run starts with the ones before it).
+  const history: MetricRecord[] = [];
   let lastEval: EvalRecord | null = null;
   let bestEval: number | null = null;
   const bar = args.quiet ? null : new ProgressBar(config.totalSteps);
-  const onRecord = (record: MetricRecord): void => {
+  const keep = (record: MetricRecord): void => {
+    history.push(record);
     out?.write(`${JSON.stringify(record)}\n`);
     if (record.type === 'eval') {
       lastEval = record;
       bestEval = Math.max(bestEval ?? -Infinity, record.mean);
+    }
+  };
+  const onRecord = (record: MetricRecord): void => {
+    keep(record);
+    if (record.type === 'eval') {
       bar?.log(`step ${record.step}: eval return ${record.mean.toFixed(1)} ± ${record.std.toFixed(1)}`);
     } else if (record.type === 'stopped') {
       bar?.log(`stopped: ${record.reason}`);
     }
   };
+  for (const record of resumed?.records ?? []) keep(record);
 
   const start = performance.now();
-  const session = await TrainingSession.create(config, onRecord);
+  const earlierSeconds = resumed?.wallSeconds ?? 0;
+  let session: TrainingSession;
+  try {
+    session = resumed
+      ? await TrainingSession.restore({ ...resumed.state, config }, onRecord)
+      : await TrainingSession.create(config, onRecord);
+  } catch (error) {
+    out?.end();
+    return usageFailure(error);
+  }
+  const checkpointFile = args.checkpoint ?? args.resume;
+  const save = async () => {
+    if (!checkpointFile) return;
+    const wallSeconds = earlierSeconds + (performance.now() - start) / 1000;
+    const state = session.exportState({ buffer: args.checkpointBuffer });
+    await writeCheckpoint(checkpointFile, { state, records: history, wallSeconds });
+  };
+  let nextCheckpoint = session.step + args.checkpointEvery;
   while (!session.done) {
     session.runFor(250);
+    // A checkpoint between env steps, once the evaluation or probe under way is finished.
+    if (
+      checkpointFile &&
+      session.step >= nextCheckpoint &&
+      !session.hasPendingWork &&
+      !session.stoppedReason
+    ) {
+      await save();
+      while (nextCheckpoint <= session.step) nextCheckpoint += args.checkpointEvery;
+    }
     // Let the event loop run between chunks: the JSONL stream flushes and Ctrl-C is heard.
     await new Promise((resolve) => setImmediate(resolve));
     bar?.update(session.step, (lastEval as EvalRecord | null)?.mean ?? null);
   }
   bar?.finish();
+  // The last good checkpoint stays: a run that diverged does not overwrite it.
+  if (!session.stoppedReason) await save();
   const summary: RunSummary = {
     type: 'summary',
     ...(args.variant === undefined ? {} : { variant: args.variant }),
     env: config.env,
-    preset: args.preset,
+    preset: resumed ? 'resumed' : args.preset,
     seed: config.seed,
     steps: session.step,
     episodes: session.episodes,
-    wallSeconds: (performance.now() - start) / 1000,
+    wallSeconds: earlierSeconds + (performance.now() - start) / 1000,
     backend,
     finalEval: (lastEval as EvalRecord | null)?.mean ?? null,
     bestEval,
@@ -103,6 +159,27 @@ export async function runTrain(argv: string[]): Promise<number> {
   }
   console.log(JSON.stringify(summary));
   return session.stoppedReason ? 1 : 0;
+}
+
+/** A checkpoint file, read and checked whole (src/train/checkpointFile.ts); a bad one is a usage error. */
+async function readCheckpoint(file: string): Promise<Checkpoint> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--resume ${file}: ${(error as Error).message}`);
+  }
+  const reading = await decodeCheckpoint(text);
+  if (!reading.ok) throw new UsageError(`--resume ${file}: ${reading.error}`);
+  return reading.checkpoint;
+}
+
+/** Written beside the file, then renamed over it: a crash mid-write leaves the last good checkpoint. */
+async function writeCheckpoint(file: string, checkpoint: Checkpoint): Promise<void> {
+  mkdirSync(dirname(file), { recursive: true });
+  const temporary = `${file}.partial`;
+  await writeFile(temporary, await encodeCheckpoint(checkpoint));
+  await rename(temporary, file);
 }
 
 function usageFailure(error: unknown): number {

@@ -36,7 +36,8 @@ export class Random {
 
   /** The generator's whole state, to continue the same stream elsewhere (a checkpoint, another backend). */
   getState(): number[] {
-    return [this.a, this.b, this.c, this.d, this.spareNormal ?? Number.NaN];
+    // As unsigned words (the arithmetic leaves some signed), so equal states read equal.
+    return [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0, this.spareNormal ?? Number.NaN];
   }
 
   setState(state: readonly number[]): void {

@@ -5,6 +5,7 @@
 import type { Random } from '../common/random';
 import { notStarted, resetStream } from './checks';
 import { TimeLimit } from './timeLimit';
+import type { EpisodeState } from './types';
 
 export class Episode {
   private stream: Random;
@@ -59,5 +60,19 @@ export class Episode {
 
   get elapsedSteps(): number {
     return this.timeLimit.elapsedSteps;
+  }
+
+  exportState(): EpisodeState {
+    return {
+      rng: this.stream.getState(),
+      elapsedSteps: this.timeLimit.elapsedSteps,
+      underWay: this.underWay,
+    };
+  }
+
+  importState(state: EpisodeState): void {
+    this.stream.setState(state.rng);
+    this.timeLimit.restore(state.elapsedSteps);
+    this.underWay = state.underWay;
   }
 }

@@ -12,7 +12,7 @@
 
 import { checkAction, checkState, copySpec } from './checks';
 import { Episode } from './episode';
-import type { Env, EnvSpec, StepResult } from './types';
+import type { Env, EnvSpec, EpisodeState, StepResult } from './types';
 
 const MIN_ACTION = -1;
 const MAX_ACTION = 1;
@@ -147,6 +147,14 @@ export class MountainCarContinuous implements Env {
     this.velocity = velocity;
     this.float32State = f32(position) === position && f32(velocity) === velocity;
     this.episode.resume();
+  }
+
+  getEpisodeState(): EpisodeState {
+    return this.episode.exportState();
+  }
+
+  setEpisodeState(state: EpisodeState): void {
+    this.episode.importState(state);
   }
 
   observe(): Float32Array {

@@ -8,7 +8,7 @@
 
 import { checkAction, checkState, copySpec } from './checks';
 import { Episode } from './episode';
-import type { Env, EnvSpec, StepResult } from './types';
+import type { Env, EnvSpec, EpisodeState, StepResult } from './types';
 
 const MAX_SPEED = 8;
 const MAX_TORQUE = 2;
@@ -118,6 +118,14 @@ export class Pendulum implements Env {
     this.theta = theta;
     this.thetaDot = thetaDot;
     this.episode.resume();
+  }
+
+  getEpisodeState(): EpisodeState {
+    return this.episode.exportState();
+  }
+
+  setEpisodeState(state: EpisodeState): void {
+    this.episode.importState(state);
   }
 
   observe(): Float32Array {

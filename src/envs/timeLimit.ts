@@ -13,6 +13,13 @@ export class TimeLimit {
     return this.steps;
   }
 
+  /** Sets the counter, to continue an episode from a checkpoint. */
+  restore(steps: number): void {
+    if (!Number.isInteger(steps) || steps < 0)
+      throw new Error(`elapsed steps must be a whole number, got ${steps}`);
+    this.steps = steps;
+  }
+
   /** Called by `reset`; `setState` does not touch the counter. */
   reset(): void {
     this.steps = 0;

@@ -43,6 +43,13 @@ export interface EnvDrawing {
   polygons: { vertices: number[]; color: string }[];
 }
 
+/** What continuing an episode needs beyond the physics: the reset stream, the step count, whether one is under way. */
+export interface EpisodeState {
+  rng: number[];
+  elapsedSteps: number;
+  underWay: boolean;
+}
+
 export interface Env {
   spec: EnvSpec;
   /** Starts an episode; the same seed gives the same initial state. Without a seed the env's stream goes on. */
@@ -52,6 +59,9 @@ export interface Env {
   getState(): number[];
   /** Restores a state from `getState` exactly; leaves the step counter alone. */
   setState(state: ArrayLike<number>): void;
+  /** The episode's bookkeeping, for a checkpoint: with `getState` it continues the env exactly. */
+  getEpisodeState(): EpisodeState;
+  setEpisodeState(state: EpisodeState): void;
   /** The observation of the current state (what `step` would return after `setState`). */
   observe(): Float32Array | number[];
   /**

@@ -11,6 +11,9 @@ export interface ExplorationNoise {
   sample(): Float64Array;
   /** Called at the start of each episode. */
   reset(): void;
+  /** What the noise carries from one step to the next (Ornstein–Uhlenbeck's x; nothing for Gaussian). */
+  exportState(): number[];
+  importState(state: readonly number[]): void;
 }
 
 /** Independent N(0, σ · half-range) per dimension and step: the paper's choice. */
@@ -29,6 +32,10 @@ export class GaussianNoise implements ExplorationNoise {
     return this.out;
   }
   reset(): void {}
+  exportState(): number[] {
+    return [];
+  }
+  importState(): void {}
 }
 
 /**
@@ -57,6 +64,14 @@ export class OrnsteinUhlenbeckNoise implements ExplorationNoise {
   }
   reset(): void {
     this.x.fill(0);
+  }
+  exportState(): number[] {
+    return Array.from(this.x);
+  }
+  importState(state: readonly number[]): void {
+    if (state.length !== this.x.length)
+      throw new Error(`OU noise state has ${state.length} values, expected ${this.x.length}`);
+    this.x.set(state);
   }
 }
 

@@ -8,6 +8,17 @@
 import type { Random } from '../common/random';
 import type { Batch } from './td3';
 
+/** The transitions held, rows 0 … size − 1, and where the next one goes: what a checkpoint keeps. */
+export interface ReplayBufferState {
+  pointer: number;
+  size: number;
+  observations: Float32Array;
+  actions: Float32Array;
+  rewards: Float32Array;
+  nextObservations: Float32Array;
+  notDone: Float32Array;
+}
+
 export class ReplayBuffer {
   readonly observations: Float32Array;
   readonly actions: Float32Array;
@@ -33,6 +44,48 @@ export class ReplayBuffer {
     this.rewards = new Float32Array(capacity);
     this.nextObservations = new Float32Array(capacity * observationSize);
     this.notDone = new Float32Array(capacity);
+  }
+
+  exportState(): ReplayBufferState {
+    const n = this.size;
+    return {
+      pointer: this.pointer,
+      size: n,
+      observations: this.observations.slice(0, n * this.observationSize),
+      actions: this.actions.slice(0, n * this.actionSize),
+      rewards: this.rewards.slice(0, n),
+      nextObservations: this.nextObservations.slice(0, n * this.observationSize),
+      notDone: this.notDone.slice(0, n),
+    };
+  }
+
+  /** Restores `exportState`'s result; the sizes must match this buffer's. */
+  importState(state: ReplayBufferState): void {
+    const n = state.size;
+    const fits =
+      Number.isInteger(n) &&
+      n >= 0 &&
+      n <= this.capacity &&
+      Number.isInteger(state.pointer) &&
+      state.pointer >= 0 &&
+      state.pointer < this.capacity &&
+      (n === this.capacity || state.pointer === n) &&
+      state.observations.length === n * this.observationSize &&
+      state.nextObservations.length === n * this.observationSize &&
+      state.actions.length === n * this.actionSize &&
+      state.rewards.length === n &&
+      state.notDone.length === n;
+    if (!fits)
+      throw new Error(
+        `the replay buffer's saved rows do not fit a buffer of ${this.capacity} × (${this.observationSize}, ${this.actionSize})`,
+      );
+    this.observations.set(state.observations);
+    this.actions.set(state.actions);
+    this.rewards.set(state.rewards);
+    this.nextObservations.set(state.nextObservations);
+    this.notDone.set(state.notDone);
+    this.pointer = state.pointer;
+    this.size = n;
   }
 
   /** The row the next `add` writes (lets a caller keep side data, such as simulator states, in step). */

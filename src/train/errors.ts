@@ -3,7 +3,7 @@
  * the env refused an action) stop the session with a reason; anything else (a tfjs backend that failed,
  * a lost GPU device) propagates, so the host can move the agent to another backend and go on.
  */
-import type { Env, EnvDrawing, EnvScene } from '../envs/types';
+import type { Env, EnvDrawing, EnvScene, EpisodeState } from '../envs/types';
 
 /** The run cannot go on: divergence, or an error raised by the environment. */
 export class TrainingStopped extends Error {}
@@ -26,6 +26,8 @@ export function guardEnv(env: Env): Env {
     step: guard('step', (action: ArrayLike<number>) => env.step(action)),
     getState: guard('getState', () => env.getState()),
     setState: guard('setState', (state: ArrayLike<number>) => env.setState(state)),
+    getEpisodeState: guard('getEpisodeState', () => env.getEpisodeState()),
+    setEpisodeState: guard('setEpisodeState', (state: EpisodeState) => env.setEpisodeState(state)),
     observe: guard('observe', () => env.observe()),
     scene: env.scene ? guard('scene', () => env.scene?.() as EnvScene) : undefined,
     drawing: env.drawing ? guard('drawing', () => env.drawing?.() as EnvDrawing) : undefined,

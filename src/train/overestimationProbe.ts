@@ -43,6 +43,20 @@ export class OverestimationProbe {
     this.states = new Float64Array(buffer.capacity * stateSize);
   }
 
+  /** The simulator states of the buffer's first `rows` rows, and the probe's random stream: for a checkpoint. */
+  exportState(rows: number): { states: Float64Array; rng: number[] } {
+    return { states: this.states.slice(0, rows * this.stateSize), rng: this.rng.getState() };
+  }
+
+  importState(state: { states: Float64Array; rng: number[] }): void {
+    if (state.states.length > this.states.length || state.states.length % this.stateSize !== 0)
+      throw new Error(
+        `the probe's saved states do not fit ${this.buffer.capacity} rows of ${this.stateSize}`,
+      );
+    this.states.set(state.states);
+    this.rng.setState(state.rng);
+  }
+
   /** Call just before `buffer.add` with the state the transition starts from. */
   recordState(state: ArrayLike<number>): void {
     this.states.set(state, this.buffer.nextIndex * this.stateSize);

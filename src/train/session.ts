@@ -5,10 +5,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../common/random';
 import { makeEnv } from '../envs';
-import type { Env } from '../envs/types';
+import type { Env, EpisodeState } from '../envs/types';
 import { type Config, parseConfig } from '../rl/hyperparameters';
 import { addNoiseAndClip, type ExplorationNoise, makeExplorationNoise } from '../rl/noise';
-import { ReplayBuffer } from '../rl/replayBuffer';
+import { ReplayBuffer, type ReplayBufferState } from '../rl/replayBuffer';
 import { type AgentState, type LiveAgentConfig, TD3 } from '../rl/td3';
 import { guardEnv, TrainingStopped } from './errors';
 import { evaluationSteps } from './evaluate';
@@ -39,6 +39,28 @@ export type LiveConfig = Pick<
   | 'probeTolerance'
   | 'logEvery'
 >;
+
+/**
+ * Everything a session needs to continue exactly where it stopped: the agent (weights, Adam moments, counters,
+ * smoothing noise), the replay buffer with the simulator states the probe keeps beside it, every random
+ * stream, the exploration noise, the training env's state and episode, and the loop's counters. Taken
+ * between env steps, with no evaluation or probe under way.
+ */
+export interface SessionState {
+  config: Config;
+  step: number;
+  episodes: number;
+  episodeReturn: number;
+  episodeLength: number;
+  observation: number[];
+  agent: AgentState;
+  /** null: saved without the buffer (smaller; training then refills it, and no longer continues exactly). */
+  buffer: ReplayBufferState | null;
+  probe: { states: Float64Array; rng: number[] } | null;
+  random: { actions: number[]; exploration: number[]; sampling: number[] };
+  noise: number[];
+  env: { state: number[]; episode: EpisodeState };
+}
 
 /**
  * An evaluation or probe runs at most this many of its policy steps per unit of work, and stops sooner once
@@ -80,7 +102,7 @@ export class TrainingSession {
     readonly env: Env,
     private readonly evalEnv: Env,
     private readonly probeEnvs: Env[],
-    private readonly emit: (record: MetricRecord) => void,
+    private emit: (record: MetricRecord) => void,
   ) {
     this.config = config;
     const spec = env.spec;
@@ -129,6 +151,77 @@ export class TrainingSession {
       env.exactRestore === false ? 0 : Math.min(PROBE_ENV_COPIES, Math.max(1, config.probePairs));
     const probeEnvs = await Promise.all(Array.from({ length: probeCount }, make));
     return new TrainingSession(config, env, evalEnv, probeEnvs, emit);
+  }
+
+  /**
+   * The whole session as data (see SessionState). Only between env steps: call it when `hasPendingWork` is
+   * false, so that no evaluation or probe is half done.
+   */
+  exportState(options: { buffer?: boolean } = {}): SessionState {
+    if (this.hasPendingWork) throw new Error('an evaluation or probe is under way: checkpoint after it');
+    const keepBuffer = options.buffer ?? true;
+    return {
+      config: { ...this.config },
+      step: this.step,
+      episodes: this.episodes,
+      episodeReturn: this.episodeReturn,
+      episodeLength: this.episodeLength,
+      observation: Array.from(this.observation),
+      agent: this.agent.exportState(),
+      buffer: keepBuffer ? this.buffer.exportState() : null,
+      probe: keepBuffer && this.probeAvailable ? this.probe.exportState(this.buffer.size) : null,
+      random: {
+        actions: this.randomActions.getState(),
+        exploration: this.explorationRng.getState(),
+        sampling: this.samplingRng.getState(),
+      },
+      noise: this.noise.exportState(),
+      env: { state: this.env.getState(), episode: this.env.getEpisodeState() },
+    };
+  }
+
+  /**
+   * A session continued from `exportState`'s result: with the buffer, on the same backend, it goes on exactly
+   * as the session it was taken from would have (tested on the cpu backend). Emits nothing for what is past.
+   */
+  static async restore(
+    state: SessionState,
+    emit: (record: MetricRecord) => void,
+    envFactory: (id: string) => Promise<Env> = makeEnv,
+  ): Promise<TrainingSession> {
+    const session = await TrainingSession.create(state.config, () => {}, envFactory);
+    try {
+      session.importState(state);
+    } catch (error) {
+      session.dispose();
+      throw new Error(`The checkpoint does not fit its own configuration: ${(error as Error).message}`);
+    }
+    session.emit = emit;
+    return session;
+  }
+
+  private importState(state: SessionState): void {
+    const spec = this.env.spec;
+    if (state.observation.length !== spec.observationSize)
+      throw new Error(
+        `the saved observation has ${state.observation.length} values, ${spec.id} has ${spec.observationSize}`,
+      );
+    this.agent.importState(state.agent);
+    if (state.buffer) this.buffer.importState(state.buffer);
+    if (state.probe && this.probeAvailable) this.probe.importState(state.probe);
+    this.randomActions.setState(state.random.actions);
+    this.explorationRng.setState(state.random.exploration);
+    this.samplingRng.setState(state.random.sampling);
+    this.noise.importState(state.noise);
+    this.env.setState(state.env.state);
+    this.env.setEpisodeState(state.env.episode);
+    this.observation = Float32Array.from(state.observation);
+    this.step = state.step;
+    this.episodes = state.episodes;
+    this.episodeReturn = state.episodeReturn;
+    this.episodeLength = state.episodeLength;
+    this.snapshot = state.agent;
+    this.throughputMark = { time: performance.now(), step: this.step, updates: this.agent.updates };
   }
 
   /** Whether the overestimation probe can run: it needs an exact setState. */

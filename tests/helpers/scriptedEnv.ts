@@ -1,5 +1,5 @@
 /** A tiny env whose true values are known in closed form, for testing the training loop and the probe. */
-import type { Env, EnvSpec, StepResult } from '../../src/envs/types';
+import type { Env, EnvSpec, EpisodeState, StepResult } from '../../src/envs/types';
 
 export interface ScriptedEnvOptions {
   /** Reward of every step. */
@@ -53,6 +53,12 @@ export class ScriptedEnv implements Env {
   }
   setState(state: ArrayLike<number>): void {
     this.t = state[0];
+  }
+  getEpisodeState(): EpisodeState {
+    return { rng: [1, 2, 3, 4, Number.NaN], elapsedSteps: this.elapsed, underWay: true };
+  }
+  setEpisodeState(state: EpisodeState): void {
+    this.elapsed = state.elapsedSteps;
   }
   observe(): number[] {
     return [this.t / 100];

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -152,4 +152,83 @@ describe('npm run train', () => {
     });
     expect(JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}')).toEqual(summary);
   });
+
+  it('--checkpoint and --resume: a run stopped at a checkpoint and resumed writes what the whole run writes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'td3-resume-'));
+    const flags = [
+      ...TINY_RUN_FLAGS,
+      '--seed',
+      '5',
+      '--eval-every',
+      '200',
+      '--probe-every',
+      '200',
+      '--probe-pairs',
+      '3',
+      '--threads',
+      '1',
+      '--quiet',
+    ];
+    const whole = train([...flags, '--steps', '600', '--out', join(dir, 'whole.jsonl')]);
+    expect(whole.code, whole.stderr).toBe(0);
+    const first = train([
+      ...flags,
+      '--steps',
+      '300',
+      '--checkpoint',
+      join(dir, 'run.ckpt'),
+      '--out',
+      join(dir, 'first.jsonl'),
+    ]);
+    expect(first.code, first.stderr).toBe(0);
+    const resumed = train([
+      '--resume',
+      join(dir, 'run.ckpt'),
+      '--steps',
+      '600',
+      '--threads',
+      '1',
+      '--quiet',
+      '--out',
+      join(dir, 'resumed.jsonl'),
+    ]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain('resumed at step 300 of 600');
+    const learning = (file: string) =>
+      readFileSync(join(dir, file), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line))
+        .filter((r) => !['throughput', 'summary'].includes(r.type));
+    const all = learning('whole.jsonl');
+    expect(all.filter((r) => r.type === 'eval').map((r) => r.step)).toEqual([200, 400, 600]);
+    // The resumed file holds the whole run: the records before the checkpoint, then the rest. Only its config
+    // record says it was started for 300 steps (and then extended).
+    const [config, ...rest] = learning('resumed.jsonl');
+    expect(rest).toEqual(all.slice(1));
+    expect(
+      rest.filter((r) => r.type === 'eval' || r.type === 'episode' || r.type === 'probe').length,
+    ).toBeGreaterThan(7);
+    expect({ ...config.config, totalSteps: 600 }).toEqual(all[0].config);
+    const summary = JSON.parse(resumed.stdout.trim().split('\n').at(-1) ?? '{}');
+    expect(summary).toMatchObject({ type: 'summary', steps: 600, preset: 'resumed' });
+  }, 120_000);
+
+  it('--resume refuses a damaged checkpoint and changed settings, with exit code 2', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'td3-resume-'));
+    const file = join(dir, 'run.ckpt');
+    expect(train([...TINY_RUN_FLAGS, '--steps', '150', '--checkpoint', file, '--quiet']).code).toBe(0);
+    const changed = train(['--resume', file, '--actor-lr', '0.01']);
+    expect(changed.code).toBe(2);
+    expect(changed.stderr).toMatch(
+      /--resume keeps the run's settings; only --steps may be given with it \(not actorLr\)/,
+    );
+    const text = readFileSync(file, 'utf8');
+    const damaged = join(dir, 'damaged.ckpt');
+    writeFileSync(damaged, text.slice(0, text.length - 100));
+    const cut = train(['--resume', damaged]);
+    expect(cut.code).toBe(2);
+    expect(cut.stderr).toMatch(/Not a usable checkpoint: the file is cut short/);
+    expect(train(['--resume', join(dir, 'missing.ckpt')]).stderr).toMatch(/--resume .*missing.ckpt: ENOENT/);
+  }, 60_000);
 });

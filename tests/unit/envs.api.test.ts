@@ -268,3 +268,33 @@ describe('reset distributions', () => {
     expect(seeded.getState()).toEqual(a.getState());
   });
 });
+
+describe.each(['Pendulum-v1', 'MountainCarContinuous-v0', 'InvertedPendulum-v5'])(
+  '%s episode state (for checkpoints)',
+  (id) => {
+    it('with the physics state, continues the episode exactly: the same truncation step and the same next reset', async () => {
+      const a = await makeEnv(id);
+      const b = await makeEnv(id);
+      a.reset(11);
+      b.reset(99);
+      b.step(new Array(b.spec.actionSize).fill(0.1)); // b's own episode, to be overwritten
+      const action = new Array(a.spec.actionSize).fill(0);
+      for (let i = 0; i < 5; i++) a.step(action);
+      b.setState(a.getState());
+      b.setEpisodeState(a.getEpisodeState());
+      expect(b.getEpisodeState()).toEqual(a.getEpisodeState());
+      // Step both to the end of the episode, whatever ends it.
+      for (let i = 0; i < a.spec.maxEpisodeSteps; i++) {
+        action.fill(Math.sin(i) * 0.3);
+        const ra = a.step(action);
+        const rb = b.step(action);
+        expect([rb.reward, rb.terminated, rb.truncated]).toEqual([ra.reward, ra.terminated, ra.truncated]);
+        if (ra.terminated || ra.truncated) break;
+      }
+      // The next reset without a seed draws from the same stream.
+      expect(Array.from(b.reset())).toEqual(Array.from(a.reset()));
+      a.close();
+      b.close();
+    });
+  },
+);

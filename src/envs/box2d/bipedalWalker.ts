@@ -24,7 +24,7 @@ import { type Body, type Contact, EdgeShape, type Fixture, PolygonShape, Revolut
 import { Random } from '../../common/random';
 import { checkAction, checkState, copySpec, notStarted } from '../checks';
 import { Episode } from '../episode';
-import type { Env, EnvDrawing, EnvSpec, StepResult } from '../types';
+import type { Env, EnvDrawing, EnvSpec, EpisodeState, StepResult } from '../types';
 import {
   BODY_STATE_SIZE,
   type BodyPose,
@@ -233,6 +233,14 @@ export class BipedalWalker implements Env {
     this.contactsRebuilt = true;
     this.prevShaping = shaping(this.body().getPosition().x, this.body().getAngle());
     this.episode.resume();
+  }
+
+  getEpisodeState(): EpisodeState {
+    return this.episode.exportState();
+  }
+
+  setEpisodeState(state: EpisodeState): void {
+    this.episode.importState(state);
   }
 
   observe(): Float32Array {

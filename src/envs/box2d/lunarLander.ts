@@ -24,7 +24,7 @@ import { type Body, BoxShape, type Contact, EdgeShape, PolygonShape, RevoluteJoi
 import { Random } from '../../common/random';
 import { checkAction, checkState, copySpec, notStarted } from '../checks';
 import { Episode } from '../episode';
-import type { Env, EnvDrawing, EnvSpec, StepResult } from '../types';
+import type { Env, EnvDrawing, EnvSpec, EpisodeState, StepResult } from '../types';
 import {
   BODY_STATE_SIZE,
   type BodyPose,
@@ -202,6 +202,14 @@ export class LunarLanderContinuous implements Env {
     this.prevShaping = shaping(this.stateVector());
     this.lastPower = { main: 0, side: 0 };
     this.episode.resume();
+  }
+
+  getEpisodeState(): EpisodeState {
+    return this.episode.exportState();
+  }
+
+  setEpisodeState(state: EpisodeState): void {
+    this.episode.importState(state);
   }
 
   observe(): Float32Array {

@@ -20,7 +20,7 @@ import type { MjData, MjModel } from '@mujoco/mujoco';
 import type { Random } from '../../common/random';
 import { checkAction, checkState, copySpec } from '../checks';
 import { Episode } from '../episode';
-import type { Env, EnvScene, EnvSpec, StepResult } from '../types';
+import type { Env, EnvScene, EnvSpec, EpisodeState, StepResult } from '../types';
 import type { Mujoco } from './loadMujoco';
 
 export interface MujocoEnvConfig {
@@ -309,6 +309,14 @@ export abstract class MujocoEnv implements Env {
     this.mj.mj_resetData(this.model, this.data);
     this.setQposQvel(values.slice(0, this.nq), values.slice(this.nq));
     this.episode.resume();
+  }
+
+  getEpisodeState(): EpisodeState {
+    return this.episode.exportState();
+  }
+
+  setEpisodeState(state: EpisodeState): void {
+    this.episode.importState(state);
   }
 
   observe(): Float32Array {
