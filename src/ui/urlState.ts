@@ -42,7 +42,14 @@ export function configFromHash(hash: string): HashReading {
   const base = safePreset(preset, env);
 
   const overrides: Partial<Record<FieldName, unknown>> = {};
+  const seen = new Set<string>();
   for (const [key, text] of params) {
+    // A key given twice: the first counts (as for preset and env), and the link is said to be odd.
+    if (seen.has(key)) {
+      problems.push(`"${key}" appears more than once; the first is used`);
+      continue;
+    }
+    seen.add(key);
     if (key === 'preset' || key === 'env' || key === 'backend') continue;
     if (!(FIELD_NAMES as string[]).includes(key)) {
       problems.push(`unknown setting "${key}" ignored`);

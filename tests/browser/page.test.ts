@@ -97,6 +97,21 @@ describe('the playground', () => {
     await bad.page.close();
   });
 
+  it('a hostile link injects nothing: its values show as plain text in the notices', async () => {
+    const img = encodeURIComponent('<img src=x onerror="window.__pwned=1">');
+    const bold = encodeURIComponent('<b id="injected">bold</b>');
+    const { page, errors } = await openPage(`preset=quick&actorLr=${img}&env=${bold}&${bold}=1`);
+    const notices = page.locator('.notices');
+    await notices
+      .getByText('actorLr = "<img src=x onerror=\\"window.__pwned=1\\">" is not allowed', { exact: false })
+      .waitFor();
+    await notices.getByText('unknown environment "<b id="injected">bold</b>"', { exact: false }).waitFor();
+    expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.locator('img, #injected').count()).toBe(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('trains: every chart receives points, the env view moves, the badge names the backend; pause, resume and the twin switch reach the worker', async () => {
     const { page, errors } = await openPage(FAST_RUN);
     // Frame timing and long tasks, observed from the start.

@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { MetricRecord } from '../../src/train/metrics';
-import type { StatusEvent, WorkerEvent } from '../../src/worker/protocol';
-import { type HostOptions, TrainingHost, type Yielder } from '../../src/worker/trainingHost';
+import type { Yielder } from '../../src/worker/trainingHost';
+import { makeHost, shutdownTestHost, until } from '../helpers/testHost';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -25,42 +24,7 @@ const TINY = {
   totalSteps: 100_000,
 };
 
-let host: TrainingHost | null = null;
-afterEach(() => host?.shutdown());
-
-function makeHost(options: Partial<HostOptions> = {}) {
-  const events: WorkerEvent[] = [];
-  host = new TrainingHost({
-    post: (event) => events.push(event),
-    backends: {
-      choose: async () => {
-        await tf.setBackend('cpu');
-        return { name: 'cpu', reason: 'test' };
-      },
-      fallback: async () => {
-        await tf.setBackend('wasm');
-        return { name: 'wasm', reason: 'next in the test' };
-      },
-    },
-    chunkMs: 10,
-    ...options,
-  });
-  host.run();
-  const statuses = () => events.filter((e): e is StatusEvent => e.type === 'status');
-  const status = () => statuses().at(-1);
-  const notices = () =>
-    events.filter((e) => e.type === 'notice').map((e) => (e.type === 'notice' ? e.message : ''));
-  const records = () => events.flatMap((e) => (e.type === 'metrics' ? e.records : [])) as MetricRecord[];
-  return { events, host, status, notices, records };
-}
-
-const until = async (predicate: () => boolean, timeoutMs = 20_000) => {
-  const start = Date.now();
-  while (!predicate()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
+afterEach(() => shutdownTestHost());
 
 describe('TrainingHost (the worker side of the protocol)', () => {
   it('starts, streams metrics and frames, pauses, resumes and stops', async () => {
