@@ -40,6 +40,19 @@ export const commandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('setSpeed'), stepsPerSecond: z.number().positive().max(1e6).nullable() }),
   /** Run the current deterministic policy in real time in a separate env, for the view. */
   z.object({ type: z.literal('watchPolicy'), on: z.boolean() }),
+  /** Save the whole run now (after the evaluation or probe under way): answered by a `checkpoint` event. */
+  z.object({ type: z.literal('saveCheckpoint') }),
+  /** Save the whole run every n env steps (null: never). */
+  z.object({
+    type: z.literal('autoCheckpoint'),
+    everySteps: z.number().int().min(100).max(10_000_000).nullable(),
+  }),
+  /** Continue a run from a checkpoint file's text; a bad file is refused and the current run goes on. */
+  z.object({
+    type: z.literal('resumeFrom'),
+    text: z.string().max(1_000_000_000),
+    runId: z.string().max(200).optional(),
+  }),
   /** Pendulum only: V(θ, θ̇) = Q1(s, π(s)) and π(θ, θ̇) over a grid. */
   z.object({ type: z.literal('landscape'), resolution: z.number().int().min(4).max(128) }),
 ]);
@@ -92,13 +105,29 @@ export interface LandscapeEvent {
   action: Float32Array;
   step: number;
 }
+/** A saved run: the text of a checkpoint file (src/train/checkpointFile.ts). */
+export interface CheckpointEvent {
+  type: 'checkpoint';
+  runId: string | null;
+  envId: string;
+  step: number;
+  /** Saved because asked (`saveCheckpoint`) or on the automatic schedule. */
+  reason: 'manual' | 'auto';
+  text: string;
+}
 /** Something the user should read: a refused parameter, a backend fallback. */
 export interface NoticeEvent {
   type: 'notice';
   level: 'info' | 'warning' | 'error';
   message: string;
 }
-export type WorkerEvent = StatusEvent | MetricsEvent | FrameEvent | LandscapeEvent | NoticeEvent;
+export type WorkerEvent =
+  | StatusEvent
+  | MetricsEvent
+  | FrameEvent
+  | LandscapeEvent
+  | NoticeEvent
+  | CheckpointEvent;
 
 const finite = z.number();
 /** Worker → page, checked on arrival like commands are (shapes, not every number: the worker made them). */
@@ -141,6 +170,14 @@ export const eventSchema = z.discriminatedUnion('type', [
     step: finite,
   }),
   z.object({ type: z.literal('notice'), level: z.enum(['info', 'warning', 'error']), message: z.string() }),
+  z.object({
+    type: z.literal('checkpoint'),
+    runId: z.string().nullable(),
+    envId: z.string(),
+    step: finite,
+    reason: z.enum(['manual', 'auto']),
+    text: z.string(),
+  }),
 ]);
 
 /** Parses an event from the worker. */

@@ -9,6 +9,7 @@ import { Random } from '../common/random';
 import { envIds, makeEnv } from '../envs';
 import type { Env } from '../envs/types';
 import { type Config, FIELDS, type FieldName, validateConfig } from '../rl/hyperparameters';
+import { decodeCheckpoint, encodeCheckpoint } from '../train/checkpointFile';
 import type { MetricRecord } from '../train/metrics';
 import { type LiveConfig, TrainingSession } from '../train/session';
 import {
@@ -69,6 +70,13 @@ export class TrainingHost {
   /** Steps still to run for a `step(n)` command, after which the run pauses; null when running freely. */
   private stepsToRun: number | null = null;
   private pending: MetricRecord[] = [];
+  /** Every record of the current run, for its checkpoints. */
+  private history: MetricRecord[] = [];
+  /** Wall time of the run before this session (a run resumed from a checkpoint). */
+  private earlierSeconds = 0;
+  private sessionStart = 0;
+  private autoCheckpointEvery: number | null = null;
+  private nextAutoCheckpoint = Number.POSITIVE_INFINITY;
   private lastFlush = 0;
   private lastFrame = 0;
   /** Cancels the next tick while one is scheduled. */
@@ -149,6 +157,17 @@ export class TrainingHost {
         return this.setWatch(command.on);
       case 'landscape':
         return this.postLandscape(command.resolution);
+      case 'saveCheckpoint':
+        return this.saveCheckpoint('manual');
+      case 'autoCheckpoint':
+        this.autoCheckpointEvery = command.everySteps;
+        this.nextAutoCheckpoint =
+          command.everySteps === null
+            ? Number.POSITIVE_INFINITY
+            : (this.session?.step ?? 0) + command.everySteps;
+        return;
+      case 'resumeFrom':
+        return this.resumeFrom(command.text, command.runId ?? null);
     }
   }
 
@@ -179,11 +198,9 @@ export class TrainingHost {
       const chosen = await this.options.backends.choose(requested, config);
       this.backend = chosen.name;
       this.backendReason = chosen.reason;
-      this.session = await TrainingSession.create(
-        config,
-        (record) => this.pending.push(record),
-        this.envFactory,
-      );
+      this.history = [];
+      this.earlierSeconds = 0;
+      this.session = await TrainingSession.create(config, this.record, this.envFactory);
     } catch (error) {
       this.session = null;
       this.setState('error');
@@ -192,9 +209,86 @@ export class TrainingHost {
     }
     this.stepsToRun = null;
     this.speedMark = { time: performance.now(), step: 0 };
+    this.sessionStart = performance.now();
+    this.scheduleAutoCheckpoint();
     if (this.watchWanted) await this.setWatch(true);
     this.setState('running');
     this.flush();
+  }
+
+  /** What the session emits: sent to the page in batches, and kept for the run's checkpoints. */
+  private record = (record: MetricRecord): void => {
+    this.pending.push(record);
+    this.history.push(record);
+  };
+
+  private scheduleAutoCheckpoint(): void {
+    const every = this.autoCheckpointEvery;
+    this.nextAutoCheckpoint = every === null ? Number.POSITIVE_INFINITY : (this.session?.step ?? 0) + every;
+  }
+
+  /**
+   * Saves the run: the evaluation or probe under way is finished first (a checkpoint is taken between env
+   * steps), then the state is copied at once and encoded; training goes on meanwhile.
+   */
+  private async saveCheckpoint(reason: 'manual' | 'auto'): Promise<void> {
+    const session = this.session;
+    if (!session) return this.notice('warning', 'No run to save: start one first');
+    if (session.stoppedReason)
+      return this.notice(
+        'warning',
+        'This run stopped by itself; its last checkpoint before that is the one to keep',
+      );
+    while (session.hasPendingWork) session.runFor(this.chunkMs, 0);
+    const wallSeconds = this.earlierSeconds + (performance.now() - this.sessionStart) / 1000;
+    const checkpoint = { state: session.exportState(), records: [...this.history], wallSeconds };
+    const text = await encodeCheckpoint(checkpoint);
+    this.options.post({
+      type: 'checkpoint',
+      runId: this.runId,
+      envId: session.env.spec.id,
+      step: checkpoint.state.step,
+      reason,
+      text,
+    });
+  }
+
+  /** A run continued from a checkpoint, paused at its step; a bad file is refused and nothing else changes. */
+  private async resumeFrom(text: string, runId: string | null): Promise<void> {
+    const reading = await decodeCheckpoint(text);
+    if (!reading.ok) return this.notice('error', `Not resumed: ${reading.error}`);
+    const { state, records, wallSeconds } = reading.checkpoint;
+    if (!envIds.includes(state.config.env))
+      return this.notice(
+        'error',
+        `Not resumed: the checkpoint is of an unknown environment "${state.config.env}"`,
+      );
+    let session: TrainingSession;
+    try {
+      const chosen = await this.options.backends.choose(this.backend ?? undefined, state.config);
+      this.backend = chosen.name;
+      this.backendReason = chosen.reason;
+      session = await TrainingSession.restore(state, this.record, this.envFactory);
+    } catch (error) {
+      // The run on the page (if any) goes on as it was.
+      return this.notice('error', `Not resumed: ${(error as Error).message}`);
+    }
+    this.disposeSession();
+    this.runId = runId;
+    this.view = true;
+    this.session = session;
+    this.config = state.config;
+    this.history = [...records];
+    this.earlierSeconds = wallSeconds;
+    this.sessionStart = performance.now();
+    this.stepsToRun = null;
+    this.speedMark = { time: performance.now(), step: session.step };
+    this.scheduleAutoCheckpoint();
+    // The page redraws the run's charts from its history.
+    this.pending = [...records];
+    this.setState('paused');
+    this.flush();
+    this.notice('info', `Resumed at env step ${session.step}: press Resume to go on`);
   }
 
   private setParams(params: Record<string, unknown>): void {
@@ -286,6 +380,15 @@ export class TrainingHost {
       // Not the run's own failure (those stop the session): the backend broke. Move and go on.
       this.queue = this.queue.then(() => this.recover(error as Error));
       return;
+    }
+    if (
+      session &&
+      this.state === 'running' &&
+      session.step >= this.nextAutoCheckpoint &&
+      !session.hasPendingWork
+    ) {
+      this.scheduleAutoCheckpoint();
+      this.queue = this.queue.then(() => this.saveCheckpoint('auto'));
     }
     this.stepWatch();
     const now = performance.now();

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { MetricRecord } from '../../src/train/metrics';
 import type { Yielder } from '../../src/worker/trainingHost';
 import { makeHost, shutdownTestHost, until } from '../helpers/testHost';
 
@@ -234,4 +235,59 @@ describe('the protocol seen from the page', () => {
     const bStates = h.events.flatMap((e) => (e.type === 'status' && e.runId === 'b' ? [e.state] : []));
     expect(bStates[0]).toBe('starting');
   });
+});
+
+describe('TrainingHost checkpoints', () => {
+  const RUN = { ...TINY, totalSteps: 400, seed: 2 };
+  const learning = (records: MetricRecord[]) => records.filter((r) => r.type !== 'throughput');
+
+  it('saves the run on request, and a run resumed from it ends with the records of the uninterrupted run', async () => {
+    const whole = makeHost();
+    await whole.host.receive({ type: 'start', config: RUN });
+    await until(() => whole.status()?.state === 'done', 60_000);
+    const all = learning(whole.records());
+    shutdownTestHost();
+
+    const h = makeHost();
+    await h.host.receive({ type: 'start', config: RUN, runId: 'first' });
+    await h.host.receive({ type: 'step', steps: 230 });
+    await until(() => h.status()?.state === 'paused');
+    await h.host.receive({ type: 'saveCheckpoint' });
+    const saved = h.events.find((e) => e.type === 'checkpoint');
+    expect(saved).toMatchObject({
+      type: 'checkpoint',
+      runId: 'first',
+      envId: 'Pendulum-v1',
+      reason: 'manual',
+    });
+    if (saved?.type !== 'checkpoint') return;
+    expect(saved.step).toBeGreaterThanOrEqual(230);
+    // A damaged file is refused and the paused run is untouched.
+    const stepBefore = h.status()?.step;
+    await h.host.receive({ type: 'resumeFrom', text: saved.text.slice(0, -10) });
+    expect(h.notices().at(-1)).toMatch(/^Not resumed: Not a usable checkpoint: the file is cut short/);
+    expect(h.status()).toMatchObject({ state: 'paused', step: stepBefore, runId: 'first' });
+
+    // Resumed in a fresh host (a new page): paused at the saved step, its history sent first, then on to the end.
+    shutdownTestHost();
+    const r = makeHost();
+    await r.host.receive({ type: 'resumeFrom', text: saved.text, runId: 'again' });
+    expect(r.status()).toMatchObject({ state: 'paused', step: saved.step, runId: 'again' });
+    expect(r.notices().at(-1)).toMatch(/Resumed at env step \d+: press Resume/);
+    await r.host.receive({ type: 'resume' });
+    await until(() => r.status()?.state === 'done', 60_000);
+    expect(learning(r.records())).toEqual(all);
+  }, 120_000);
+
+  it('saves on its own every n env steps once asked to', async () => {
+    const h = makeHost();
+    await h.host.receive({ type: 'autoCheckpoint', everySteps: 100 });
+    await h.host.receive({ type: 'start', config: { ...RUN, totalSteps: 350 } });
+    await until(() => h.status()?.state === 'done', 60_000);
+    await h.host.receive({ type: 'pause' }); // lets the queued saves finish
+    const steps = h.events.flatMap((e) => (e.type === 'checkpoint' ? [[e.step, e.reason]] : []));
+    expect(steps.length).toBeGreaterThanOrEqual(3);
+    expect(steps.every(([, reason]) => reason === 'auto')).toBe(true);
+    expect((steps[0][0] as number) >= 100 && (steps[0][0] as number) < 200).toBe(true);
+  }, 60_000);
 });
