@@ -1,6 +1,7 @@
 /** The playground page: controls on the left; the environment, the landscape and the live charts on the right. */
 import { useEffect, useState } from 'react';
 import { Charts } from './Charts';
+import { Checkpoints } from './Checkpoints';
 import { EnvAndPreset, ParamControls, RunBar, TrickToggles } from './Controls';
 import { EnvView } from './EnvView';
 import { Landscape } from './Landscape';
@@ -102,6 +103,7 @@ function PlaygroundPage() {
     <>
       <aside className="sidebar">
         <EnvAndPreset />
+        <Checkpoints />
         <TrickToggles />
         <ParamControls />
       </aside>

@@ -1,5 +1,6 @@
 /** Run state, step counter, the active tfjs backend (and why), the backend override, and notices. */
 import { BACKENDS } from '../worker/protocol';
+import { RollbackOffer } from './Checkpoints';
 import { usePlayground } from './store';
 
 export function StatusBar() {
@@ -45,6 +46,7 @@ export function StatusBar() {
         </span>
       ) : null}
       {status?.stoppedReason ? <span className="badge error">{status.stoppedReason}</span> : null}
+      <RollbackOffer />
     </div>
   );
 }

@@ -8,6 +8,7 @@ import type { Config } from '../rl/hyperparameters';
 import { configFromPreset, type PresetName } from '../rl/presets';
 import type { MetricRecord } from '../train/metrics';
 import type { FrameEvent, LandscapeEvent, NoticeEvent, StatusEvent } from '../worker/protocol';
+import type { CheckpointInfo } from './checkpointStore';
 import type { Point } from './series';
 
 export const SERIES_KEYS = [
@@ -56,6 +57,12 @@ export interface PlaygroundState {
   watching: boolean;
   /** The tfjs backend asked for (`?backend=` or the select); undefined = choose by measurement. */
   backendRequest: string | undefined;
+  /** Checkpoints kept in this browser, newest first. */
+  checkpoints: CheckpointInfo[];
+  /** Env steps between automatic checkpoints; null = none. */
+  autoCheckpointEvery: number | null;
+  /** The training worker stopped answering (crashed or killed): the page offers the last checkpoint. */
+  workerLost: boolean;
 
   setField: <K extends keyof Config>(name: K, value: Config[K]) => void;
   setDraft: (config: Config, preset: PresetName | 'custom') => void;
@@ -82,6 +89,9 @@ export const usePlayground = create<PlaygroundState>((set, get) => ({
   smoothing: 0.6,
   watching: false,
   backendRequest: undefined,
+  checkpoints: [],
+  autoCheckpointEvery: 10_000,
+  workerLost: false,
 
   // The seed and the env are not part of a preset: changing them keeps the preset's name.
   setField: (name, value) =>

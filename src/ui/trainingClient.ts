@@ -3,24 +3,113 @@
  * in the UI that talks to the worker, and it does so through the protocol alone.
  */
 import type { Config } from '../rl/hyperparameters';
-import { BACKENDS, type BackendName, type Command, parseEvent } from '../worker/protocol';
+import {
+  BACKENDS,
+  type BackendName,
+  type CheckpointEvent,
+  type Command,
+  parseEvent,
+} from '../worker/protocol';
+import { listCheckpoints, loadCheckpointText, storeCheckpoint } from './checkpointStore';
 import { usePlayground } from './store';
 
+/** A worker silent this long while training is taken for lost (it reports several times a second). */
+const SILENCE_MS = 10_000;
+
 export class TrainingClient {
-  private readonly worker: Worker;
+  private worker: Worker;
+  private lastHeard = performance.now();
+  /** The name of the resume under way: its first status clears the charts, which its history then refills. */
+  private resuming: string | null = null;
+  private resumes = 0;
 
   constructor() {
-    this.worker = new Worker(new URL('../worker/training.worker.ts', import.meta.url), { type: 'module' });
-    this.worker.onmessage = (message: MessageEvent) => this.receive(message.data);
-    this.worker.onerror = (event) => {
-      usePlayground
-        .getState()
-        .notify({ type: 'notice', level: 'error', message: `Worker error: ${event.message}` });
+    this.worker = this.makeWorker();
+    this.checkpointsChanged();
+    // A crashed or killed worker posts nothing more: the page notices and offers the last checkpoint.
+    setInterval(() => {
+      const state = usePlayground.getState().status?.state;
+      if ((state === 'running' || state === 'starting') && performance.now() - this.lastHeard > SILENCE_MS)
+        this.lost('it stopped answering');
+    }, 2000);
+  }
+
+  private makeWorker(): Worker {
+    const worker = new Worker(new URL('../worker/training.worker.ts', import.meta.url), { type: 'module' });
+    worker.onmessage = (message: MessageEvent) => {
+      this.lastHeard = performance.now();
+      this.receive(message.data);
     };
+    worker.onerror = (event) => this.lost(event.message || 'it failed');
+    this.lastHeard = performance.now();
+    const every = usePlayground.getState().autoCheckpointEvery;
+    worker.postMessage({ type: 'autoCheckpoint', everySteps: every } satisfies Command);
+    return worker;
+  }
+
+  /** The worker is gone: a new one takes its place, and the page says what can be resumed. */
+  private lost(why: string): void {
+    this.worker.terminate();
+    this.worker = this.makeWorker();
+    const store = usePlayground.getState();
+    const status = store.status;
+    usePlayground.setState({ workerLost: true, status: status ? { ...status, state: 'error' } : null });
+    const last = store.checkpoints.find((c) => c.envId === status?.config?.env);
+    store.notify({
+      type: 'notice',
+      level: 'error',
+      message: `The training worker was lost (${why}). ${last ? `Restore the checkpoint at step ${last.step} under Checkpoints to go on from there.` : 'No checkpoint of this run was saved.'}`,
+    });
   }
 
   send(command: Command): void {
     this.worker.postMessage(command);
+  }
+
+  /** Continues from a checkpoint's text; the charts are replaced only once the worker has accepted it. */
+  resumeFrom(text: string): void {
+    this.resuming = `resume-${++this.resumes}`;
+    usePlayground.setState({ workerLost: false });
+    this.send({ type: 'resumeFrom', text, runId: this.resuming });
+  }
+
+  async resumeCheckpoint(key: number): Promise<void> {
+    try {
+      this.resumeFrom(await loadCheckpointText(key));
+    } catch (error) {
+      usePlayground
+        .getState()
+        .notify({ type: 'notice', level: 'error', message: `Not resumed: ${(error as Error).message}` });
+    }
+  }
+
+  /** Re-reads the list of saved checkpoints. */
+  checkpointsChanged(): void {
+    listCheckpoints().then(
+      (checkpoints) => usePlayground.setState({ checkpoints }),
+      () => usePlayground.setState({ checkpoints: [] }),
+    );
+  }
+
+  private keepCheckpoint(event: CheckpointEvent): void {
+    const store = usePlayground.getState();
+    storeCheckpoint({ envId: event.envId, step: event.step, reason: event.reason, text: event.text }).then(
+      () => {
+        this.checkpointsChanged();
+        if (event.reason === 'manual')
+          store.notify({
+            type: 'notice',
+            level: 'info',
+            message: `Saved a checkpoint at step ${event.step} (${formatBytes(event.text.length)})`,
+          });
+      },
+      (error: Error) =>
+        store.notify({
+          type: 'notice',
+          level: 'warning',
+          message: `The checkpoint at step ${event.step} could not be kept in this browser: ${error.message}`,
+        }),
+    );
   }
 
   start(config: Config, backend?: string): void {
@@ -39,7 +128,14 @@ export class TrainingClient {
     const store = usePlayground.getState();
     switch (event.type) {
       case 'status':
+        if (this.resuming !== null && event.runId === this.resuming) {
+          this.resuming = null;
+          store.clearSeries();
+        }
         usePlayground.setState({ status: event });
+        break;
+      case 'checkpoint':
+        this.keepCheckpoint(event);
         break;
       case 'metrics':
         store.addRecords(event.records);
@@ -55,6 +151,10 @@ export class TrainingClient {
         break;
     }
   }
+}
+
+export function formatBytes(n: number): string {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1e3))} kB`;
 }
 
 let client: TrainingClient | null = null;

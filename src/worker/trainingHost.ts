@@ -288,7 +288,7 @@ export class TrainingHost {
     this.pending = [...records];
     this.setState('paused');
     this.flush();
-    this.notice('info', `Resumed at env step ${session.step}: press Resume to go on`);
+    this.notice('info', `Restored the run at env step ${session.step}: press Resume to go on`);
   }
 
   private setParams(params: Record<string, unknown>): void {

@@ -2,7 +2,7 @@
  * The playground end to end, in Debian's Chromium: the page, the worker, the charts, the controls, the URL.
  * Small networks and short schedules (set through the URL) so every chart fills within seconds on a CPU.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -197,6 +197,49 @@ describe('the playground', () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 300_000);
+
+  it('saves a checkpoint, keeps it across a reload, and resumes from it; a damaged file is refused', async () => {
+    const { page, errors } = await openPage(FAST_RUN);
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
+    await expect.poll(() => stepCount(page), { timeout: 60_000 }).toBeGreaterThan(600);
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    await page.getByTestId('run-state').getByText('paused').waitFor();
+    const panel = page.getByTestId('checkpoints');
+    await panel.locator('summary').click();
+    await panel.getByRole('button', { name: 'Save now' }).click();
+    const saved = page.locator('.notices').getByText(/Saved a checkpoint at step (\d+)/);
+    await saved.waitFor({ timeout: 30_000 });
+    const step = Number(/step (\d+)/.exec((await saved.textContent()) ?? '')?.[1]);
+    expect(step).toBeGreaterThan(600);
+
+    // A new visit: the checkpoint is still listed; resuming it brings back the run, paused at its step.
+    await page.reload();
+    await page.getByRole('heading', { name: 'TD3 Playground' }).waitFor();
+    await panel.locator('summary').click();
+    await expect.poll(() => panel.locator('.checkpoint-list li').count(), { timeout: 10_000 }).toBe(1);
+    await panel.getByRole('button', { name: 'Restore' }).click();
+    await page.getByTestId('run-state').getByText('paused').waitFor({ timeout: 60_000 });
+    expect(await stepCount(page)).toBe(step);
+    await expect.poll(() => chartPoints(page, 'Return'), { timeout: 10_000 }).toBeGreaterThan(0);
+
+    // A damaged file is refused, and the resumed run stays as it is.
+    const damaged = join(mkdtempSync(join(tmpdir(), 'td3-ckpt-')), 'damaged.td3ckpt');
+    writeFileSync(
+      damaged,
+      '{"format":"td3-playground-checkpoint","version":1,"length":5,"sha256":"00"}\nhello',
+    );
+    await panel.locator('input[type="file"]').setInputFiles(damaged);
+    await page
+      .locator('.notices')
+      .getByText(/Not resumed: Not a usable checkpoint: it is damaged/)
+      .waitFor();
+    expect(await stepCount(page)).toBe(step);
+
+    await page.getByRole('button', { name: 'Resume', exact: true }).click();
+    await expect.poll(() => stepCount(page), { timeout: 30_000 }).toBeGreaterThan(step);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 240_000);
 
   it('draws physics envs live: planar MuJoCo and Box2D on the 2D canvas, Ant in 3D', async () => {
     for (const [env, canvasId] of [

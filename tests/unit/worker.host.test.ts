@@ -273,7 +273,7 @@ describe('TrainingHost checkpoints', () => {
     const r = makeHost();
     await r.host.receive({ type: 'resumeFrom', text: saved.text, runId: 'again' });
     expect(r.status()).toMatchObject({ state: 'paused', step: saved.step, runId: 'again' });
-    expect(r.notices().at(-1)).toMatch(/Resumed at env step \d+: press Resume/);
+    expect(r.notices().at(-1)).toMatch(/Restored the run at env step \d+: press Resume/);
     await r.host.receive({ type: 'resume' });
     await until(() => r.status()?.state === 'done', 60_000);
     expect(learning(r.records())).toEqual(all);

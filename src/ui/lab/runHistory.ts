@@ -4,9 +4,7 @@
  * file: a damaged entry is reported, never half loaded.
  */
 import { type LabRun, parseRunJsonl, runToJsonl } from '../../lab/runs';
-
-const DB_NAME = 'td3-playground';
-const STORE = 'runs';
+import { transact } from '../localDatabase';
 
 /** What the history lists about a run, without its records. */
 export interface SavedRunInfo {
@@ -24,35 +22,6 @@ interface SavedRun extends Omit<SavedRunInfo, 'key'> {
   jsonl: string;
 }
 
-let opening: Promise<IDBDatabase> | null = null;
-
-function database(): Promise<IDBDatabase> {
-  opening ??= new Promise((resolve, reject) => {
-    if (typeof indexedDB === 'undefined') return reject(new Error('this browser keeps no local database'));
-    const request = indexedDB.open(DB_NAME, 1);
-    request.onupgradeneeded = () =>
-      request.result.createObjectStore(STORE, { keyPath: 'key', autoIncrement: true });
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error ?? new Error('the local database could not be opened'));
-  });
-  opening.catch(() => {
-    opening = null;
-  });
-  return opening;
-}
-
-async function transact<T>(
-  mode: IDBTransactionMode,
-  use: (store: IDBObjectStore) => IDBRequest<T>,
-): Promise<T> {
-  const db = await database();
-  return new Promise((resolve, reject) => {
-    const request = use(db.transaction(STORE, mode).objectStore(STORE));
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error ?? new Error('the local database refused the change'));
-  });
-}
-
 export async function saveRun(run: LabRun): Promise<number> {
   const evals = run.records.filter((r) => r.type === 'eval');
   const last = evals.at(-1);
@@ -65,11 +34,11 @@ export async function saveRun(run: LabRun): Promise<number> {
     finalEval: last?.type === 'eval' ? last.mean : null,
     jsonl: runToJsonl(run),
   };
-  return (await transact('readwrite', (store) => store.add(entry))) as number;
+  return (await transact('runs', 'readwrite', (store) => store.add(entry))) as number;
 }
 
 export async function listSavedRuns(): Promise<SavedRunInfo[]> {
-  const all = (await transact('readonly', (store) => store.getAll())) as SavedRun[];
+  const all = (await transact('runs', 'readonly', (store) => store.getAll())) as SavedRun[];
   return all
     .map(({ jsonl: _records, ...info }) => info as SavedRunInfo)
     .sort((a, b) => b.savedAt - a.savedAt);
@@ -77,7 +46,7 @@ export async function listSavedRuns(): Promise<SavedRunInfo[]> {
 
 /** The saved run, checked as a file would be. */
 export async function loadSavedRun(key: number): Promise<LabRun> {
-  const entry = (await transact('readonly', (store) => store.get(key))) as SavedRun | undefined;
+  const entry = (await transact('runs', 'readonly', (store) => store.get(key))) as SavedRun | undefined;
   if (!entry) throw new Error(`saved run ${key} is gone`);
   const parsed = parseRunJsonl(`saved run ${key}`, entry.jsonl);
   if (!parsed.ok) throw new Error(parsed.error);
@@ -85,5 +54,5 @@ export async function loadSavedRun(key: number): Promise<LabRun> {
 }
 
 export async function deleteSavedRun(key: number): Promise<void> {
-  await transact('readwrite', (store) => store.delete(key));
+  await transact('runs', 'readwrite', (store) => store.delete(key));
 }
