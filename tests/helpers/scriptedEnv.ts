@@ -9,6 +9,8 @@ export interface ScriptedEnvOptions {
   maxEpisodeSteps?: number;
   /** false: pretend setState is not exact (like Box2D). */
   exactRestore?: boolean;
+  /** After this many steps in all (over episodes), every reward is 1e38: the critic diverges. */
+  poisonAfter?: number;
 }
 
 /** State [t]: t counts steps since reset (setState moves it); observation [t / 100]; constant reward. */
@@ -16,6 +18,7 @@ export class ScriptedEnv implements Env {
   readonly spec: EnvSpec;
   private t = 0;
   private elapsed = 0;
+  private total = 0;
   readonly visitedStates: number[] = [];
   readonly exactRestore: boolean | undefined;
 
@@ -40,10 +43,14 @@ export class ScriptedEnv implements Env {
     this.visitedStates.push(this.t);
     this.t++;
     this.elapsed++;
+    this.total++;
     const terminated = this.options.terminateAt !== undefined && this.t >= this.options.terminateAt;
     return {
       observation: this.observe(),
-      reward: this.options.reward ?? 1,
+      reward:
+        this.options.poisonAfter !== undefined && this.total > this.options.poisonAfter
+          ? 1e38
+          : (this.options.reward ?? 1),
       terminated,
       truncated: this.elapsed >= this.spec.maxEpisodeSteps,
     };

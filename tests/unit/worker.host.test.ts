@@ -3,6 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricRecord } from '../../src/train/metrics';
 import type { Yielder } from '../../src/worker/trainingHost';
+import { ScriptedEnv } from '../helpers/scriptedEnv';
 import { makeHost, shutdownTestHost, until } from '../helpers/testHost';
 
 beforeAll(async () => {
@@ -289,5 +290,26 @@ describe('TrainingHost checkpoints', () => {
     expect(steps.length).toBeGreaterThanOrEqual(3);
     expect(steps.every(([, reason]) => reason === 'auto')).toBe(true);
     expect((steps[0][0] as number) >= 100 && (steps[0][0] as number) < 200).toBe(true);
+  }, 60_000);
+
+  it('a divergence mid-run stops it with the update at fault, saves nothing after, and rolls back to the last checkpoint', async () => {
+    const h = makeHost({
+      envFactory: async () => new ScriptedEnv({ poisonAfter: 320, maxEpisodeSteps: 1000 }),
+    });
+    await h.host.receive({ type: 'autoCheckpoint', everySteps: 100 });
+    await h.host.receive({ type: 'start', config: { ...RUN, totalSteps: 5000, logEvery: 1 } });
+    await until(() => h.status()?.state === 'stopped', 60_000);
+    const status = h.status();
+    expect(status?.stoppedReason).toMatch(/critic diverged at update \d+/);
+    const saved = h.events.flatMap((e) => (e.type === 'checkpoint' ? [e] : []));
+    expect(saved.length).toBeGreaterThan(0);
+    // Every checkpoint is from before the poison: none was taken once the run had diverged.
+    expect(saved.every((c) => c.step <= 320)).toBe(true);
+    await h.host.receive({ type: 'saveCheckpoint' });
+    expect(h.notices().at(-1)).toMatch(/stopped by itself/);
+    const last = saved.at(-1);
+    if (!last) return;
+    await h.host.receive({ type: 'resumeFrom', text: last.text });
+    expect(h.status()).toMatchObject({ state: 'paused', step: last.step, stoppedReason: null });
   }, 60_000);
 });
