@@ -81,8 +81,9 @@ export async function runTrain(argv: string[]): Promise<number> {
   let lastEval: EvalRecord | null = null;
   let bestEval: number | null = null;
   const bar = args.quiet ? null : new ProgressBar(config.totalSteps);
+  const checkpointFile = args.checkpoint ?? args.resume;
   const keep = (record: MetricRecord): void => {
-    history.push(record);
+    if (checkpointFile) history.push(record);
     out?.write(`${JSON.stringify(record)}\n`);
     if (record.type === 'eval') {
       lastEval = record;
@@ -110,7 +111,6 @@ export async function runTrain(argv: string[]): Promise<number> {
     out?.end();
     return usageFailure(error);
   }
-  const checkpointFile = args.checkpoint ?? args.resume;
   const save = async () => {
     if (!checkpointFile) return;
     const wallSeconds = earlierSeconds + (performance.now() - start) / 1000;
