@@ -25,6 +25,8 @@ export interface TrainArgs {
   checkpointBuffer: boolean;
   /** A checkpoint to continue from. */
   resume: string | null;
+  /** A folder to write the trained policy into, as a tfjs LayersModel, at the end. */
+  exportPolicy: string | null;
 }
 
 /** A command-line mistake: the CLI prints the message and exits with code 2. */
@@ -71,6 +73,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     checkpointEvery: 10_000,
     checkpointBuffer: true,
     resume: null,
+    exportPolicy: null,
   };
   const overrides = args.overrides as Record<string, unknown>;
   for (let i = 0; i < argv.length; i++) {
@@ -105,6 +108,8 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
       args.checkpoint = takeValue();
     } else if (flag === 'resume') {
       args.resume = takeValue();
+    } else if (flag === 'export-policy') {
+      args.exportPolicy = takeValue();
     } else if (flag === 'no-checkpoint-buffer') {
       args.checkpointBuffer = false;
     } else if (flag === 'checkpoint-every') {
@@ -165,6 +170,7 @@ export function trainUsage(): string {
     '  --checkpoint-every N  env steps between checkpoints (default 10000; one more at the end)',
     '  --no-checkpoint-buffer  leave the replay buffer out of checkpoints (smaller; no longer exact)',
     '  --resume FILE         continue the run saved in FILE (its settings; --steps may extend it)',
+    '  --export-policy DIR   at the end, write the policy as a tfjs LayersModel: DIR/model.json, weights, config',
     '  --steps N             alias of --total-steps;  --delay N: alias of --policy-delay',
     '  --no-twin             one critic (no clipped double Q);  --no-smoothing: no target policy smoothing',
     '',

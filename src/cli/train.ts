@@ -4,9 +4,10 @@
  */
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { envSpec } from '../envs';
 import { type Config, parseConfig } from '../rl/hyperparameters';
+import { exportPolicy, WEIGHTS_FILE } from '../rl/policyExport';
 import { configFromPreset, presetAvailable } from '../rl/presets';
 import { kernelThreadCount } from '../rl/wasmKernels';
 import { type Checkpoint, decodeCheckpoint, encodeCheckpoint } from '../train/checkpointFile';
@@ -137,6 +138,17 @@ export async function runTrain(argv: string[]): Promise<number> {
   bar?.finish();
   // The last good checkpoint stays: a run that diverged does not overwrite it.
   if (!session.stoppedReason) await save();
+  if (args.exportPolicy && !session.stoppedReason) {
+    const policy = await exportPolicy(session.agent, session.env.spec, config, session.step);
+    mkdirSync(args.exportPolicy, { recursive: true });
+    await writeFile(join(args.exportPolicy, 'model.json'), policy.modelJson);
+    await writeFile(join(args.exportPolicy, WEIGHTS_FILE), new Uint8Array(policy.weights));
+    await writeFile(
+      join(args.exportPolicy, 'policy.config.json'),
+      `${JSON.stringify(policy.config, null, 1)}\n`,
+    );
+    console.error(`policy written to ${args.exportPolicy}/model.json (tf.loadLayersModel loads it)`);
+  }
   const summary: RunSummary = {
     type: 'summary',
     ...(args.variant === undefined ? {} : { variant: args.variant }),

@@ -45,6 +45,14 @@ export function Checkpoints() {
         <button type="button" disabled={!hasRun} onClick={() => client.send({ type: 'saveCheckpoint' })}>
           Save now
         </button>
+        <button
+          type="button"
+          disabled={!hasRun}
+          title="The policy as a tfjs LayersModel: model.json, its weights and a config; tf.loadLayersModel loads it"
+          onClick={() => client.send({ type: 'exportPolicy' })}
+        >
+          Export policy
+        </button>
         <label>
           automatic{' '}
           <select

@@ -11,6 +11,7 @@ import {
   parseEvent,
 } from '../worker/protocol';
 import { listCheckpoints, loadCheckpointText, storeCheckpoint } from './checkpointStore';
+import { saveBlob } from './lab/download';
 import { usePlayground } from './store';
 
 /** A worker silent this long while training is taken for lost (it reports several times a second). */
@@ -137,6 +138,22 @@ export class TrainingClient {
       case 'checkpoint':
         this.keepCheckpoint(event);
         break;
+      case 'policy': {
+        // Three files, as tf.loadLayersModel expects them side by side.
+        const env = String(event.config.env ?? 'policy');
+        saveBlob(new Blob([event.modelJson], { type: 'application/json' }), 'model.json');
+        saveBlob(new Blob([event.weights], { type: 'application/octet-stream' }), event.weightsFile);
+        saveBlob(
+          new Blob([JSON.stringify(event.config, null, 1)], { type: 'application/json' }),
+          'policy.config.json',
+        );
+        store.notify({
+          type: 'notice',
+          level: 'info',
+          message: `Exported the ${env} policy at step ${String(event.config.step)}: model.json, ${event.weightsFile}, policy.config.json`,
+        });
+        break;
+      }
       case 'metrics':
         store.addRecords(event.records);
         break;

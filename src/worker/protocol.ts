@@ -53,6 +53,8 @@ export const commandSchema = z.discriminatedUnion('type', [
     text: z.string().max(1_000_000_000),
     runId: z.string().max(200).optional(),
   }),
+  /** The current policy as a tfjs LayersModel: answered by a `policy` event. */
+  z.object({ type: z.literal('exportPolicy') }),
   /** Pendulum only: V(θ, θ̇) = Q1(s, π(s)) and π(θ, θ̇) over a grid. */
   z.object({ type: z.literal('landscape'), resolution: z.number().int().min(4).max(128) }),
 ]);
@@ -115,6 +117,15 @@ export interface CheckpointEvent {
   reason: 'manual' | 'auto';
   text: string;
 }
+/** The policy as model.json + weights + its config (src/rl/policyExport.ts). */
+export interface PolicyEvent {
+  type: 'policy';
+  modelJson: string;
+  weights: ArrayBuffer;
+  /** The name model.json's manifest gives the weights: save them under it, beside model.json. */
+  weightsFile: string;
+  config: Record<string, unknown>;
+}
 /** Something the user should read: a refused parameter, a backend fallback. */
 export interface NoticeEvent {
   type: 'notice';
@@ -127,7 +138,8 @@ export type WorkerEvent =
   | FrameEvent
   | LandscapeEvent
   | NoticeEvent
-  | CheckpointEvent;
+  | CheckpointEvent
+  | PolicyEvent;
 
 const finite = z.number();
 /** Worker → page, checked on arrival like commands are (shapes, not every number: the worker made them). */
@@ -177,6 +189,13 @@ export const eventSchema = z.discriminatedUnion('type', [
     step: finite,
     reason: z.enum(['manual', 'auto']),
     text: z.string(),
+  }),
+  z.object({
+    type: z.literal('policy'),
+    modelJson: z.string(),
+    weights: z.instanceof(ArrayBuffer),
+    weightsFile: z.string(),
+    config: z.record(z.string(), z.unknown()),
   }),
 ]);
 

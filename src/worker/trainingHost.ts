@@ -9,6 +9,7 @@ import { Random } from '../common/random';
 import { envIds, makeEnv } from '../envs';
 import type { Env } from '../envs/types';
 import { type Config, FIELDS, type FieldName, validateConfig } from '../rl/hyperparameters';
+import { exportPolicy, WEIGHTS_FILE } from '../rl/policyExport';
 import { decodeCheckpoint, encodeCheckpoint } from '../train/checkpointFile';
 import type { MetricRecord } from '../train/metrics';
 import { type LiveConfig, TrainingSession } from '../train/session';
@@ -159,6 +160,22 @@ export class TrainingHost {
         return this.postLandscape(command.resolution);
       case 'saveCheckpoint':
         return this.saveCheckpoint('manual');
+      case 'exportPolicy': {
+        const session = this.session;
+        if (!session || !this.config) return this.notice('warning', 'No policy to export: start a run first');
+        const policy = await exportPolicy(session.agent, session.env.spec, this.config, session.step);
+        this.options.post(
+          {
+            type: 'policy',
+            modelJson: policy.modelJson,
+            weights: policy.weights,
+            weightsFile: WEIGHTS_FILE,
+            config: { ...policy.config },
+          },
+          [policy.weights],
+        );
+        return;
+      }
       case 'autoCheckpoint':
         this.autoCheckpointEvery = command.everySteps;
         this.nextAutoCheckpoint =

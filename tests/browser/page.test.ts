@@ -2,7 +2,7 @@
  * The playground end to end, in Debian's Chromium: the page, the worker, the charts, the controls, the URL.
  * Small networks and short schedules (set through the URL) so every chart fills within seconds on a CPU.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -234,6 +234,18 @@ describe('the playground', () => {
       .getByText(/Not resumed: Not a usable checkpoint: it is damaged/)
       .waitFor();
     expect(await stepCount(page)).toBe(step);
+
+    // The policy as a tfjs LayersModel: three files, model.json naming its weights file.
+    const files = new Map<string, string>();
+    page.on('download', async (d) =>
+      files.set(d.suggestedFilename(), readFileSync(await d.path(), 'latin1')),
+    );
+    await panel.getByRole('button', { name: 'Export policy' }).click();
+    await expect.poll(() => files.size, { timeout: 20_000 }).toBe(3);
+    const model = JSON.parse(files.get('model.json') ?? '{}');
+    expect(model.format).toBe('layers-model');
+    expect(model.weightsManifest[0].paths).toEqual(['policy.weights.bin']);
+    expect(JSON.parse(files.get('policy.config.json') ?? '{}')).toMatchObject({ env: 'Pendulum-v1', step });
 
     await page.getByRole('button', { name: 'Resume', exact: true }).click();
     await expect.poll(() => stepCount(page), { timeout: 30_000 }).toBeGreaterThan(step);
