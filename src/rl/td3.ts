@@ -106,6 +106,11 @@ export class TD3 {
   private config: LiveAgentConfig;
   /** Critic updates so far (the authors' total_it). */
   updates = 0;
+  /**
+   * Whether the last update's critic loss was finite: checked on every update on wasm (the in-place update
+   * sums its loss gradient anyway) and on cpu (one small read-back); elsewhere only when statistics are read.
+   */
+  lastUpdateFinite = true;
   /** −mean Q1(s, π(s)) of the last actor update (NaN before the first), kept on the device until read. */
   private readonly lastActorLoss = variableFrom(tf.scalar(Number.NaN), false);
   /** Reused by stateActionRows. */
@@ -259,6 +264,7 @@ export class TD3 {
       const actorUpdated = this.updates % policyDelay === 0;
       const noise = this.sampleSmoothingNoise(batch.size);
       const stats = inPlace.train(this.config, batch, noise, actorUpdated, wantStats);
+      this.lastUpdateFinite = inPlace.lossFinite;
       return stats && { update: this.updates, actorUpdated, ...stats };
     }
     const n = batch.size;
@@ -322,6 +328,12 @@ export class TD3 {
           targetQ: tf.mean(y).dataSync()[0],
           actorUpdated,
         };
+        this.lastUpdateFinite = Number.isFinite(stats.criticLoss) && Number.isFinite(stats.q1);
+      } else if (tf.getBackend() === 'cpu') {
+        // The critic loss as the statistics compute it.
+        const losses = traces.map((trace) => tf.losses.meanSquaredError(y, trace.output));
+        const loss = losses.length > 1 ? tf.add(losses[0], losses[1]) : losses[0];
+        this.lastUpdateFinite = Number.isFinite(loss.dataSync()[0]);
       }
     });
     return stats;

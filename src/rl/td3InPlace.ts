@@ -66,6 +66,8 @@ function addresses(count: number, at: (t: number) => number): number[] {
 }
 
 export class InPlaceUpdate {
+  /** Whether the last update's critic loss was finite (checked on every update). */
+  lossFinite = true;
   /** Buffers in tfjs-wasm's memory, by name, for one batch size. */
   private readonly buffers = new Map<string, { at: number; floats: number }>();
   private heapView = new Float32Array(0);
@@ -171,11 +173,18 @@ export class InPlaceUpdate {
     const dq = addresses(critics.length, (t) => this.buffer(DQ[t], n));
     heap = this.heap();
     const scale = f(2 / n);
+    // Σ (Q − y)², as the statistics' critic loss sums it: a guard on every update for one multiply-add a term.
+    let check = 0;
     for (let t = 0; t < critics.length; t++) {
       const at = dq[t] >> 2;
       const q = traces[t].output >> 2;
-      for (let i = 0; i < n; i++) heap[at + i] = f(f(heap[q + i] - heap[y + i]) * scale);
+      for (let i = 0; i < n; i++) {
+        const error = heap[q + i] - heap[y + i];
+        check += error * error;
+        heap[at + i] = f(f(error) * scale);
+      }
     }
+    this.lossFinite = Number.isFinite(check);
     let stats: Omit<UpdateStats, 'update' | 'actorUpdated'> | null = null;
     if (wantStats) {
       const mean = (at: number) => {

@@ -432,6 +432,11 @@ export class TrainingSession {
     const c = this.config;
     const wantStats = (this.agent.updates + 1) % c.logEvery === 0;
     const stats = this.agent.train(this.buffer.sample(c.batchSize, this.samplingRng), wantStats);
+    if (!this.agent.lastUpdateFinite) {
+      throw new TrainingStopped(
+        `the critic diverged at update ${this.agent.updates}: its loss is not finite (NaN or infinite)`,
+      );
+    }
     if (!stats) return;
     if (!Number.isFinite(stats.criticLoss) || !Number.isFinite(stats.q1)) {
       throw new TrainingStopped(

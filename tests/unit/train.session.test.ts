@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeEnv } from '../../src/envs';
 import type { Config } from '../../src/rl/hyperparameters';
@@ -179,6 +180,28 @@ describe('TrainingSession', () => {
     expect(session.done).toBe(true);
     expect(session.step).toBeLessThan(400);
     session.dispose();
+  });
+
+  it('catches a divergence at the very update, on the cpu and wasm backends, even when no statistics are read', async () => {
+    const poisoned = { reward: 1, poisonAfter: 150, maxEpisodeSteps: 1000 };
+    const updateAtFault = (records: MetricRecord[]) => {
+      const stopped = records.find((r) => r.type === 'stopped');
+      return Number(/diverged at update (\d+)/.exec(stopped?.type === 'stopped' ? stopped.reason : '')?.[1]);
+    };
+    for (const backend of ['cpu', 'wasm']) {
+      await tf.setBackend(backend);
+      // Statistics on every update: where the loss first turns non-finite.
+      const everyUpdate = await run({ logEvery: 1 }, 2000, poisoned);
+      const expected = updateAtFault(everyUpdate.records);
+      everyUpdate.session.dispose();
+      expect(expected, backend).toBeGreaterThan(0);
+      // Statistics only every 1,000 updates: the guard still stops at that same update.
+      const rarely = await run({ logEvery: 1000 }, 2000, poisoned);
+      expect(updateAtFault(rarely.records), backend).toBe(expected);
+      expect(rarely.records.find((r) => r.type === 'stopped')?.type === 'stopped').toBe(true);
+      rarely.session.dispose();
+    }
+    await tf.setBackend('cpu');
   });
 
   it('applies live settings and rejects bad ones with a message naming the field', async () => {
