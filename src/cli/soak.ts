@@ -49,7 +49,10 @@ async function main(argv: string[]): Promise<number> {
   });
   const start = performance.now();
   const samples: Sample[] = [];
+  // With --expose-gc (npm run soak sets it), garbage is collected before each sample: what remains is held.
+  const collect = (globalThis as { gc?: () => void }).gc;
   const sample = () => {
+    collect?.();
     const memory = tf.memory();
     const usage = process.memoryUsage();
     samples.push({
