@@ -4,6 +4,22 @@ import type { MetricRecord } from '../../src/train/metrics';
 import type { StatusEvent, WorkerEvent } from '../../src/worker/protocol';
 import { type HostOptions, TrainingHost } from '../../src/worker/trainingHost';
 
+/** A run that trains and evaluates within a second on the cpu backend (Pendulum, 8-8 networks). */
+export const TINY = {
+  env: 'Pendulum-v1',
+  hidden1: 8,
+  hidden2: 8,
+  batchSize: 16,
+  startSteps: 50,
+  bufferSize: 2000,
+  evalEvery: 100,
+  evalEpisodes: 1,
+  probeEvery: 100,
+  probePairs: 2,
+  logEvery: 10,
+  totalSteps: 100_000,
+};
+
 let current: TrainingHost | null = null;
 
 /** Stops the last host made (call it in afterEach). */

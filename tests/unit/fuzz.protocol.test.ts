@@ -8,28 +8,13 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/common/random';
 import { DEFAULT_CONFIG, FIELD_NAMES, FIELDS, type FieldName } from '../../src/rl/hyperparameters';
 import { configFromHash } from '../../src/ui/urlState';
-import { makeHost, shutdownTestHost, until } from '../helpers/testHost';
+import { makeHost, shutdownTestHost, TINY, until } from '../helpers/testHost';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
   await tf.ready();
 });
 afterEach(() => shutdownTestHost());
-
-const TINY = {
-  env: 'Pendulum-v1',
-  hidden1: 8,
-  hidden2: 8,
-  batchSize: 16,
-  startSteps: 50,
-  bufferSize: 2000,
-  evalEvery: 100,
-  evalEpisodes: 1,
-  probeEvery: 100,
-  probePairs: 2,
-  logEvery: 10,
-  totalSteps: 100_000,
-};
 
 /** Values no field of the schema accepts as its type, or outside every range. */
 function badValueFor(name: FieldName, rng: Random): unknown {

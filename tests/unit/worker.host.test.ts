@@ -4,27 +4,12 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricRecord } from '../../src/train/metrics';
 import type { Yielder } from '../../src/worker/trainingHost';
 import { ScriptedEnv } from '../helpers/scriptedEnv';
-import { makeHost, shutdownTestHost, until } from '../helpers/testHost';
+import { makeHost, shutdownTestHost, TINY, until } from '../helpers/testHost';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
   await tf.ready();
 });
-
-const TINY = {
-  env: 'Pendulum-v1',
-  hidden1: 8,
-  hidden2: 8,
-  batchSize: 16,
-  startSteps: 50,
-  bufferSize: 2000,
-  evalEvery: 100,
-  evalEpisodes: 1,
-  probeEvery: 100,
-  probePairs: 2,
-  logEvery: 10,
-  totalSteps: 100_000,
-};
 
 afterEach(() => shutdownTestHost());
 
