@@ -1,5 +1,6 @@
 import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
+import { policyFor } from './src/cli/contentSecurityPolicy';
 
 // Cross-origin isolation: SharedArrayBuffer and threaded WASM (tfjs-wasm threads, MuJoCo /mt) need it.
 const isolationHeaders = {
@@ -7,8 +8,19 @@ const isolationHeaders = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
+/** `vite preview` (the production build) sends the Content-Security-Policy, per request. */
+const contentSecurityPolicy: Plugin = {
+  name: 'content-security-policy',
+  configurePreviewServer(server) {
+    server.middlewares.use((request, response, next) => {
+      response.setHeader('Content-Security-Policy', policyFor(request.url ?? '/'));
+      next();
+    });
+  },
+};
+
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), contentSecurityPolicy],
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
   worker: { format: 'es' },

@@ -71,6 +71,12 @@ describe('the playground', () => {
     const response = await page.reload();
     expect(response?.headers()['cross-origin-opener-policy']).toBe('same-origin');
     expect(response?.headers()['cross-origin-embedder-policy']).toBe('require-corp');
+    // A strict Content-Security-Policy for the page (no eval); every test here runs under it, and a blocked
+    // script, style, worker or wasm would show as a console error.
+    const csp = response?.headers()['content-security-policy'] ?? '';
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("object-src 'none'");
+    expect(csp).not.toContain("'unsafe-eval'");
     expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
     const text = (await page.locator('body').textContent()) ?? '';
     for (const words of ['Twin critics', 'Target policy smoothing', 'Delayed policy updates'])
