@@ -76,11 +76,26 @@ export function Checkpoints() {
         Load a checkpoint file
         <input
           type="file"
+          aria-label="checkpoint file"
           accept=".td3ckpt,.ckpt"
           onChange={async (e) => {
             const file = e.target.files?.[0];
             e.target.value = '';
             if (file) client.resumeFrom(await file.text());
+          }}
+        />
+      </label>
+      <label className="file-button">
+        Watch an exported policy (model.json, its weights, policy.config.json)
+        <input
+          type="file"
+          aria-label="exported policy files"
+          accept=".json,.bin"
+          multiple
+          onChange={(e) => {
+            const files = Array.from(e.target.files ?? []);
+            e.target.value = '';
+            if (files.length) void client.watchExported(files);
           }}
         />
       </label>

@@ -72,7 +72,7 @@ export function EnvView() {
 
   return (
     <figure className="env-view">
-      <figcaption>{watching ? 'Current policy, real time (no noise)' : 'Training env'}</figcaption>
+      <figcaption>{watching ? 'The policy, in real time (no noise)' : 'Training env'}</figcaption>
       <canvas ref={canvas} width={360} height={260} data-testid="env-canvas" hidden={is3d} />
       <canvas ref={canvas3d} width={360} height={260} data-testid="env-canvas-3d" hidden={!is3d} />
     </figure>

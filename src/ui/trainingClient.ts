@@ -84,6 +84,45 @@ export class TrainingClient {
     }
   }
 
+  /**
+   * Watches an exported policy: model.json, the weights file its manifest names, and policy.config.json (for
+   * the env; without it, the env in the controls). The worker checks that they fit the env.
+   */
+  async watchExported(files: File[]): Promise<void> {
+    const store = usePlayground.getState();
+    const refuse = (why: string) =>
+      store.notify({ type: 'notice', level: 'error', message: `Not watched: ${why}` });
+    const byName = new Map(files.map((f) => [f.name, f]));
+    const modelFile = byName.get('model.json');
+    if (!modelFile) return refuse('choose model.json with its weights file (and policy.config.json)');
+    const modelJson = await modelFile.text();
+    let weightsName: string | undefined;
+    try {
+      weightsName = (JSON.parse(modelJson) as { weightsManifest?: { paths?: string[] }[] })
+        .weightsManifest?.[0]?.paths?.[0];
+    } catch {
+      return refuse('model.json is not JSON');
+    }
+    const weightsFile = weightsName ? byName.get(weightsName) : undefined;
+    if (!weightsFile)
+      return refuse(`choose the weights file model.json names (${weightsName ?? 'none named'}) too`);
+    let envId = store.draft.env;
+    const configFile = byName.get('policy.config.json');
+    if (configFile) {
+      try {
+        const config = JSON.parse(await configFile.text()) as { env?: unknown };
+        if (typeof config.env === 'string') envId = config.env;
+      } catch {
+        return refuse('policy.config.json is not JSON');
+      }
+    }
+    const weights = await weightsFile.arrayBuffer();
+    usePlayground.setState({ watching: true });
+    this.worker.postMessage({ type: 'watchExported', modelJson, weights, envId } satisfies Command, [
+      weights,
+    ]);
+  }
+
   /** Re-reads the list of saved checkpoints. */
   checkpointsChanged(): void {
     listCheckpoints().then(

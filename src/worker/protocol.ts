@@ -53,6 +53,13 @@ export const commandSchema = z.discriminatedUnion('type', [
     text: z.string().max(1_000_000_000),
     runId: z.string().max(200).optional(),
   }),
+  /** Run an exported policy (model.json's text and its weights) in real time in `envId`, for the view. */
+  z.object({
+    type: z.literal('watchExported'),
+    modelJson: z.string().max(10_000_000),
+    weights: z.instanceof(ArrayBuffer),
+    envId: z.string().max(100),
+  }),
   /** The current policy as a tfjs LayersModel: answered by a `policy` event. */
   z.object({ type: z.literal('exportPolicy') }),
   /** Pendulum only: V(θ, θ̇) = Q1(s, π(s)) and π(θ, θ̇) over a grid. */

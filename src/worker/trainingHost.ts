@@ -5,6 +5,7 @@
  *
  * Pure TypeScript with no Worker globals: the worker entry wires it to postMessage, tests drive it directly.
  */
+import * as tf from '@tensorflow/tfjs';
 import { Random } from '../common/random';
 import { envIds, makeEnv } from '../envs';
 import type { Env } from '../envs/types';
@@ -83,7 +84,15 @@ export class TrainingHost {
   /** Cancels the next tick while one is scheduled. */
   private cancelTick: (() => void) | null = null;
   private speedMark = { time: 0, step: 0 };
-  private watch: { env: Env; observation: ArrayLike<number>; last: number; action: number[] } | null = null;
+  /** The env "watch policy" runs, and its policy: an exported model's, or (null) the training agent's. */
+  private watch: {
+    env: Env;
+    envId: string;
+    observation: ArrayLike<number>;
+    last: number;
+    action: number[];
+    model: tf.LayersModel | null;
+  } | null = null;
   private watchWanted = false;
   private readonly envFactory: (id: string) => Promise<Env>;
   private readonly chunkMs: number;
@@ -160,6 +169,8 @@ export class TrainingHost {
         return this.postLandscape(command.resolution);
       case 'saveCheckpoint':
         return this.saveCheckpoint('manual');
+      case 'watchExported':
+        return this.watchExported(command.modelJson, command.weights, command.envId);
       case 'exportPolicy': {
         const session = this.session;
         if (!session || !this.config) return this.notice('warning', 'No policy to export: start a run first');
@@ -342,18 +353,64 @@ export class TrainingHost {
 
   private async setWatch(on: boolean): Promise<void> {
     this.watchWanted = on;
-    this.watch?.env.close();
-    this.watch = null;
+    this.closeWatch();
     if (on && this.config) {
       const env = await this.envFactory(this.config.env);
       this.watch = {
         env,
+        envId: this.config.env,
         observation: env.reset(this.config.seed + 200),
         last: performance.now(),
         action: [],
+        model: null,
       };
     }
     this.postStatus();
+  }
+
+  private closeWatch(): void {
+    this.watch?.env.close();
+    this.watch?.model?.dispose();
+    this.watch = null;
+  }
+
+  /**
+   * Runs an exported policy (model.json + weights, src/rl/policyExport.ts) in real time in its env, for the
+   * view; training, if any, goes on. A file that is not such a policy, or not for that env, is refused.
+   */
+  private async watchExported(modelJson: string, weights: ArrayBuffer, envId: string): Promise<void> {
+    const refuse = (why: string) => this.notice('error', `Not watched: ${why}`);
+    if (!envIds.includes(envId)) return refuse(`unknown environment "${envId}"`);
+    let model: tf.LayersModel;
+    try {
+      const parsed = JSON.parse(modelJson) as {
+        modelTopology?: unknown;
+        weightsManifest?: { weights?: tf.io.WeightsManifestEntry[] }[];
+      };
+      const weightSpecs = parsed.weightsManifest?.flatMap((group) => group.weights ?? []);
+      if (!parsed.modelTopology || !weightSpecs?.length)
+        return refuse('model.json has no topology or no weights manifest');
+      model = await tf.loadLayersModel(
+        tf.io.fromMemory({ modelTopology: parsed.modelTopology as object, weightSpecs, weightData: weights }),
+      );
+    } catch (error) {
+      return refuse(`the model does not load: ${(error as Error).message}`);
+    }
+    const env = await this.envFactory(envId);
+    const input = model.inputs[0]?.shape;
+    const output = model.outputs[0]?.shape;
+    if (input?.[1] !== env.spec.observationSize || output?.[1] !== env.spec.actionSize) {
+      model.dispose();
+      env.close();
+      return refuse(
+        `the model maps ${input?.[1]} numbers to ${output?.[1]}, but ${envId} has ${env.spec.observationSize} observations and ${env.spec.actionSize} actions`,
+      );
+    }
+    this.closeWatch();
+    this.watchWanted = false;
+    this.watch = { env, envId, observation: env.reset(200), last: performance.now(), action: [], model };
+    this.notice('info', `Watching the exported policy on ${envId}`);
+    this.schedule();
   }
 
   private postLandscape(resolution: number): void {
@@ -468,14 +525,23 @@ export class TrainingHost {
   private stepWatch(): void {
     const watch = this.watch;
     const session = this.session;
-    if (!watch || !session || !this.config) return;
-    const rate = WATCH_STEPS_PER_SECOND[this.config.env] ?? DEFAULT_WATCH_RATE;
+    if (!watch || (!session && !watch.model)) return;
+    const model = watch.model;
+    const act = (observation: ArrayLike<number>): Float32Array =>
+      model
+        ? (tf.tidy(() =>
+            (
+              model.predict(tf.tensor2d(Float32Array.from(observation), [1, observation.length])) as tf.Tensor
+            ).dataSync(),
+          ) as Float32Array)
+        : (session as TrainingSession).agent.act(observation);
+    const rate = WATCH_STEPS_PER_SECOND[watch.envId] ?? DEFAULT_WATCH_RATE;
     const now = performance.now();
     const due = Math.min(10, Math.floor(((now - watch.last) / 1000) * rate));
     if (due <= 0) return;
     watch.last += (due * 1000) / rate;
     for (let i = 0; i < due; i++) {
-      const action = session.agent.act(watch.observation);
+      const action = act(watch.observation);
       const result = watch.env.step(action);
       watch.action = Array.from(action);
       watch.observation = result.terminated || result.truncated ? watch.env.reset() : result.observation;
@@ -483,10 +549,10 @@ export class TrainingHost {
     this.options.post({
       type: 'frame',
       source: 'watch',
-      envId: this.config.env,
+      envId: watch.envId,
       state: watch.env.getState(),
       action: watch.action,
-      step: session.step,
+      step: session?.step ?? 0,
       scene: watch.env.scene?.(),
       drawing: watch.env.drawing?.(),
     });
@@ -572,7 +638,6 @@ export class TrainingHost {
       this.session.dispose();
     }
     this.session = null;
-    this.watch?.env.close();
-    this.watch = null;
+    this.closeWatch();
   }
 }

@@ -204,7 +204,7 @@ describe('the playground', () => {
     await page.close();
   }, 300_000);
 
-  it('saves a checkpoint, keeps it across a reload, and resumes from it; a damaged file is refused', async () => {
+  it('saves a checkpoint, keeps it across a reload and restores it, refuses a damaged file, exports the policy and watches it', async () => {
     const { page, errors } = await openPage(FAST_RUN);
     await page.getByRole('button', { name: 'Start', exact: true }).click();
     await expect.poll(() => stepCount(page), { timeout: 60_000 }).toBeGreaterThan(600);
@@ -234,7 +234,7 @@ describe('the playground', () => {
       damaged,
       '{"format":"td3-playground-checkpoint","version":1,"length":5,"sha256":"00"}\nhello',
     );
-    await panel.locator('input[type="file"]').setInputFiles(damaged);
+    await panel.getByLabel('checkpoint file').setInputFiles(damaged);
     await page
       .locator('.notices')
       .getByText(/Not resumed: Not a usable checkpoint: it is damaged/)
@@ -252,6 +252,20 @@ describe('the playground', () => {
     expect(model.format).toBe('layers-model');
     expect(model.weightsManifest[0].paths).toEqual(['policy.weights.bin']);
     expect(JSON.parse(files.get('policy.config.json') ?? '{}')).toMatchObject({ env: 'Pendulum-v1', step });
+    // The same three files load back to be watched in the env view.
+    const policyDir = mkdtempSync(join(tmpdir(), 'td3-policy-'));
+    for (const [name, bytes] of files) writeFileSync(join(policyDir, name), bytes, 'latin1');
+    await panel
+      .getByLabel('exported policy files')
+      .setInputFiles(
+        ['model.json', 'policy.weights.bin', 'policy.config.json'].map((f) => join(policyDir, f)),
+      );
+    await page.locator('.notices').getByText('Watching the exported policy on Pendulum-v1').waitFor();
+    const canvas = page.getByTestId('env-canvas');
+    const framesBefore = Number(await canvas.getAttribute('data-frames'));
+    await expect
+      .poll(async () => Number(await canvas.getAttribute('data-frames')), { timeout: 10_000 })
+      .toBeGreaterThan(framesBefore + 3);
 
     await page.getByRole('button', { name: 'Resume', exact: true }).click();
     await expect.poll(() => stepCount(page), { timeout: 30_000 }).toBeGreaterThan(step);

@@ -298,3 +298,44 @@ describe('TrainingHost checkpoints', () => {
     expect(h.status()).toMatchObject({ state: 'paused', step: last.step, stoppedReason: null });
   }, 60_000);
 });
+
+describe('TrainingHost watching an exported policy', () => {
+  it('runs an exported LayersModel in its env without any training run, and refuses one for another env', async () => {
+    const { exportPolicy } = await import('../../src/rl/policyExport');
+    const { TD3 } = await import('../../src/rl/td3');
+    const { configFromPreset } = await import('../../src/rl/presets');
+    const space = { id: 'Pendulum-v1', observationSize: 3, actionSize: 1, actionLow: [-2], actionHigh: [2] };
+    const config = configFromPreset('quick', { hidden1: 8, hidden2: 8 });
+    const agent = new TD3(space, config, 1);
+    const policy = await exportPolicy(agent, space, config, 0);
+    agent.dispose();
+    const h = makeHost();
+    await h.host.receive({
+      type: 'watchExported',
+      modelJson: policy.modelJson,
+      weights: policy.weights.slice(0),
+      envId: 'MountainCarContinuous-v0',
+    });
+    expect(h.notices().at(-1)).toMatch(
+      /^Not watched: the model maps 3 numbers to 1, but MountainCarContinuous-v0 has 2 observations/,
+    );
+    await h.host.receive({
+      type: 'watchExported',
+      modelJson: '{"nope":1}',
+      weights: policy.weights.slice(0),
+      envId: 'Pendulum-v1',
+    });
+    expect(h.notices().at(-1)).toMatch(/^Not watched: model.json has no topology/);
+    await h.host.receive({
+      type: 'watchExported',
+      modelJson: policy.modelJson,
+      weights: policy.weights,
+      envId: 'Pendulum-v1',
+    });
+    expect(h.notices().at(-1)).toBe('Watching the exported policy on Pendulum-v1');
+    await until(() => h.events.filter((e) => e.type === 'frame' && e.source === 'watch').length >= 3, 10_000);
+    const frame = h.events.find((e) => e.type === 'frame' && e.source === 'watch');
+    expect(frame?.type === 'frame' && frame.envId).toBe('Pendulum-v1');
+    if (frame?.type === 'frame') expect(Math.abs(frame.action[0])).toBeLessThanOrEqual(2);
+  });
+});
