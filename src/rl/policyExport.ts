@@ -25,6 +25,9 @@ export interface PolicyConfig {
   updates: number;
   /** The run's whole configuration. */
   config: Config;
+  /** SHA-256 (hex) of model.json's text and of the weights file: an import checks both. */
+  modelSha256: string;
+  weightsSha256: string;
 }
 
 export interface ExportedPolicy {
@@ -95,6 +98,8 @@ export async function exportPolicy(
       modelJson,
       weights,
       config: {
+        modelSha256: await sha256Hex(new TextEncoder().encode(modelJson)),
+        weightsSha256: await sha256Hex(new Uint8Array(weights)),
         format: POLICY_FORMAT,
         version: 1,
         env: space.id,
@@ -110,4 +115,10 @@ export async function exportPolicy(
   } finally {
     model.dispose();
   }
+}
+
+/** SHA-256 of bytes, as lowercase hex. */
+export async function sha256Hex(bytes: BufferSource): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', bytes);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }

@@ -107,14 +107,16 @@ export class TrainingClient {
     if (!weightsFile)
       return refuse(`choose the weights file model.json names (${weightsName ?? 'none named'}) too`);
     let envId = store.draft.env;
+    let config: Record<string, unknown> | undefined;
     const configFile = byName.get('policy.config.json');
     if (configFile) {
       try {
-        const config = JSON.parse(await configFile.text()) as { env?: unknown };
-        if (typeof config.env === 'string') envId = config.env;
+        config = JSON.parse(await configFile.text()) as Record<string, unknown>;
       } catch {
         return refuse('policy.config.json is not JSON');
       }
+      if (typeof config?.env !== 'string') return refuse('policy.config.json names no env');
+      envId = config.env;
     }
     const weights = await weightsFile.arrayBuffer();
     usePlayground.setState({ watching: true });

@@ -59,6 +59,8 @@ export const commandSchema = z.discriminatedUnion('type', [
     modelJson: z.string().max(10_000_000),
     weights: z.instanceof(ArrayBuffer),
     envId: z.string().max(100),
+    /** policy.config.json, when given: its checksums are checked against both files. */
+    config: z.record(z.string(), z.unknown()).optional(),
   }),
   /** The current policy as a tfjs LayersModel: answered by a `policy` event. */
   z.object({ type: z.literal('exportPolicy') }),

@@ -10,7 +10,7 @@ import { Random } from '../common/random';
 import { envIds, makeEnv } from '../envs';
 import type { Env } from '../envs/types';
 import { type Config, FIELDS, type FieldName, validateConfig } from '../rl/hyperparameters';
-import { exportPolicy, WEIGHTS_FILE } from '../rl/policyExport';
+import { exportPolicy, POLICY_FORMAT, sha256Hex, WEIGHTS_FILE } from '../rl/policyExport';
 import { decodeCheckpoint, encodeCheckpoint } from '../train/checkpointFile';
 import type { MetricRecord } from '../train/metrics';
 import { type LiveConfig, TrainingSession } from '../train/session';
@@ -170,7 +170,7 @@ export class TrainingHost {
       case 'saveCheckpoint':
         return this.saveCheckpoint('manual');
       case 'watchExported':
-        return this.watchExported(command.modelJson, command.weights, command.envId);
+        return this.watchExported(command.modelJson, command.weights, command.envId, command.config);
       case 'exportPolicy': {
         const session = this.session;
         if (!session || !this.config) return this.notice('warning', 'No policy to export: start a run first');
@@ -378,9 +378,27 @@ export class TrainingHost {
    * Runs an exported policy (model.json + weights, src/rl/policyExport.ts) in real time in its env, for the
    * view; training, if any, goes on. A file that is not such a policy, or not for that env, is refused.
    */
-  private async watchExported(modelJson: string, weights: ArrayBuffer, envId: string): Promise<void> {
+  private async watchExported(
+    modelJson: string,
+    weights: ArrayBuffer,
+    envId: string,
+    config: Record<string, unknown> | undefined,
+  ): Promise<void> {
     const refuse = (why: string) => this.notice('error', `Not watched: ${why}`);
     if (!envIds.includes(envId)) return refuse(`unknown environment "${envId}"`);
+    if (config) {
+      if (config.format !== POLICY_FORMAT) return refuse(`policy.config.json is not a ${POLICY_FORMAT} file`);
+      if (config.env !== envId)
+        return refuse(`policy.config.json is for ${String(config.env)}, not ${envId}`);
+      if ((await sha256Hex(new TextEncoder().encode(modelJson))) !== config.modelSha256)
+        return refuse(
+          "model.json does not match policy.config.json's checksum (damaged, edited or another run's)",
+        );
+      if ((await sha256Hex(new Uint8Array(weights))) !== config.weightsSha256)
+        return refuse(
+          "the weights do not match policy.config.json's checksum (damaged, edited or another run's)",
+        );
+    }
     let model: tf.LayersModel;
     try {
       const parsed = JSON.parse(modelJson) as {
@@ -409,7 +427,10 @@ export class TrainingHost {
     this.closeWatch();
     this.watchWanted = false;
     this.watch = { env, envId, observation: env.reset(200), last: performance.now(), action: [], model };
-    this.notice('info', `Watching the exported policy on ${envId}`);
+    this.notice(
+      'info',
+      `Watching the exported policy on ${envId}${config ? '' : ' (without policy.config.json: sizes checked, no checksum)'}`,
+    );
     this.schedule();
   }
 

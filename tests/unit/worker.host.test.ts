@@ -332,10 +332,96 @@ describe('TrainingHost watching an exported policy', () => {
       weights: policy.weights,
       envId: 'Pendulum-v1',
     });
-    expect(h.notices().at(-1)).toBe('Watching the exported policy on Pendulum-v1');
+    // Without policy.config.json the sizes are checked, and the page says the checksum could not be.
+    expect(h.notices().at(-1)).toBe(
+      'Watching the exported policy on Pendulum-v1 (without policy.config.json: sizes checked, no checksum)',
+    );
     await until(() => h.events.filter((e) => e.type === 'frame' && e.source === 'watch').length >= 3, 10_000);
     const frame = h.events.find((e) => e.type === 'frame' && e.source === 'watch');
     expect(frame?.type === 'frame' && frame.envId).toBe('Pendulum-v1');
     if (frame?.type === 'frame') expect(Math.abs(frame.action[0])).toBeLessThanOrEqual(2);
   });
+});
+
+describe('TrainingHost refusing corrupted policy files', () => {
+  it('refuses 50 damaged, truncated or edited exported policies, each with a reason, and keeps watching nothing', async () => {
+    const { exportPolicy } = await import('../../src/rl/policyExport');
+    const { TD3 } = await import('../../src/rl/td3');
+    const { configFromPreset } = await import('../../src/rl/presets');
+    const { Random } = await import('../../src/common/random');
+    const space = { id: 'Pendulum-v1', observationSize: 3, actionSize: 1, actionLow: [-2], actionHigh: [2] };
+    const config = configFromPreset('quick', { hidden1: 8, hidden2: 8 });
+    const agent = new TD3(space, config, 1);
+    const policy = await exportPolicy(agent, space, config, 0);
+    agent.dispose();
+    const rng = Random.stream(3, 'policy-corruption');
+    const model = JSON.parse(policy.modelJson);
+    const cases: [string, string, ArrayBuffer][] = [];
+    for (let k = 0; k < 15; k++) {
+      const cut = 1 + rng.int(policy.modelJson.length - 2);
+      cases.push([`model.json cut at ${cut}`, policy.modelJson.slice(0, cut), policy.weights.slice(0)]);
+    }
+    for (let k = 0; k < 15; k++) {
+      const cut = rng.int(policy.weights.byteLength - 1);
+      cases.push([`weights cut at ${cut}`, policy.modelJson, policy.weights.slice(0, cut)]);
+    }
+    const edits: [string, (m: typeof model) => void][] = [
+      ['no topology', (m) => delete m.modelTopology],
+      ['no manifest', (m) => delete m.weightsManifest],
+      ['empty manifest', (m) => (m.weightsManifest = [])],
+      ['a weight spec missing', (m) => m.weightsManifest[0].weights.pop()],
+      ['a weight shape changed', (m) => (m.weightsManifest[0].weights[0].shape = [4, 8])],
+      ['a dtype changed', (m) => (m.weightsManifest[0].weights[0].dtype = 'int64')],
+      ['a layer removed', (m) => m.modelTopology.config.layers.splice(1, 1)],
+      ['unknown layer class', (m) => (m.modelTopology.config.layers[1].class_name = 'Evil')],
+      ['input size changed', (m) => (m.modelTopology.config.layers[0].config.batch_input_shape = [null, 5])],
+      ['output size changed', (m) => (m.modelTopology.config.layers.at(-1).config.units = 2)],
+      ['topology a string', (m) => (m.modelTopology = 'model')],
+      ['manifest weights not a list', (m) => (m.weightsManifest[0].weights = 5)],
+      ['a weight spec without a name', (m) => delete m.weightsManifest[0].weights[0].name],
+      ['layers not a list', (m) => (m.modelTopology.config.layers = {})],
+      ['no model config', (m) => delete m.modelTopology.config],
+      ['units not a number', (m) => (m.modelTopology.config.layers[0].config.units = 'many')],
+      ['an unknown activation', (m) => (m.modelTopology.config.layers[0].config.activation = 'evil')],
+      ['two weight specs swapped', (m) => m.weightsManifest[0].weights.reverse()],
+    ];
+    for (const [name, edit] of edits) {
+      const copy = JSON.parse(policy.modelJson);
+      edit(copy);
+      cases.push([name, JSON.stringify(copy), policy.weights.slice(0)]);
+    }
+    cases.push(['random bytes as weights', policy.modelJson, new Uint8Array(7).buffer]);
+    cases.push(['not JSON', '\u0000\u0001', policy.weights.slice(0)]);
+    expect(cases.length).toBeGreaterThanOrEqual(50);
+    expect(model.weightsManifest[0].weights.length).toBeGreaterThan(0);
+
+    const h = makeHost();
+    for (const entry of cases) {
+      const [name, modelJson, weights] = entry;
+      const before = h.notices().length;
+      // Half the cases come with policy.config.json (checksums checked), half without (only the model's checks).
+      const withConfig = cases.indexOf(entry) % 2 === 0 || name === 'two weight specs swapped';
+      await h.host.receive({
+        type: 'watchExported',
+        modelJson,
+        weights,
+        envId: 'Pendulum-v1',
+        ...(withConfig ? { config: { ...policy.config } } : {}),
+      });
+      const said = h.notices().slice(before);
+      expect(said, name).toHaveLength(1);
+      expect(said[0], name).toMatch(/^Not watched: /);
+    }
+    await new Promise((r) => setTimeout(r, 150));
+    expect(h.events.some((e) => e.type === 'frame')).toBe(false);
+    // The intact files still work afterwards.
+    await h.host.receive({
+      type: 'watchExported',
+      modelJson: policy.modelJson,
+      weights: policy.weights,
+      envId: 'Pendulum-v1',
+      config: { ...policy.config },
+    });
+    expect(h.notices().at(-1)).toBe('Watching the exported policy on Pendulum-v1');
+  }, 60_000);
 });
