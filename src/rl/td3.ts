@@ -2,7 +2,8 @@
  * TD3: Twin Delayed Deep Deterministic policy gradient (Fujimoto, van Hoof & Meger, ICML 2018, Algorithm 1).
  *
  * The three tricks are three independent switches of the config, each used in exactly one place of `train`:
- *   twinCritics      clipped double Q learning: the target takes min(Q1′, Q2′); off → Q1′ alone
+ *   twinCritics      clipped double Q learning: the target takes min(Q1′, Q2′); off → Q1′ alone (critic 2
+ *                    still learns, unused, so that switching back on is TD3 at once)
  *   policyDelay d    the actor and the targets update every d critic updates; d = 1 → every update
  *   targetSmoothing  ã′ = clip(π′(s′) + clip(ε, −c, c), low, high), ε ~ N(0, σ); off → ã′ = π′(s′)
  * With all three off this is DDPG with TD3's other choices (the authors' "OurDDPG").
@@ -281,7 +282,10 @@ export class TD3 {
       const y = this.targetQ(batch, this.sampleSmoothingNoise(n));
 
       // Update the critics towards it: minimise MSE(Q1(s, a), y) + MSE(Q2(s, a), y); ∂/∂Q = 2(Q − y)/n.
-      const critics = twinCritics ? [this.critic1, this.critic2] : [this.critic1];
+      // With twin critics off, critic 2 still learns on the same batch and targets, unused by y and the
+      // actor, so that switching them back on is the paper's TD3 at once (not a min with an untrained Q2′).
+      const critics = [this.critic1, this.critic2];
+      const inUse = twinCritics ? 2 : 1;
       const traces = Mlp.forwardEach(
         critics,
         critics.map(() => sa),
@@ -291,8 +295,7 @@ export class TD3 {
         traces,
         traces.map((trace) => tf.mul(tf.sub(trace.output, y), 2 / n) as tf.Tensor2D),
       ).map((backward) => backward.grads);
-      // Q2's parameters get no gradient with one critic (Adam then leaves them and their step counts alone).
-      this.criticOptimizer.apply([...grads[0], ...(grads[1] ?? this.critic2.variables().map(() => null))]);
+      this.criticOptimizer.apply([...grads[0], ...grads[1]]);
 
       // Delayed policy updates: every d-th update, the actor ascends Q1(s, π(s)) and the targets follow.
       const actorUpdated = this.updates % policyDelay === 0;
@@ -313,12 +316,14 @@ export class TD3 {
         // Soft target updates: θ′ ← τθ + (1 − τ)θ′.
         this.actorTarget.polyakFrom(this.actor, tau);
         this.critic1Target.polyakFrom(this.critic1, tau);
-        if (twinCritics) this.critic2Target.polyakFrom(this.critic2, tau);
+        this.critic2Target.polyakFrom(this.critic2, tau);
       }
 
+      // The statistics and the guard are of the critics in use: critic 1 alone when twin critics are off.
+      const used = traces.slice(0, inUse);
       if (wantStats) {
-        const [q1, q2] = traces.map((trace) => trace.output);
-        const losses = traces.map((trace) => tf.losses.meanSquaredError(y, trace.output));
+        const [q1, q2] = used.map((trace) => trace.output);
+        const losses = used.map((trace) => tf.losses.meanSquaredError(y, trace.output));
         stats = {
           update: this.updates,
           criticLoss: (losses.length > 1 ? tf.add(losses[0], losses[1]) : losses[0]).dataSync()[0],
@@ -331,7 +336,7 @@ export class TD3 {
         this.lastUpdateFinite = Number.isFinite(stats.criticLoss) && Number.isFinite(stats.q1);
       } else if (tf.getBackend() === 'cpu') {
         // The critic loss as the statistics compute it.
-        const losses = traces.map((trace) => tf.losses.meanSquaredError(y, trace.output));
+        const losses = used.map((trace) => tf.losses.meanSquaredError(y, trace.output));
         const loss = losses.length > 1 ? tf.add(losses[0], losses[1]) : losses[0];
         this.lastUpdateFinite = Number.isFinite(loss.dataSync()[0]);
       }

@@ -110,7 +110,9 @@ export class InPlaceUpdate {
     const actor = this.netAt(agent.actor);
     const critic1 = this.netAt(agent.critic1);
     const critic2 = this.netAt(agent.critic2);
-    const critics = twinCritics ? [critic1, critic2] : [critic1];
+    // Both critics learn; with twin critics off, critic 2 is unused by y and the actor (as in TD3.train).
+    const critics = [critic1, critic2];
+    const inUse = twinCritics ? 2 : 1;
 
     // The batch, uploaded: s, [s | a], s′.
     const s = this.put('s', batch.observations);
@@ -178,9 +180,10 @@ export class InPlaceUpdate {
     for (let t = 0; t < critics.length; t++) {
       const at = dq[t] >> 2;
       const q = traces[t].output >> 2;
+      const guarded = t < inUse;
       for (let i = 0; i < n; i++) {
         const error = heap[q + i] - heap[y + i];
-        check += error * error;
+        if (guarded) check += error * error;
         heap[at + i] = f(f(error) * scale);
       }
     }
@@ -193,7 +196,7 @@ export class InPlaceUpdate {
         return sum / n;
       };
       let criticLoss = 0;
-      for (const trace of traces)
+      for (const trace of traces.slice(0, inUse))
         for (let i = 0; i < n; i++) criticLoss += (heap[(trace.output >> 2) + i] - heap[y + i]) ** 2 / n;
       stats = {
         criticLoss,
@@ -204,12 +207,11 @@ export class InPlaceUpdate {
       };
     }
     const criticGrads = this.backward('critic', critics, traces, dq, n, true, false).grads;
-    // Q2's parameters get no gradient with one critic (0: Adam leaves them and their step counts alone).
     const [g1, g2] = criticGrads;
     const perCritic = g1.length;
     this.adam(
       agent.criticOptimizer,
-      addresses(2 * perCritic, (i) => (i < perCritic ? g1[i] : g2 ? g2[i - perCritic] : 0)),
+      addresses(2 * perCritic, (i) => (i < perCritic ? g1[i] : g2[i - perCritic])),
       this.criticParams,
     );
 
@@ -264,7 +266,7 @@ export class InPlaceUpdate {
       // Soft target updates: θ′ ← τθ + (1 − τ)θ′.
       this.polyak(agent.actorTarget, agent.actor, tau);
       this.polyak(agent.critic1Target, agent.critic1, tau);
-      if (twinCritics) this.polyak(agent.critic2Target, agent.critic2, tau);
+      this.polyak(agent.critic2Target, agent.critic2, tau);
     }
     // The actor's loss as of its last update (NaN before the first), as TD3.train reports it.
     if (stats) stats.actorLoss = this.heap()[this.k.address(agent.lastActorLoss) >> 2];

@@ -78,9 +78,10 @@ describe('delayed policy updates', () => {
         actor: policyStep,
         actorTarget: policyStep,
         critic1: true,
-        critic2: twin,
+        // Critic 2 learns with twin critics off too (unused), so switching them on is TD3 at once.
+        critic2: true,
         critic1Target: policyStep,
-        critic2Target: twin && policyStep,
+        critic2Target: policyStep,
       });
       expect(agent.updates).toBe(k);
       if (stats) {
@@ -255,50 +256,37 @@ describe('Polyak averaging', () => {
 });
 
 describe('twin critics off', () => {
-  it('critic2 and its target never change, and live toggling keeps them in step', () => {
-    const agent = makeAgent(agentConfig({ twinCritics: false, policyDelay: 1, tau: 0.5 }), 41);
-    const batch = randomBatch(wideSpace, 8, 9);
+  it('critic 2 keeps learning on the same batches and targets: started equal to critic 1, it stays equal', () => {
+    const agent = makeAgent(agentConfig({ twinCritics: false, policyDelay: 2, tau: 0.5 }), 41);
     const w0 = cloneWeights(agent.getWeights());
-    for (let k = 0; k < 6; k++) agent.train(batch, k % 2 === 0);
+    agent.setWeights({ critic2: w0.critic1, critic2Target: w0.critic1Target });
+    for (let k = 0; k < 6; k++) agent.train(randomBatch(wideSpace, 8, 9 + k), k % 2 === 0);
     const w1 = agent.getWeights();
-    expect(w1.critic2).toEqual(w0.critic2);
-    expect(w1.critic2Target).toEqual(w0.critic2Target);
-    expect(sameWeights(w1.critic1Target, w0.critic1Target)).toBe(false);
-    agent.setConfig({ twinCritics: true });
-    agent.train(batch);
-    const w2 = agent.getWeights();
-    expect(sameWeights(w2.critic2, w0.critic2)).toBe(false);
-    expect(sameWeights(w2.critic2Target, w0.critic2Target)).toBe(false);
+    expect(sameWeights(w1.critic1, w0.critic1)).toBe(false);
+    expect(w1.critic2).toEqual(w1.critic1);
+    expect(w1.critic2Target).toEqual(w1.critic1Target);
   });
 
-  // PyTorch's Adam keeps a step count per parameter and skips parameters without a gradient, so critic2's
-  // first step after twin critics is switched on moves each parameter by ≈ lr. src/rl/adam.ts keeps one step
-  // count for all parameters, so the bias correction is wrong for parameters that missed steps.
-  it('switching twin critics on mid-run gives critic2 a first Adam step of ≈ lr (per-parameter step count)', () => {
-    const lr = 1e-2;
+  it('switched on mid-run, the target is min(Q1′, Q2′) at once, of a critic 2 that has been learning', () => {
     const gamma = 0.9;
     const config = agentConfig({
       twinCritics: false,
-      policyDelay: 100,
+      policyDelay: 1,
       targetSmoothing: false,
-      criticLr: lr,
       discount: gamma,
     });
     const agent = makeAgent(config, 51);
-    const batch = randomBatch(wideSpace, 8, 10);
     const w0 = cloneWeights(agent.getWeights());
-    for (let k = 0; k < 20; k++) agent.train(batch);
+    for (let k = 0; k < 20; k++) agent.train(randomBatch(wideSpace, 8, 20 + k));
+    const before = cloneWeights(agent.getWeights());
+    expect(sameWeights(before.critic2, w0.critic2)).toBe(false);
+    expect(sameWeights(before.critic2Target, w0.critic2Target)).toBe(false);
     agent.setConfig({ twinCritics: true });
-    // Targets have not moved (delay 100), so y comes from the initial weights.
-    const y = handTarget(w0, batch, gamma, true);
-    const s = rows(batch.observations, os);
-    const a = rows(batch.actions, as);
-    const g = (2 * s.reduce((x, sk, k) => x + q(w0.critic2, sk, a[k]) - y[k], 0)) / s.length;
-    expect(Math.abs(g)).toBeGreaterThan(1e-3);
-    agent.train(batch);
-    const moved = agent.getWeights().critic2[2].bias[0] - w0.critic2[2].bias[0];
-    expect(Math.sign(moved)).toBe(-Math.sign(g));
-    expect(Math.abs(moved)).toBeCloseTo(lr, 5);
+    const batch = randomBatch(wideSpace, 8, 10);
+    const y = handTarget(before, batch, gamma, true);
+    const stats = agent.train(batch, true);
+    expect(stats?.targetQ).toBeCloseTo(y.reduce((a, b) => a + b, 0) / y.length, 4);
+    expect(Number.isNaN(stats?.q2 ?? Number.NaN)).toBe(false);
   });
 });
 
