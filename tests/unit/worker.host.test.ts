@@ -299,16 +299,22 @@ describe('TrainingHost checkpoints', () => {
   }, 60_000);
 });
 
+/** A freshly made Pendulum policy, exported as the page exports one. */
+async function pendulumPolicy() {
+  const { exportPolicy } = await import('../../src/rl/policyExport');
+  const { TD3 } = await import('../../src/rl/td3');
+  const { configFromPreset } = await import('../../src/rl/presets');
+  const space = { id: 'Pendulum-v1', observationSize: 3, actionSize: 1, actionLow: [-2], actionHigh: [2] };
+  const config = configFromPreset('quick', { hidden1: 8, hidden2: 8 });
+  const agent = new TD3(space, config, 1);
+  const policy = await exportPolicy(agent, space, config, 0);
+  agent.dispose();
+  return policy;
+}
+
 describe('TrainingHost watching an exported policy', () => {
   it('runs an exported LayersModel in its env without any training run, and refuses one for another env', async () => {
-    const { exportPolicy } = await import('../../src/rl/policyExport');
-    const { TD3 } = await import('../../src/rl/td3');
-    const { configFromPreset } = await import('../../src/rl/presets');
-    const space = { id: 'Pendulum-v1', observationSize: 3, actionSize: 1, actionLow: [-2], actionHigh: [2] };
-    const config = configFromPreset('quick', { hidden1: 8, hidden2: 8 });
-    const agent = new TD3(space, config, 1);
-    const policy = await exportPolicy(agent, space, config, 0);
-    agent.dispose();
+    const policy = await pendulumPolicy();
     const h = makeHost();
     await h.host.receive({
       type: 'watchExported',
@@ -345,15 +351,8 @@ describe('TrainingHost watching an exported policy', () => {
 
 describe('TrainingHost refusing corrupted policy files', () => {
   it('refuses 50 damaged, truncated or edited exported policies, each with a reason, and keeps watching nothing', async () => {
-    const { exportPolicy } = await import('../../src/rl/policyExport');
-    const { TD3 } = await import('../../src/rl/td3');
-    const { configFromPreset } = await import('../../src/rl/presets');
     const { Random } = await import('../../src/common/random');
-    const space = { id: 'Pendulum-v1', observationSize: 3, actionSize: 1, actionLow: [-2], actionHigh: [2] };
-    const config = configFromPreset('quick', { hidden1: 8, hidden2: 8 });
-    const agent = new TD3(space, config, 1);
-    const policy = await exportPolicy(agent, space, config, 0);
-    agent.dispose();
+    const policy = await pendulumPolicy();
     const rng = Random.stream(3, 'policy-corruption');
     const model = JSON.parse(policy.modelJson);
     const cases: [string, string, ArrayBuffer][] = [];
