@@ -5,23 +5,10 @@
  */
 import { cachedIn } from '../common/cached';
 import { Random } from '../common/random';
+import { mean, std } from '../train/metrics';
 
-/** Arithmetic mean; NaN for no values. */
-export function mean(values: readonly number[]): number {
-  if (!values.length) return Number.NaN;
-  let sum = 0;
-  for (const v of values) sum += v;
-  return sum / values.length;
-}
-
-/** Population standard deviation (NumPy's default, as the paper's "mean ± std" uses); NaN for no values. */
-export function std(values: readonly number[]): number {
-  if (!values.length) return Number.NaN;
-  const m = mean(values);
-  let sum = 0;
-  for (const v of values) sum += (v - m) ** 2;
-  return Math.sqrt(sum / values.length);
-}
+// Mean and population std (NaN for no values) are the metric stream's own (src/train/metrics.ts).
+export { mean, std };
 
 /** Median; NaN for no values. */
 export function median(values: readonly number[]): number {

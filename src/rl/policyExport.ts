@@ -6,6 +6,7 @@
  * model expects and where it came from.
  */
 import * as tf from '@tensorflow/tfjs';
+import { sha256Hex } from '../common/sha256';
 import type { Config } from './hyperparameters';
 import type { ActionSpace, TD3 } from './td3';
 
@@ -98,7 +99,7 @@ export async function exportPolicy(
       modelJson,
       weights,
       config: {
-        modelSha256: await sha256Hex(new TextEncoder().encode(modelJson)),
+        modelSha256: await sha256Hex(modelJson),
         weightsSha256: await sha256Hex(new Uint8Array(weights)),
         format: POLICY_FORMAT,
         version: 1,
@@ -115,10 +116,4 @@ export async function exportPolicy(
   } finally {
     model.dispose();
   }
-}
-
-/** SHA-256 of bytes, as lowercase hex. */
-export async function sha256Hex(bytes: BufferSource): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }

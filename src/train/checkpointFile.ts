@@ -5,6 +5,7 @@
  * edited file is refused with the reason, and the caller's session is never touched.
  */
 import { z } from 'zod';
+import { sha256Hex } from '../common/sha256';
 import { validateConfig } from '../rl/hyperparameters';
 import type { MetricRecord } from './metrics';
 import type { SessionState } from './session';
@@ -86,18 +87,13 @@ function reviver(_key: string, value: unknown): unknown {
   return value;
 }
 
-async function sha256(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 export async function encodeCheckpoint(checkpoint: Checkpoint): Promise<string> {
   const body = JSON.stringify(checkpoint, replacer);
   const header = {
     format: CHECKPOINT_FORMAT,
     version: VERSION,
     length: body.length,
-    sha256: await sha256(body),
+    sha256: await sha256Hex(body),
   };
   return `${JSON.stringify(header)}\n${body}`;
 }
@@ -180,7 +176,7 @@ export async function decodeCheckpoint(text: string): Promise<CheckpointReading>
     return fail(
       `the file is cut short or has extra bytes (${body.length} characters, the header says ${String(header.length)})`,
     );
-  if ((await sha256(body)) !== header.sha256)
+  if ((await sha256Hex(body)) !== header.sha256)
     return fail('it is damaged: its SHA-256 does not match the header');
   let value: unknown;
   try {

@@ -11,7 +11,7 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import { downsample, ema, joinSeries, type Point } from './series';
+import { downsample, ema, formatStep, formatValue, joinSeries, type Point } from './series';
 import { type SeriesKey, type SeriesSet, usePlayground } from './store';
 import { useThrottled } from './useThrottled';
 
@@ -38,10 +38,6 @@ function prepare(series: SeriesSet, lines: LineSpec[], smoothing: number): Recor
   }
   return joinSeries(picked);
 }
-
-const formatStep = (x: number) => (x >= 1000 ? `${(x / 1000).toFixed(x >= 10000 ? 0 : 1)}k` : String(x));
-const formatValue = (v: number) =>
-  Math.abs(v) >= 1000 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toPrecision(3);
 
 interface ChartProps {
   title: string;

@@ -4,6 +4,7 @@
  * Resuming reads the file in the worker, which refuses a damaged one and leaves the current run alone.
  */
 import { deleteCheckpoint, loadCheckpointText } from './checkpointStore';
+import { saveBlob } from './download';
 import { usePlayground } from './store';
 import { formatBytes, trainingClient } from './trainingClient';
 
@@ -18,12 +19,7 @@ const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'short', timeStyle:
 
 async function download(key: number, envId: string, step: number): Promise<void> {
   const text = await loadCheckpointText(key);
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/octet-stream' }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = `${envId}-step${step}.td3ckpt`;
-  link.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  saveBlob(new Blob([text], { type: 'application/octet-stream' }), `${envId}-step${step}.td3ckpt`);
 }
 
 export function Checkpoints() {

@@ -52,3 +52,9 @@ export function joinSeries(series: Record<string, Point[]>): Record<string, numb
   }
   return [...rows.values()].sort((a, b) => a.x - b.x);
 }
+
+/** Axis ticks: env steps as 2.5k / 20k, values with about three significant digits. */
+export const formatStep = (x: number) =>
+  x >= 1000 ? `${(x / 1000).toFixed(x >= 10000 ? 0 : 1)}k` : String(x);
+export const formatValue = (v: number) =>
+  Math.abs(v) >= 1000 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toPrecision(3);

@@ -11,7 +11,7 @@ import {
   parseEvent,
 } from '../worker/protocol';
 import { listCheckpoints, loadCheckpointText, storeCheckpoint } from './checkpointStore';
-import { saveBlob } from './lab/download';
+import { saveBlob } from './download';
 import { usePlayground } from './store';
 
 /** A worker silent this long while training is taken for lost (it reports several times a second). */

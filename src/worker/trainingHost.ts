@@ -7,10 +7,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../common/random';
+import { sha256Hex } from '../common/sha256';
 import { envIds, makeEnv } from '../envs';
 import type { Env } from '../envs/types';
 import { type Config, FIELDS, type FieldName, validateConfig } from '../rl/hyperparameters';
-import { exportPolicy, POLICY_FORMAT, sha256Hex, WEIGHTS_FILE } from '../rl/policyExport';
+import { exportPolicy, POLICY_FORMAT, WEIGHTS_FILE } from '../rl/policyExport';
 import { decodeCheckpoint, encodeCheckpoint } from '../train/checkpointFile';
 import type { MetricRecord } from '../train/metrics';
 import { type LiveConfig, TrainingSession } from '../train/session';
@@ -171,29 +172,11 @@ export class TrainingHost {
         return this.saveCheckpoint('manual');
       case 'watchExported':
         return this.watchExported(command.modelJson, command.weights, command.envId, command.config);
-      case 'exportPolicy': {
-        const session = this.session;
-        if (!session || !this.config) return this.notice('warning', 'No policy to export: start a run first');
-        const policy = await exportPolicy(session.agent, session.env.spec, this.config, session.step);
-        this.options.post(
-          {
-            type: 'policy',
-            modelJson: policy.modelJson,
-            weights: policy.weights,
-            weightsFile: WEIGHTS_FILE,
-            config: { ...policy.config },
-          },
-          [policy.weights],
-        );
-        return;
-      }
+      case 'exportPolicy':
+        return this.postPolicy();
       case 'autoCheckpoint':
         this.autoCheckpointEvery = command.everySteps;
-        this.nextAutoCheckpoint =
-          command.everySteps === null
-            ? Number.POSITIVE_INFINITY
-            : (this.session?.step ?? 0) + command.everySteps;
-        return;
+        return this.scheduleAutoCheckpoint();
       case 'resumeFrom':
         return this.resumeFrom(command.text, command.runId ?? null);
     }
@@ -279,6 +262,23 @@ export class TrainingHost {
       reason,
       text,
     });
+  }
+
+  /** The current policy as a LayersModel's files (src/rl/policyExport.ts), its weights transferred. */
+  private async postPolicy(): Promise<void> {
+    const session = this.session;
+    if (!session || !this.config) return this.notice('warning', 'No policy to export: start a run first');
+    const policy = await exportPolicy(session.agent, session.env.spec, this.config, session.step);
+    this.options.post(
+      {
+        type: 'policy',
+        modelJson: policy.modelJson,
+        weights: policy.weights,
+        weightsFile: WEIGHTS_FILE,
+        config: { ...policy.config },
+      },
+      [policy.weights],
+    );
   }
 
   /** A run continued from a checkpoint, paused at its step; a bad file is refused and nothing else changes. */
@@ -390,7 +390,7 @@ export class TrainingHost {
       if (config.format !== POLICY_FORMAT) return refuse(`policy.config.json is not a ${POLICY_FORMAT} file`);
       if (config.env !== envId)
         return refuse(`policy.config.json is for ${String(config.env)}, not ${envId}`);
-      if ((await sha256Hex(new TextEncoder().encode(modelJson))) !== config.modelSha256)
+      if ((await sha256Hex(modelJson)) !== config.modelSha256)
         return refuse(
           "model.json does not match policy.config.json's checksum (damaged, edited or another run's)",
         );

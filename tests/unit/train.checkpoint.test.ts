@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/common/random';
+import { sha256Hex } from '../../src/common/sha256';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/train/checkpointFile';
 import type { MetricRecord } from '../../src/train/metrics';
 import { TrainingSession } from '../../src/train/session';
@@ -105,8 +106,7 @@ describe('checkpoints', () => {
     const body = text.slice(newline + 1);
     const rng = Random.stream(1, 'corruption');
     const reseal = async (edited: string) => {
-      const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(edited));
-      const sha256 = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+      const sha256 = await sha256Hex(edited);
       return `${JSON.stringify({ ...header, length: edited.length, sha256 })}\n${edited}`;
     };
     const bad: [string, string][] = [

@@ -20,15 +20,12 @@ import { type CurveKind, variantBands } from '../../lab/aggregate';
 import { variantResults } from '../../lab/results';
 import type { LabRun } from '../../lab/runs';
 import { mean, rememberedInterval } from '../../lab/statistics';
-import { chartSvg, type LegendEntry, saveBlob, saveText, svgToPng } from './download';
+import { chartSvg, type LegendEntry, saveBlob, saveText, svgToPng } from '../download';
+import { formatStep, formatValue } from '../series';
 import { useLab } from './labStore';
 
 const PALETTE = ['#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#4b5563'];
 export const variantColor = (index: number): string => PALETTE[index % PALETTE.length];
-
-const formatStep = (x: number) => (x >= 1000 ? `${(x / 1000).toFixed(x >= 10000 ? 0 : 1)}k` : String(x));
-const formatValue = (v: number) =>
-  Math.abs(v) >= 1000 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toPrecision(3);
 
 /** Each chart redraws at most this often while runs train, the charts in turn (`phase`), never all at once. */
 const CHART_REDRAW_MS = 2000;

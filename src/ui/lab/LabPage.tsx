@@ -5,6 +5,7 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import { ENV_CATALOG } from '../../envs/catalog';
+import { diffConfigs } from '../../lab/configDiff';
 import { bandsCsv, curvesCsv, labJson, parseLabJson } from '../../lab/export';
 import { cleanRlCommand, zooHyperparameters } from '../../lab/externalConfigs';
 import { parseForeignCsv } from '../../lab/foreignRuns';
@@ -23,8 +24,8 @@ import {
 } from '../../lab/variants';
 import { type Config, FIELD_NAMES, FIELDS } from '../../rl/hyperparameters';
 import { configFromPreset, PRESET_NAMES, type PresetName, presetAvailable } from '../../rl/presets';
+import { saveText } from '../download';
 import { NoticeList } from '../StatusBar';
-import { saveText } from './download';
 import { LabCharts, useLabRuns, variantColor } from './LabCharts';
 import { runQueued, stopAll } from './labRunner';
 import { DEFAULT_THRESHOLDS, type LabSettings, useLab } from './labStore';
@@ -39,8 +40,7 @@ function baseConfig(settings: LabSettings): Config {
   });
 }
 
-const sameExceptSeed = (a: Config, b: Config) =>
-  JSON.stringify({ ...a, seed: 0 }) === JSON.stringify({ ...b, seed: 0 });
+const sameExceptSeed = (a: Config, b: Config) => diffConfigs(a, b).every((d) => d.field === 'seed');
 
 /** Queues the planned runs that the page does not have yet, then trains. */
 export function startComparison(): void {
