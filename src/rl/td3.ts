@@ -321,12 +321,15 @@ export class TD3 {
 
       // The statistics and the guard are of the critics in use: critic 1 alone when twin critics are off.
       const used = traces.slice(0, inUse);
+      const criticLoss = () => {
+        const losses = used.map((trace) => tf.losses.meanSquaredError(y, trace.output));
+        return (losses.length > 1 ? tf.add(losses[0], losses[1]) : losses[0]).dataSync()[0];
+      };
       if (wantStats) {
         const [q1, q2] = used.map((trace) => trace.output);
-        const losses = used.map((trace) => tf.losses.meanSquaredError(y, trace.output));
         stats = {
           update: this.updates,
-          criticLoss: (losses.length > 1 ? tf.add(losses[0], losses[1]) : losses[0]).dataSync()[0],
+          criticLoss: criticLoss(),
           actorLoss: this.lastActorLoss.dataSync()[0],
           q1: tf.mean(q1).dataSync()[0],
           q2: q2 ? tf.mean(q2).dataSync()[0] : Number.NaN,
@@ -335,10 +338,7 @@ export class TD3 {
         };
         this.lastUpdateFinite = Number.isFinite(stats.criticLoss) && Number.isFinite(stats.q1);
       } else if (tf.getBackend() === 'cpu') {
-        // The critic loss as the statistics compute it.
-        const losses = used.map((trace) => tf.losses.meanSquaredError(y, trace.output));
-        const loss = losses.length > 1 ? tf.add(losses[0], losses[1]) : losses[0];
-        this.lastUpdateFinite = Number.isFinite(loss.dataSync()[0]);
+        this.lastUpdateFinite = Number.isFinite(criticLoss());
       }
     });
     return stats;

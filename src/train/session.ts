@@ -432,17 +432,14 @@ export class TrainingSession {
     const c = this.config;
     const wantStats = (this.agent.updates + 1) % c.logEvery === 0;
     const stats = this.agent.train(this.buffer.sample(c.batchSize, this.samplingRng), wantStats);
+    // The agent checks the loss of every update where a read-back is cheap, and of every one with statistics.
     if (!this.agent.lastUpdateFinite) {
-      throw new TrainingStopped(
-        `the critic diverged at update ${this.agent.updates}: its loss is not finite (NaN or infinite)`,
-      );
+      const detail = stats
+        ? `critic loss ${stats.criticLoss}, mean Q1 ${stats.q1}`
+        : 'its loss is not finite (NaN or infinite)';
+      throw new TrainingStopped(`the critic diverged at update ${this.agent.updates}: ${detail}`);
     }
     if (!stats) return;
-    if (!Number.isFinite(stats.criticLoss) || !Number.isFinite(stats.q1)) {
-      throw new TrainingStopped(
-        `the critic diverged at update ${stats.update}: critic loss ${stats.criticLoss}, mean Q1 ${stats.q1}`,
-      );
-    }
     const { update, criticLoss, actorLoss, q1, q2, targetQ } = stats;
     this.emit({ type: 'update', step: this.step, update, criticLoss, actorLoss, q1, q2, targetQ });
   }
