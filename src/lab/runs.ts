@@ -79,6 +79,10 @@ function recordProblem(r: Record<string, unknown>): string | null {
   } else if (r.type === 'probe') {
     for (const key of ['estimate', 'estimateQ1', 'trueValue', 'bias', 'biasQ1'])
       if (typeof r[key] !== 'number') return `a probe record without "${key}"`;
+    // Files written before the probe reported its standard error and cost have neither (NaN is null in JSON).
+    for (const key of ['biasStdError', 'envSteps'])
+      if (r[key] === undefined || r[key] === null) r[key] = Number.NaN;
+      else if (typeof r[key] !== 'number') return `a probe record whose "${key}" is not a number`;
   } else if (r.type === 'episode') {
     if (typeof r.return !== 'number') return 'an episode record without "return"';
   }

@@ -233,8 +233,10 @@ export const FIELDS = {
     live: true,
     description: 'Episodes per evaluation',
   }),
+  // More pairs, less often: 256 pairs give a standard error of 0.8 on a trained Pendulum agent (32 gave
+  // 1.9); every 20k steps keeps the rollouts (12 s per probe on HalfCheetah) near 6 % of a run's time.
   probeEvery: integer({
-    default: 5000,
+    default: 20_000,
     min: 100,
     max: 1_000_000,
     scale: 'log',
@@ -243,7 +245,7 @@ export const FIELDS = {
     description: 'Env steps between overestimation probes',
   }),
   probePairs: integer({
-    default: 32,
+    default: 256,
     min: 0,
     max: 1000,
     scale: 'linear',

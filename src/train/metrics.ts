@@ -56,8 +56,12 @@ export interface ProbeRecord {
   /** estimate − trueValue. */
   bias: number;
   biasQ1: number;
+  /** Standard error of `bias` over the pairs (sample std / √pairs); NaN with fewer than 2 pairs. */
+  biasStdError: number;
   /** Steps each rollout ran at most (γ^horizon below the tolerance). */
   horizon: number;
+  /** Env steps the rollouts took in all: the probe's cost, beside the training's own steps. */
+  envSteps: number;
 }
 /** The probe cannot run on this env (its state cannot be restored exactly); sent once, at the start. */
 export interface ProbeUnavailableRecord {

@@ -28,6 +28,19 @@ export function probeHorizon(discount: number, tolerance: number): number {
   return Math.min(MAX_PROBE_HORIZON, Math.ceil(Math.log(tolerance) / Math.log(discount)));
 }
 
+/**
+ * The standard error of a mean: the sample standard deviation (n − 1) over √n. The pairs are a random
+ * sample of the buffer, so this is how far the bias of another sample of as many pairs would typically be.
+ */
+export function standardError(values: ArrayLike<number>): number {
+  const n = values.length;
+  if (n < 2) return Number.NaN;
+  const m = mean(values);
+  let squares = 0;
+  for (let i = 0; i < n; i++) squares += (values[i] - m) ** 2;
+  return Math.sqrt(squares / (n - 1) / n);
+}
+
 export type ProbeResult = Omit<ProbeRecord, 'type' | 'step'>;
 
 export class OverestimationProbe {
@@ -97,6 +110,7 @@ export class OverestimationProbe {
     // rolled out in waves of as many as there are env copies.
     const horizon = probeHorizon(discount, tolerance);
     const returns = new Float64Array(n);
+    let envSteps = 0;
     for (let first = 0; first < n; first += this.envs.length) {
       const wave = Math.min(this.envs.length, n - first);
       const alive = new Array<boolean>(wave).fill(true);
@@ -106,6 +120,7 @@ export class OverestimationProbe {
         const env = this.envs[k];
         env.setState(this.states.subarray(row * this.stateSize, (row + 1) * this.stateSize));
         const result = env.step(actions.subarray((first + k) * as, (first + k + 1) * as));
+        envSteps++;
         returns[first + k] = result.reward;
         alive[k] = !result.terminated;
         current.set(result.observation, k * os);
@@ -117,6 +132,7 @@ export class OverestimationProbe {
         for (let k = 0; k < wave; k++) {
           if (!alive[k]) continue;
           const result = this.envs[k].step(policyActions.subarray(k * as, k * as + as));
+          envSteps++;
           returns[first + k] += weight * result.reward;
           alive[k] = !result.terminated;
           current.set(result.observation, k * os);
@@ -135,7 +151,9 @@ export class OverestimationProbe {
       trueValue,
       bias: estimate - trueValue,
       biasQ1: estimateQ1 - trueValue,
+      biasStdError: standardError(Float64Array.from(estimates, (e, k) => e - returns[k])),
       horizon,
+      envSteps,
     };
   }
 }

@@ -13,7 +13,7 @@ import { type AgentState, type LiveAgentConfig, TD3 } from '../rl/td3';
 import { guardEnv, TrainingStopped } from './errors';
 import { evaluationSteps } from './evaluate';
 import type { MetricRecord } from './metrics';
-import { OverestimationProbe, PROBE_ENV_COPIES } from './overestimationProbe';
+import { OverestimationProbe, PROBE_ENV_COPIES, type ProbeResult } from './overestimationProbe';
 
 /** Settings that change a running session in place; everything else needs a new session. */
 export type LiveConfig = Pick<
@@ -227,6 +227,16 @@ export class TrainingSession {
   /** Whether the overestimation probe can run: it needs an exact setState. */
   get probeAvailable(): boolean {
     return this.env.exactRestore !== false;
+  }
+
+  /**
+   * One overestimation measurement now, outside the schedule and without emitting a record (to see how much
+   * one probe varies from the next); it draws pairs from the probe's random stream like a scheduled one.
+   */
+  probeNow(): ProbeResult {
+    if (!this.probeAvailable) throw new Error(`${this.config.env} cannot restore its state: no probe`);
+    const c = this.config;
+    return this.probe.measure(this.agent, c.probePairs, c.discount, c.probeTolerance);
   }
 
   /** The action of the last env step (for drawing). */

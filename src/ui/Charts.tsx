@@ -1,5 +1,5 @@
 /** Live charts over env steps: returns, the overestimation probe, losses, Q values and throughput. */
-import { memo, useMemo } from 'react';
+import { memo, type ReactNode, useMemo } from 'react';
 import {
   Area,
   CartesianGrid,
@@ -39,18 +39,28 @@ function prepare(series: SeriesSet, lines: LineSpec[], smoothing: number): Recor
   return joinSeries(picked);
 }
 
+/** A shaded interval between two series (drawn under the lines). */
+interface BandSpec {
+  low: SeriesKey;
+  high: SeriesKey;
+  name: string;
+  color: string;
+}
+
 interface ChartProps {
   title: string;
   lines: LineSpec[];
-  band?: boolean;
+  band?: BandSpec;
   /** Position in the redraw rotation: charts redraw one at a time. */
   phase: number;
   /** Needs the overestimation probe: shows why not, where it cannot run. */
   probe?: boolean;
   children?: string;
+  /** Shown under the plot. */
+  footer?: ReactNode;
 }
 
-function Chart({ title, lines, band, phase, probe, children }: ChartProps) {
+function Chart({ title, lines, band, phase, probe, children, footer }: ChartProps) {
   const unavailable = usePlayground((s) => (probe ? s.probeUnavailable : null));
   const version = useThrottled(
     usePlayground((s) => s.seriesVersion),
@@ -64,13 +74,13 @@ function Chart({ title, lines, band, phase, probe, children }: ChartProps) {
     const rows = prepare(
       series,
       band
-        ? [...lines, { key: 'evalLow', name: '', color: '' }, { key: 'evalHigh', name: '', color: '' }]
+        ? [...lines, { key: band.low, name: '', color: '' }, { key: band.high, name: '', color: '' }]
         : lines,
       smoothing,
     );
     if (band)
       for (const row of rows)
-        if ('evalLow' in row) (row as Record<string, unknown>).evalBand = [row.evalLow, row.evalHigh];
+        if (band.low in row) (row as Record<string, unknown>).band = [row[band.low], row[band.high]];
     return rows;
   }, [version, smoothing, lines, band]);
   const points = data.length;
@@ -82,6 +92,7 @@ function Chart({ title, lines, band, phase, probe, children }: ChartProps) {
       </figcaption>
       {unavailable ? <p className="chart-unavailable">Not available for this env: {unavailable}</p> : null}
       <ChartPlot data={data} lines={lines} band={band} />
+      {footer}
     </figure>
   );
 }
@@ -97,7 +108,7 @@ const ChartPlot = memo(function ChartPlot({
 }: {
   data: Record<string, number>[];
   lines: LineSpec[];
-  band?: boolean;
+  band?: BandSpec;
 }) {
   return (
     <ResponsiveContainer width="100%" height={210}>
@@ -118,10 +129,11 @@ const ChartPlot = memo(function ChartPlot({
         <Legend wrapperStyle={{ fontSize: 12 }} />
         {band ? (
           <Area
-            dataKey="evalBand"
-            name="eval ± std"
+            dataKey="band"
+            name={band.name}
+            legendType="square"
             stroke="none"
-            fill="#2563eb"
+            fill={band.color}
             fillOpacity={0.15}
             isAnimationActive={false}
             connectNulls
@@ -164,6 +176,13 @@ const BIAS: LineSpec[] = [
   { key: 'bias', name: 'bias of the estimate', color: '#dc2626' },
   { key: 'biasQ1', name: 'bias of Q1', color: '#f59e0b', dashed: true },
 ];
+const EVAL_BAND: BandSpec = { low: 'evalLow', high: 'evalHigh', name: 'eval ± std', color: '#2563eb' };
+const BIAS_BAND: BandSpec = {
+  low: 'biasLow',
+  high: 'biasHigh',
+  name: '95 % interval over the pairs',
+  color: '#dc2626',
+};
 const LOSSES: LineSpec[] = [
   { key: 'criticLoss', name: 'critic loss', color: '#7c3aed', smooth: true },
   { key: 'actorLoss', name: 'actor loss (−Q1)', color: '#0891b2', smooth: true },
@@ -178,14 +197,43 @@ const SPEED: LineSpec[] = [
   { key: 'updatesPerSec', name: 'updates/s', color: '#7c3aed' },
 ];
 
+/**
+ * What the probe costs and how precise it is: the rollouts are env steps the agent does not learn from, and
+ * the bias of a few pairs is a noisy number.
+ */
+function ProbeCost() {
+  const probe = usePlayground((s) => s.lastProbe);
+  const config = usePlayground((s) => s.status?.config ?? s.draft);
+  if (config.probePairs === 0) return <p className="probe-cost">The probe is off (0 pairs).</p>;
+  const every = `every ${config.probeEvery.toLocaleString('en-US')} training steps`;
+  if (!probe)
+    return (
+      <p className="probe-cost" data-testid="probe-cost">
+        Each probe rolls out {config.probePairs} buffer pairs, {every}.
+      </p>
+    );
+  const perStep = probe.envSteps / config.probeEvery;
+  const interval = Number.isFinite(probe.biasStdError)
+    ? `bias ${formatValue(probe.bias)} ± ${formatValue(1.96 * probe.biasStdError)} (95 %, ${probe.pairs} pairs)`
+    : `bias ${formatValue(probe.bias)} (${probe.pairs} pair: no interval)`;
+  return (
+    <p className="probe-cost" data-testid="probe-cost">
+      Last probe at step {probe.step.toLocaleString('en-US')}: {interval}. Each probe costs{' '}
+      {probe.envSteps.toLocaleString('en-US')} simulated steps ({probe.pairs} rollouts of up to{' '}
+      {probe.horizon} steps), {every}: {perStep.toFixed(1)} extra steps per training step, none of them
+      learned from.
+    </p>
+  );
+}
+
 export function Charts() {
   return (
     <div className="charts">
-      <Chart title="Return" lines={RETURN} band phase={0} />
+      <Chart title="Return" lines={RETURN} band={EVAL_BAND} phase={0} />
       <Chart title="Q estimate vs true value" lines={PROBE} phase={1} probe>
         the paper’s Figure 1, live
       </Chart>
-      <Chart title="Overestimation bias" lines={BIAS} phase={2} probe>
+      <Chart title="Overestimation bias" lines={BIAS} band={BIAS_BAND} phase={2} probe footer={<ProbeCost />}>
         estimate − true value
       </Chart>
       <Chart title="Losses" lines={LOSSES} phase={3} />

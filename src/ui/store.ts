@@ -6,7 +6,7 @@
 import { create } from 'zustand';
 import type { Config } from '../rl/hyperparameters';
 import { configFromPreset, type PresetName } from '../rl/presets';
-import type { MetricRecord } from '../train/metrics';
+import type { MetricRecord, ProbeRecord } from '../train/metrics';
 import type { FrameEvent, LandscapeEvent, NoticeEvent, StatusEvent } from '../worker/protocol';
 import type { CheckpointInfo } from './checkpointStore';
 import type { Point } from './series';
@@ -20,6 +20,8 @@ export const SERIES_KEYS = [
   'estimateQ1',
   'trueValue',
   'bias',
+  'biasLow',
+  'biasHigh',
   'biasQ1',
   'criticLoss',
   'actorLoss',
@@ -53,6 +55,8 @@ export interface PlaygroundState {
   notices: Notice[];
   /** Why the overestimation probe cannot run on this env, or null. */
   probeUnavailable: string | null;
+  /** The newest probe of this run: its cost and standard error are shown beside the charts. */
+  lastProbe: ProbeRecord | null;
   smoothing: number;
   watching: boolean;
   /** The tfjs backend asked for (`?backend=` or the select); undefined = choose by measurement. */
@@ -86,6 +90,7 @@ export const usePlayground = create<PlaygroundState>((set, get) => ({
   landscape: null,
   notices: [],
   probeUnavailable: null,
+  lastProbe: null,
   smoothing: 0.6,
   watching: false,
   backendRequest: undefined,
@@ -113,9 +118,11 @@ export const usePlayground = create<PlaygroundState>((set, get) => ({
       const series = s.series;
       for (const r of records) appendRecord(series, r);
       const unavailable = records.find((r) => r.type === 'probeUnavailable');
+      const probe = records.filter((r): r is ProbeRecord => r.type === 'probe').pop();
       return {
         seriesVersion: s.seriesVersion + 1,
         ...(unavailable?.type === 'probeUnavailable' ? { probeUnavailable: unavailable.reason } : {}),
+        ...(probe ? { lastProbe: probe } : {}),
       };
     }),
   clearSeries: () =>
@@ -124,6 +131,7 @@ export const usePlayground = create<PlaygroundState>((set, get) => ({
       seriesVersion: s.seriesVersion + 1,
       landscape: null,
       probeUnavailable: null,
+      lastProbe: null,
     })),
   notify: (notice) => set((s) => ({ notices: [...s.notices.slice(-4), { ...notice, id: ++noticeId }] })),
   dismiss: (id) => set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })),
@@ -146,6 +154,11 @@ export function appendRecord(series: SeriesSet, r: MetricRecord): void {
       series.estimateQ1.push({ x, y: r.estimateQ1 });
       series.trueValue.push({ x, y: r.trueValue });
       series.bias.push({ x, y: r.bias });
+      // The 95 % interval of the bias over the sampled pairs (normal approximation, ±1.96 standard errors).
+      if (Number.isFinite(r.biasStdError)) {
+        series.biasLow.push({ x, y: r.bias - 1.96 * r.biasStdError });
+        series.biasHigh.push({ x, y: r.bias + 1.96 * r.biasStdError });
+      }
       series.biasQ1.push({ x, y: r.biasQ1 });
       break;
     case 'update':

@@ -147,6 +147,10 @@ describe('the playground', () => {
         .poll(() => chartPoints(page, title), { timeout: 120_000, interval: 500 })
         .toBeGreaterThan(0);
     }
+    // Under the bias chart: the last probe's interval and what it cost, in numbers (8 pairs in this run).
+    await expect
+      .poll(() => page.getByTestId('probe-cost').textContent(), { timeout: 30_000 })
+      .toMatch(/bias -?[\d.]+ ± [\d.]+ \(95 %, 8 pairs\)\. Each probe costs [\d,]+ simulated steps \(8 rollouts/);
     const canvas = page.getByTestId('env-canvas');
     const framesBefore = Number(await canvas.getAttribute('data-frames'));
     await expect

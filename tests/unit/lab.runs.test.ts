@@ -29,7 +29,9 @@ function fakeRun(variant: string, seed: number, returns: number[], bias = 10): L
       trueValue: -100,
       bias,
       biasQ1: bias,
+      biasStdError: 1,
       horizon: 100,
+      envSteps: 800,
     });
   });
   return {

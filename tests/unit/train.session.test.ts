@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { makeEnv } from '../../src/envs';
 import type { Config } from '../../src/rl/hyperparameters';
 import type { MetricRecord, ProbeRecord } from '../../src/train/metrics';
-import { probeHorizon } from '../../src/train/overestimationProbe';
+import { probeHorizon, standardError } from '../../src/train/overestimationProbe';
 import { TrainingSession } from '../../src/train/session';
 import { ScriptedEnv, type ScriptedEnvOptions } from '../helpers/scriptedEnv';
 
@@ -141,8 +141,17 @@ describe('TrainingSession', () => {
       // The time limit (40 steps) is ignored: the rollout runs the whole horizon.
       expect(p.trueValue).toBeCloseTo((2 * (1 - discount ** horizon)) / (1 - discount), 9);
       expect(p.bias).toBeCloseTo(p.estimate - p.trueValue, 9);
+      // No pair terminates: the cost is every pair's whole horizon.
+      expect(p.envSteps).toBe(40 * horizon);
     }
     session.dispose();
+  });
+
+  it("gives the probe's standard error as NumPy's std(ddof=1) / √n", () => {
+    // np.std([1, 2, 3, 4, 10], ddof=1) / np.sqrt(5) = 1.5811388300841895
+    expect(standardError([1, 2, 3, 4, 10])).toBeCloseTo(1.5811388300841895, 12);
+    expect(standardError([5, 5, 5])).toBe(0);
+    expect(standardError([3])).toBeNaN();
   });
 
   it('stops the true-value rollout at termination', async () => {
@@ -161,6 +170,10 @@ describe('TrainingSession', () => {
     expect(probe?.trueValue).toBeLessThanOrEqual(Math.max(...possible));
     // Without the stop at termination it would be ≈ 1/(1 − γ) = 5.
     expect(possible[0]).toBeCloseTo(3.3616, 4);
+    // Each rollout from state t takes 5 − t steps: at least one per pair, at most five.
+    const pairs = probe?.pairs ?? 0;
+    expect(probe?.envSteps).toBeGreaterThanOrEqual(pairs);
+    expect(probe?.envSteps).toBeLessThanOrEqual(5 * pairs);
     session.dispose();
   });
 
