@@ -116,6 +116,14 @@ export class TD3 {
   private readonly lastActorLoss = variableFrom(tf.scalar(Number.NaN), false);
   /** Reused by stateActionRows. */
   private rowsBuffer = new Float32Array(0);
+  /**
+   * On backends where reading a number back stalls the device (webgl, webgpu; wasm without the in-place
+   * update), each update's critic loss is kept as a tensor and all of them are read at once by
+   * `firstNonFiniteLoss`, after a batch of updates: the divergence is found a batch late, but at its update.
+   */
+  private pendingLosses: { update: number; loss: tf.Scalar }[] = [];
+  /** The first update whose deferred loss was not finite, once a full list of them has been read. */
+  private firstBadUpdate: number | null = null;
 
   constructor(
     readonly space: ActionSpace,
@@ -339,9 +347,38 @@ export class TD3 {
         this.lastUpdateFinite = Number.isFinite(stats.criticLoss) && Number.isFinite(stats.q1);
       } else if (tf.getBackend() === 'cpu') {
         this.lastUpdateFinite = Number.isFinite(criticLoss());
+      } else {
+        const losses = used.map((trace) => tf.losses.meanSquaredError(y, trace.output));
+        const loss = (losses.length > 1 ? tf.add(losses[0], losses[1]) : losses[0]) as tf.Scalar;
+        this.pendingLosses.push({ update: this.updates, loss: tf.keep(loss) });
       }
     });
+    // Kept losses are read in lists of at most this many, so an agent trained without checks stays bounded.
+    if (this.pendingLosses.length >= 256) this.readPendingLosses();
     return stats;
+  }
+
+  /**
+   * The first update since the last call whose critic loss, kept on the device, was not finite (null if
+   * none): one read-back for all of them. Backends that check every update as it runs keep none.
+   */
+  firstNonFiniteLoss(): number | null {
+    this.readPendingLosses();
+    const bad = this.firstBadUpdate;
+    this.firstBadUpdate = null;
+    return bad;
+  }
+
+  private readPendingLosses(): void {
+    const pending = this.pendingLosses;
+    if (!pending.length) return;
+    this.pendingLosses = [];
+    const stacked = tf.stack(pending.map((p) => p.loss));
+    const values = stacked.dataSync();
+    stacked.dispose();
+    for (const p of pending) p.loss.dispose();
+    const at = values.findIndex((v) => !Number.isFinite(v));
+    if (at >= 0 && this.firstBadUpdate === null) this.firstBadUpdate = pending[at].update;
   }
 
   /** The in-place update when the wasm kernels can run it (and TD3_IN_PLACE is on); null otherwise. */
@@ -385,6 +422,28 @@ export class TD3 {
       rows.set(batch.actions.subarray(k * as, (k + 1) * as), k * width + os);
     }
     return rows;
+  }
+
+  /**
+   * The parameter checksum: the sum of each network's weights and biases, read back in one go (one small
+   * read per call, on any backend). A sum is finite exactly when every parameter is (or nearly: float32
+   * sums overflow only for weights near 1e38, diverged too). Returns the networks whose sum is not finite.
+   */
+  nonFiniteNetworks(): string[] {
+    const named: [string, Mlp][] = [
+      ['actor', this.actor],
+      ['actor target', this.actorTarget],
+      ['critic 1', this.critic1],
+      ['critic 2', this.critic2],
+      ['critic 1 target', this.critic1Target],
+      ['critic 2 target', this.critic2Target],
+    ];
+    const sums = tf.tidy(() =>
+      tf.stack(named.map(([, net]) => tf.addN(net.variables().map((v) => tf.sum(v))))),
+    );
+    const values = sums.dataSync();
+    sums.dispose();
+    return named.filter((_, i) => !Number.isFinite(values[i])).map(([name]) => name);
   }
 
   getWeights(): AgentWeights {
@@ -441,6 +500,8 @@ export class TD3 {
     if (this.inPlace && this.inPlace.kernels === inPlaceKernels()) this.inPlace.update.dispose();
     this.inPlace = null;
     this.lastActorLoss.dispose();
+    for (const p of this.pendingLosses) p.loss.dispose();
+    this.pendingLosses = [];
     this.criticOptimizer.dispose();
     for (const t of [this.actionScale, this.actionCenter]) t.dispose();
   }

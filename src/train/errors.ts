@@ -8,6 +8,19 @@ import type { Env, EnvDrawing, EnvScene, EpisodeState } from '../envs/types';
 /** The run cannot go on: divergence, or an error raised by the environment. */
 export class TrainingStopped extends Error {}
 
+/** A quantity of the update went non-finite (NaN or ±Infinity): the run is held where it is, to roll back. */
+export class Diverged extends TrainingStopped {
+  constructor(
+    /** What went non-finite, in words: "the critic loss", "the weights of critic 2". */
+    readonly quantity: string,
+    detail: string,
+    /** The update where it went non-finite, when it is known and is not the latest one. */
+    readonly update?: number,
+  ) {
+    super(detail);
+  }
+}
+
 /** The same env, with its errors raised as TrainingStopped. */
 export function guardEnv(env: Env): Env {
   const guard =

@@ -80,6 +80,15 @@ export interface StoppedRecord {
   type: 'stopped';
   step: number;
   reason: string;
+  /** Present when a guard stopped the run: what went non-finite, and when. */
+  divergence?: Divergence;
+}
+
+/** Where a run went non-finite: the quantity, the env step and the update count when it was caught. */
+export interface Divergence {
+  quantity: string;
+  step: number;
+  update: number;
 }
 
 /**

@@ -10,9 +10,9 @@ import { type Config, parseConfig } from '../rl/hyperparameters';
 import { addNoiseAndClip, type ExplorationNoise, makeExplorationNoise } from '../rl/noise';
 import { ReplayBuffer, type ReplayBufferState } from '../rl/replayBuffer';
 import { type AgentState, type LiveAgentConfig, TD3 } from '../rl/td3';
-import { guardEnv, TrainingStopped } from './errors';
+import { Diverged, guardEnv, TrainingStopped } from './errors';
 import { evaluationSteps } from './evaluate';
-import type { MetricRecord } from './metrics';
+import type { Divergence, MetricRecord } from './metrics';
 import { OverestimationProbe, PROBE_ENV_COPIES, type ProbeResult } from './overestimationProbe';
 
 /** Settings that change a running session in place; everything else needs a new session. */
@@ -96,6 +96,8 @@ export class TrainingSession {
   episodes = 0;
   /** Why training stopped early (divergence, env error); null while healthy. */
   stoppedReason: string | null = null;
+  /** What went non-finite, when a guard stopped the run; null otherwise. */
+  divergence: Divergence | null = null;
 
   private constructor(
     config: Config,
@@ -275,10 +277,12 @@ export class TrainingSession {
    * steps taken. Other errors (a failed tfjs backend) are thrown to the caller.
    */
   advance(maxSteps: number): number {
+    const updatesBefore = this.agent.updates;
     let taken = 0;
     while (taken < maxSteps && !this.done) {
       if (this.work()) taken++;
     }
+    this.checkParameters(updatesBefore);
     return taken;
   }
 
@@ -288,12 +292,34 @@ export class TrainingSession {
    */
   runFor(budgetMs: number, maxSteps = Number.POSITIVE_INFINITY): number {
     const start = performance.now();
+    const updatesBefore = this.agent.updates;
     let taken = 0;
     do {
       if (taken >= maxSteps && !this.hasPendingWork) break;
       if (this.work(taken < maxSteps)) taken++;
     } while (!this.done && performance.now() - start < budgetMs);
+    this.checkParameters(updatesBefore);
     return taken;
+  }
+
+  /**
+   * The checks after each batch of updates (one `advance` or `runFor`): the losses a GPU backend kept on the
+   * device, read at once, then the parameter checksum, which catches what no loss check can see, such as
+   * critic 2 going non-finite while twin critics are off (its loss is not the one checked).
+   */
+  private checkParameters(updatesBefore: number): void {
+    if (this.stoppedReason !== null || this.agent.updates === updatesBefore) return;
+    const range = `found by the check after updates ${updatesBefore + 1}–${this.agent.updates}`;
+    const badLoss = this.agent.firstNonFiniteLoss();
+    if (badLoss !== null) {
+      const detail = `the critic loss is not finite (NaN or infinite) at update ${badLoss}, ${range}`;
+      this.halt(new Diverged('the critic loss', detail, badLoss));
+      return;
+    }
+    const bad = this.agent.nonFiniteNetworks();
+    if (!bad.length) return;
+    const quantity = `the weights of ${bad.join(', ')}`;
+    this.halt(new Diverged(quantity, `${quantity} are not finite (NaN or infinite), ${range}`));
   }
 
   /** An evaluation or probe is under way (it finishes before the next env step). */
@@ -324,10 +350,27 @@ export class TrainingSession {
       return true;
     } catch (error) {
       if (!(error instanceof TrainingStopped)) throw error;
-      this.tasks = [];
-      this.stop(`Stopped at env step ${this.step}: ${error.message}`);
+      this.halt(error);
       return false;
     }
+  }
+
+  /** Ends training on the run's own failure; a divergence is kept with its quantity, step and update. */
+  private halt(error: TrainingStopped): void {
+    this.tasks = [];
+    if (error instanceof Diverged) {
+      const update = error.update ?? this.agent.updates;
+      this.divergence = { quantity: error.quantity, step: this.step, update };
+      this.stoppedReason = `Diverged at env step ${this.step}, update ${update}: ${error.message}`;
+    } else {
+      this.stoppedReason = `Stopped at env step ${this.step}: ${error.message}`;
+    }
+    this.emit({
+      type: 'stopped',
+      step: this.step,
+      reason: this.stoppedReason,
+      ...(this.divergence ? { divergence: { ...this.divergence } } : {}),
+    });
   }
 
   /**
@@ -351,11 +394,6 @@ export class TrainingSession {
     this.agent = new TD3(this.env.spec, this.config, this.config.seed);
     this.agent.importState(state);
     return state.updates;
-  }
-
-  private stop(reason: string): void {
-    this.stoppedReason = reason;
-    this.emit({ type: 'stopped', step: this.step, reason });
   }
 
   /** One env step of the authors' loop, then the updates, evaluation and probe it triggers. */
@@ -444,10 +482,16 @@ export class TrainingSession {
     const stats = this.agent.train(this.buffer.sample(c.batchSize, this.samplingRng), wantStats);
     // The agent checks the loss of every update where a read-back is cheap, and of every one with statistics.
     if (!this.agent.lastUpdateFinite) {
-      const detail = stats
-        ? `critic loss ${stats.criticLoss}, mean Q1 ${stats.q1}`
-        : 'its loss is not finite (NaN or infinite)';
-      throw new TrainingStopped(`the critic diverged at update ${this.agent.updates}: ${detail}`);
+      // On a GPU backend an earlier update's loss, kept on the device, may have been the first to go.
+      const earlier = this.agent.firstNonFiniteLoss();
+      if (earlier !== null)
+        throw new Diverged(
+          'the critic loss',
+          `the critic loss is not finite (NaN or infinite) at update ${earlier}`,
+          earlier,
+        );
+      const detail = stats ? `critic loss ${stats.criticLoss}, mean Q1 ${stats.q1}` : 'NaN or infinite';
+      throw new Diverged('the critic loss', `the critic loss is not finite (${detail})`);
     }
     if (!stats) return;
     const { update, criticLoss, actorLoss, q1, q2, targetQ } = stats;

@@ -25,10 +25,13 @@ async function download(key: number, envId: string, step: number): Promise<void>
 export function Checkpoints() {
   const checkpoints = usePlayground((s) => s.checkpoints);
   const every = usePlayground((s) => s.autoCheckpointEvery);
+  const withBuffer = usePlayground((s) => s.checkpointBuffer);
   const state = usePlayground((s) => s.status?.state);
+  const diverged = usePlayground((s) => s.status?.divergence != null);
   const lost = usePlayground((s) => s.workerLost);
   const client = trainingClient();
-  const hasRun = state === 'running' || state === 'paused' || state === 'done';
+  // A diverged run is not worth saving: its weights are not numbers any more.
+  const hasRun = (state === 'running' || state === 'paused' || state === 'done') && !diverged;
   return (
     <details className="checkpoints" data-testid="checkpoints" open={lost || undefined}>
       <summary>Checkpoints ({checkpoints.length})</summary>
@@ -38,7 +41,11 @@ export function Checkpoints() {
         closing the tab.
       </p>
       <div className="run-bar">
-        <button type="button" disabled={!hasRun} onClick={() => client.send({ type: 'saveCheckpoint' })}>
+        <button
+          type="button"
+          disabled={!hasRun}
+          onClick={() => client.send({ type: 'saveCheckpoint', buffer: withBuffer })}
+        >
           Save now
         </button>
         <button
@@ -57,7 +64,7 @@ export function Checkpoints() {
             onChange={(e) => {
               const choice = SCHEDULES.find((s) => String(s.value) === e.target.value)?.value ?? null;
               usePlayground.setState({ autoCheckpointEvery: choice });
-              client.send({ type: 'autoCheckpoint', everySteps: choice });
+              client.send({ type: 'autoCheckpoint', everySteps: choice, buffer: withBuffer });
             }}
           >
             {SCHEDULES.map((s) => (
@@ -66,6 +73,17 @@ export function Checkpoints() {
               </option>
             ))}
           </select>
+        </label>
+        <label title="Without it a checkpoint is a small fraction of the size (the networks and counters); a run resumed from one refills its buffer from then on, so it no longer continues exactly">
+          <input
+            type="checkbox"
+            checked={withBuffer}
+            onChange={(e) => {
+              usePlayground.setState({ checkpointBuffer: e.target.checked });
+              client.send({ type: 'autoCheckpoint', everySteps: every, buffer: e.target.checked });
+            }}
+          />{' '}
+          with the replay buffer
         </label>
       </div>
       <label className="file-button">
@@ -102,6 +120,7 @@ export function Checkpoints() {
               <span>
                 {c.envId} · step {c.step.toLocaleString('en-US')}
                 {c.reason === 'auto' ? ' (auto)' : ''} · {formatBytes(c.size)}
+                {c.buffer === false ? ' · without the replay buffer' : ''}
                 <br />
                 <span className="hint">{when.format(c.savedAt)}</span>
               </span>

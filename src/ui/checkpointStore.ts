@@ -14,6 +14,8 @@ export interface CheckpointInfo {
   envId: string;
   step: number;
   reason: 'manual' | 'auto';
+  /** Whether the replay buffer is in it; false: resuming refills the buffer from then on. */
+  buffer: boolean;
   /** Size of the file, in characters (bytes: it is ASCII). */
   size: number;
 }

@@ -65,6 +65,8 @@ export interface PlaygroundState {
   checkpoints: CheckpointInfo[];
   /** Env steps between automatic checkpoints; null = none. */
   autoCheckpointEvery: number | null;
+  /** Whether checkpoints hold the replay buffer (exact continuation) or leave it out (far smaller). */
+  checkpointBuffer: boolean;
   /** The training worker stopped answering (crashed or killed): the page offers the last checkpoint. */
   workerLost: boolean;
 
@@ -96,6 +98,7 @@ export const usePlayground = create<PlaygroundState>((set, get) => ({
   backendRequest: undefined,
   checkpoints: [],
   autoCheckpointEvery: 10_000,
+  checkpointBuffer: true,
   workerLost: false,
 
   // The seed and the env are not part of a preset: changing them keeps the preset's name.

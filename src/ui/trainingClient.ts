@@ -12,14 +12,17 @@ import {
 } from '../worker/protocol';
 import { listCheckpoints, loadCheckpointText, storeCheckpoint } from './checkpointStore';
 import { saveBlob } from './download';
+import { SilenceWatch } from './silenceWatch';
 import { usePlayground } from './store';
 
 /** A worker silent this long while training is taken for lost (it reports several times a second). */
 const SILENCE_MS = 10_000;
+/** How often the page checks that the worker is heard from. */
+const CHECK_MS = 2000;
 
 export class TrainingClient {
   private worker: Worker;
-  private lastHeard = performance.now();
+  private readonly silence = new SilenceWatch(performance.now(), CHECK_MS, SILENCE_MS);
   /** The name of the resume under way: its first status clears the charts, which its history then refills. */
   private resuming: string | null = null;
   private resumes = 0;
@@ -30,21 +33,25 @@ export class TrainingClient {
     // A crashed or killed worker posts nothing more: the page notices and offers the last checkpoint.
     setInterval(() => {
       const state = usePlayground.getState().status?.state;
-      if ((state === 'running' || state === 'starting') && performance.now() - this.lastHeard > SILENCE_MS)
+      if (this.silence.check(performance.now(), state === 'running' || state === 'starting'))
         this.lost('it stopped answering');
-    }, 2000);
+    }, CHECK_MS);
   }
 
   private makeWorker(): Worker {
     const worker = new Worker(new URL('../worker/training.worker.ts', import.meta.url), { type: 'module' });
     worker.onmessage = (message: MessageEvent) => {
-      this.lastHeard = performance.now();
+      this.silence.heard(performance.now());
       this.receive(message.data);
     };
     worker.onerror = (event) => this.lost(event.message || 'it failed');
-    this.lastHeard = performance.now();
-    const every = usePlayground.getState().autoCheckpointEvery;
-    worker.postMessage({ type: 'autoCheckpoint', everySteps: every } satisfies Command);
+    this.silence.heard(performance.now());
+    const { autoCheckpointEvery, checkpointBuffer } = usePlayground.getState();
+    worker.postMessage({
+      type: 'autoCheckpoint',
+      everySteps: autoCheckpointEvery,
+      buffer: checkpointBuffer,
+    } satisfies Command);
     return worker;
   }
 
@@ -135,7 +142,8 @@ export class TrainingClient {
 
   private keepCheckpoint(event: CheckpointEvent): void {
     const store = usePlayground.getState();
-    storeCheckpoint({ envId: event.envId, step: event.step, reason: event.reason, text: event.text }).then(
+    const { envId, step, reason, buffer, text } = event;
+    storeCheckpoint({ envId, step, reason, buffer, text }).then(
       () => {
         this.checkpointsChanged();
         if (event.reason === 'manual')

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { EnvDrawing, EnvScene } from '../envs/types';
 import type { Config } from '../rl/hyperparameters';
-import type { MetricRecord } from '../train/metrics';
+import type { Divergence, MetricRecord } from '../train/metrics';
 
 export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -40,12 +40,16 @@ export const commandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('setSpeed'), stepsPerSecond: z.number().positive().max(1e6).nullable() }),
   /** Run the current deterministic policy in real time in a separate env, for the view. */
   z.object({ type: z.literal('watchPolicy'), on: z.boolean() }),
-  /** Save the whole run now (after the evaluation or probe under way): answered by a `checkpoint` event. */
-  z.object({ type: z.literal('saveCheckpoint') }),
-  /** Save the whole run every n env steps (null: never). */
+  /**
+   * Save the whole run now (after the evaluation or probe under way): answered by a `checkpoint` event.
+   * `buffer: false` leaves the replay buffer out (much smaller; the run goes on, no longer exactly).
+   */
+  z.object({ type: z.literal('saveCheckpoint'), buffer: z.boolean().optional() }),
+  /** Save the whole run every n env steps (null: never), with the replay buffer unless `buffer` is false. */
   z.object({
     type: z.literal('autoCheckpoint'),
     everySteps: z.number().int().min(100).max(10_000_000).nullable(),
+    buffer: z.boolean().optional(),
   }),
   /** Continue a run from a checkpoint file's text; a bad file is refused and the current run goes on. */
   z.object({
@@ -86,6 +90,8 @@ export interface StatusEvent {
   /** Steps per second cap, null = unlimited. */
   speed: number | null;
   stoppedReason: string | null;
+  /** What went non-finite, when a guard paused the run (state 'paused', to be rolled back); else null. */
+  divergence: Divergence | null;
 }
 export interface MetricsEvent {
   type: 'metrics';
@@ -124,6 +130,8 @@ export interface CheckpointEvent {
   step: number;
   /** Saved because asked (`saveCheckpoint`) or on the automatic schedule. */
   reason: 'manual' | 'auto';
+  /** Whether the replay buffer is in it (resuming then continues exactly). */
+  buffer: boolean;
   text: string;
 }
 /** The policy as model.json + weights + its config (src/rl/policyExport.ts). */
@@ -197,6 +205,7 @@ export const eventSchema = z.discriminatedUnion('type', [
     envId: z.string(),
     step: finite,
     reason: z.enum(['manual', 'auto']),
+    buffer: z.boolean(),
     text: z.string(),
   }),
   z.object({

@@ -79,6 +79,8 @@ export class TrainingHost {
   private earlierSeconds = 0;
   private sessionStart = 0;
   private autoCheckpointEvery: number | null = null;
+  /** Whether automatic checkpoints hold the replay buffer. */
+  private autoCheckpointBuffer = true;
   private nextAutoCheckpoint = Number.POSITIVE_INFINITY;
   private lastFlush = 0;
   private lastFrame = 0;
@@ -142,12 +144,14 @@ export class TrainingHost {
         if (this.state === 'running') this.setState('paused');
         return;
       case 'resume':
+        if (this.session?.divergence) return this.noticeDiverged();
         if (this.state === 'paused' && this.session && !this.session.done) {
           this.stepsToRun = null;
           this.setState('running');
         }
         return;
       case 'step':
+        if (this.session?.divergence) return this.noticeDiverged();
         if (!this.session || this.session.done)
           return this.notice('warning', 'No run to step: start one first');
         this.stepsToRun = command.steps;
@@ -169,13 +173,14 @@ export class TrainingHost {
       case 'landscape':
         return this.postLandscape(command.resolution);
       case 'saveCheckpoint':
-        return this.saveCheckpoint('manual');
+        return this.saveCheckpoint('manual', command.buffer ?? true);
       case 'watchExported':
         return this.watchExported(command.modelJson, command.weights, command.envId, command.config);
       case 'exportPolicy':
         return this.postPolicy();
       case 'autoCheckpoint':
         this.autoCheckpointEvery = command.everySteps;
+        this.autoCheckpointBuffer = command.buffer ?? true;
         return this.scheduleAutoCheckpoint();
       case 'resumeFrom':
         return this.resumeFrom(command.text, command.runId ?? null);
@@ -242,7 +247,7 @@ export class TrainingHost {
    * Saves the run: the evaluation or probe under way is finished first (a checkpoint is taken between env
    * steps), then the state is copied at once and encoded; training goes on meanwhile.
    */
-  private async saveCheckpoint(reason: 'manual' | 'auto'): Promise<void> {
+  private async saveCheckpoint(reason: 'manual' | 'auto', buffer: boolean): Promise<void> {
     const session = this.session;
     if (!session) return this.notice('warning', 'No run to save: start one first');
     if (session.stoppedReason)
@@ -252,7 +257,7 @@ export class TrainingHost {
       );
     while (session.hasPendingWork) session.runFor(this.chunkMs, 0);
     const wallSeconds = this.earlierSeconds + (performance.now() - this.sessionStart) / 1000;
-    const checkpoint = { state: session.exportState(), records: [...this.history], wallSeconds };
+    const checkpoint = { state: session.exportState({ buffer }), records: [...this.history], wallSeconds };
     const text = await encodeCheckpoint(checkpoint);
     this.options.post({
       type: 'checkpoint',
@@ -260,6 +265,7 @@ export class TrainingHost {
       envId: session.env.spec.id,
       step: checkpoint.state.step,
       reason,
+      buffer,
       text,
     });
   }
@@ -483,7 +489,7 @@ export class TrainingHost {
       !session.hasPendingWork
     ) {
       this.scheduleAutoCheckpoint();
-      this.queue = this.queue.then(() => this.saveCheckpoint('auto'));
+      this.queue = this.queue.then(() => this.saveCheckpoint('auto', this.autoCheckpointBuffer));
     }
     this.stepWatch();
     const now = performance.now();
@@ -513,7 +519,8 @@ export class TrainingHost {
     if (session.done && this.state === 'running') {
       // The last records (the final evaluation) go out before the status that says the run is over.
       if (this.pending.length) this.flush();
-      this.setState(session.stoppedReason ? 'stopped' : 'done');
+      // A divergence pauses the run where it is, to be rolled back; an env error ends it.
+      this.setState(session.divergence ? 'paused' : session.stoppedReason ? 'stopped' : 'done');
     }
   }
 
@@ -645,8 +652,19 @@ export class TrainingHost {
       backendReason: this.backendReason,
       speed: this.speed,
       stoppedReason: s?.stoppedReason ?? null,
+      divergence: s?.divergence ?? null,
     };
     this.options.post(status);
+  }
+
+  /** Why a diverged run cannot go on: its weights or losses are not numbers any more. */
+  private noticeDiverged(): void {
+    const d = this.session?.divergence;
+    if (!d) return;
+    this.notice(
+      'warning',
+      `This run cannot go on: ${d.quantity} became non-finite at update ${d.update}. Roll back to a checkpoint from before step ${d.step}, or restart (perhaps with smaller learning rates).`,
+    );
   }
 
   private notice(level: 'info' | 'warning' | 'error', message: string): void {

@@ -150,7 +150,9 @@ describe('the playground', () => {
     // Under the bias chart: the last probe's interval and what it cost, in numbers (8 pairs in this run).
     await expect
       .poll(() => page.getByTestId('probe-cost').textContent(), { timeout: 30_000 })
-      .toMatch(/bias -?[\d.]+ ± [\d.]+ \(95 %, 8 pairs\)\. Each probe costs [\d,]+ simulated steps \(8 rollouts/);
+      .toMatch(
+        /bias -?[\d.]+ ± [\d.]+ \(95 %, 8 pairs\)\. Each probe costs [\d,]+ simulated steps \(8 rollouts/,
+      );
     const canvas = page.getByTestId('env-canvas');
     const framesBefore = Number(await canvas.getAttribute('data-frames'));
     await expect
@@ -277,6 +279,51 @@ describe('the playground', () => {
     await page.close();
   }, 240_000);
 
+  it('a divergence pauses the run, says what went non-finite where, refuses to resume, and rolls back to the last checkpoint', async () => {
+    const { page, errors } = await openPage(FAST_RUN);
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
+    await expect.poll(() => stepCount(page), { timeout: 60_000 }).toBeGreaterThan(300);
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    await page.getByTestId('run-state').getByText('paused').waitFor();
+    const panel = page.getByTestId('checkpoints');
+    await panel.locator('summary').click();
+    await panel.getByRole('button', { name: 'Save now' }).click();
+    const saved = page.locator('.notices').getByText(/Saved a checkpoint at step (\d+)/);
+    await saved.waitFor({ timeout: 30_000 });
+    const good = Number(/step (\d+)/.exec((await saved.textContent()) ?? '')?.[1]);
+
+    // A run of the same settings whose replay buffer holds rewards of 1e38: its critic loss overflows at
+    // the first update after it is resumed (made here in Node, loaded in the page as a file).
+    const poisonedStep = 3000;
+    expect(good).toBeLessThan(poisonedStep);
+    const file = join(mkdtempSync(join(tmpdir(), 'td3-poison-')), 'poisoned.td3ckpt');
+    writeFileSync(file, await poisonedCheckpoint(poisonedStep));
+    await panel.getByLabel('checkpoint file').setInputFiles(file);
+    await expect.poll(() => stepCount(page), { timeout: 60_000 }).toBe(poisonedStep);
+    await page.getByRole('button', { name: 'Resume', exact: true }).click();
+
+    const reason = page.locator('.status-bar .badge.error');
+    await reason.waitFor({ timeout: 60_000 });
+    expect(await reason.textContent()).toMatch(
+      // wasm and cpu check every update's loss; webgl and webgpu are caught by the checksum after the batch.
+      /^Diverged at env step \d+, update \d+: (the critic loss|the weights of .+) (is|are) not finite/,
+    );
+    expect(await page.getByTestId('run-state').textContent()).toBe('paused');
+    expect(await page.getByRole('button', { name: 'Resume', exact: true }).isDisabled()).toBe(true);
+    expect(await panel.getByRole('button', { name: 'Save now' }).isDisabled()).toBe(true);
+
+    // The way back: the checkpoint saved before, paused at its step, healthy again.
+    await page
+      .getByRole('button', { name: `Roll back to the checkpoint at step ${good.toLocaleString('en-US')}` })
+      .click();
+    await expect.poll(() => stepCount(page), { timeout: 60_000 }).toBe(good);
+    expect(await reason.count()).toBe(0);
+    await page.getByRole('button', { name: 'Resume', exact: true }).click();
+    await expect.poll(() => stepCount(page), { timeout: 30_000 }).toBeGreaterThan(good + 100);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 240_000);
+
   it('draws physics envs live: planar MuJoCo and Box2D on the 2D canvas, Ant in 3D', async () => {
     for (const [env, canvasId] of [
       ['Hopper-v5', 'env-canvas'],
@@ -299,3 +346,23 @@ describe('the playground', () => {
     }
   }, 240_000);
 });
+
+/** A checkpoint of FAST_RUN's settings at `steps`, its replay buffer's rewards all 1e38. */
+async function poisonedCheckpoint(steps: number): Promise<string> {
+  const { configFromPreset } = await import('../../src/rl/presets');
+  const { TrainingSession } = await import('../../src/train/session');
+  const { encodeCheckpoint } = await import('../../src/train/checkpointFile');
+  const settings = Object.fromEntries(
+    [...new URLSearchParams(FAST_RUN)]
+      .filter(([k]) => k !== 'preset' && k !== 'env')
+      .map(([k, v]) => [k, Number(v)]),
+  );
+  const config = configFromPreset('quick', { env: 'Pendulum-v1', ...settings, totalSteps: 50_000 });
+  const session = await TrainingSession.create(config, () => {});
+  session.advance(steps);
+  while (session.hasPendingWork) session.runFor(10, 0);
+  const state = session.exportState();
+  session.dispose();
+  state.buffer?.rewards.fill(1e38);
+  return encodeCheckpoint({ state, records: [], wallSeconds: 1 });
+}

@@ -148,6 +148,8 @@ describe('the in-place update on wasm', () => {
     expect(maxAbsDiff(Array.from(inPlace), Array.from(ops))).toBeLessThan(1e-6);
     tf.env().set(IN_PLACE_FLAG, true);
     expect(() => agent.actBatch(observations.subarray(0, 4), 1)).toThrow(/need 3 numbers, got 4/);
+    // The update ran through tfjs operations, which keep its loss on the device until it is checked.
+    expect(agent.firstNonFiniteLoss()).toBeNull();
     expect(tf.memory().numTensors).toBe(before);
     agent.dispose();
   });

@@ -32,6 +32,13 @@ const TINY = {
   logEvery: 10,
 };
 
+/** A row of `n` weights in the file's float32-bytes form, the first of them `first`, the rest 0.1. */
+const f32list = (first: number, n: number) => {
+  const row = new Float32Array(n).fill(0.1);
+  row[0] = first;
+  return { f32list: Buffer.from(row.buffer).toString('base64') };
+};
+
 /** What learning produced: every record but the wall-clock throughput. */
 const learning = (records: MetricRecord[]) => records.filter((r) => r.type !== 'throughput');
 
@@ -146,6 +153,13 @@ describe('checkpoints', () => {
       ['negative wall time', (v) => (v.wallSeconds = -3)],
       ['elapsed steps not whole', (v) => (v.state.env.episode.elapsedSteps = 1.5)],
       ['a string where a number goes', (v) => (v.state.episodeReturn = 'lots')],
+      // Well-formed, but training on it would be training on garbage. Rows of 16 or more weights are stored
+      // as float32 bytes; the schema checks them once decoded, like any number.
+      [
+        'a NaN weight in critic 2',
+        (v) => (v.state.agent.weights.critic2[0].weight[0] = f32list(Number.NaN, 8)),
+      ],
+      ['an infinite actor weight', (v) => (v.state.agent.weights.actor[1].weight[2] = f32list(Infinity, 8))],
     ];
     for (const [name, edit] of edits) {
       const copy = JSON.parse(body);
@@ -171,6 +185,10 @@ describe('checkpoints', () => {
       expect(error?.length ?? 0, name).toBeGreaterThan(10);
       refused.push(`${name}: ${error}`);
     }
+    expect(refused.find((r) => r.startsWith('a NaN weight'))).toMatch(/critic2\.0\.weight\.0\.0: .*NaN/);
+    expect(refused.find((r) => r.startsWith('an infinite actor'))).toMatch(
+      /actor\.1\.weight\.2\.0: .*Infinity/,
+    );
     // The intact file still loads: nothing about reading the others changed it.
     expect((await decodeCheckpoint(text)).ok).toBe(true);
   }, 120_000);

@@ -189,31 +189,88 @@ describe('TrainingSession', () => {
     const { session, records } = await run({ logEvery: 1 }, 400, { reward: 1e38, maxEpisodeSteps: 1000 });
     const stopped = records.find((r) => r.type === 'stopped');
     expect(stopped).toBeDefined();
-    expect(stopped?.type === 'stopped' && stopped.reason).toMatch(/critic diverged at update \d+/);
+    expect(stopped?.type === 'stopped' && stopped.reason).toMatch(
+      /^Diverged at env step \d+, update \d+: the critic loss is not finite \(critic loss (NaN|Infinity)/,
+    );
+    // The record says what went non-finite and when, for the page to show and to roll back from.
+    expect(stopped?.type === 'stopped' && stopped.divergence).toEqual({
+      quantity: 'the critic loss',
+      step: session.step,
+      update: session.agent.updates,
+    });
+    expect(session.divergence).toEqual(stopped?.type === 'stopped' ? stopped.divergence : null);
     expect(session.done).toBe(true);
     expect(session.step).toBeLessThan(400);
     session.dispose();
   });
 
-  it('catches a divergence at the very update, on the cpu and wasm backends, even when no statistics are read', async () => {
-    const poisoned = { reward: 1, poisonAfter: 150, maxEpisodeSteps: 1000 };
-    const updateAtFault = (records: MetricRecord[]) => {
-      const stopped = records.find((r) => r.type === 'stopped');
-      return Number(/diverged at update (\d+)/.exec(stopped?.type === 'stopped' ? stopped.reason : '')?.[1]);
-    };
+  it('the parameter checksum after each batch of updates catches what the loss check cannot see (critic 2 with twin critics off)', async () => {
     for (const backend of ['cpu', 'wasm']) {
       await tf.setBackend(backend);
+      const records: MetricRecord[] = [];
+      const session = await TrainingSession.create(
+        { ...tiny, env: 'Pendulum-v1', twinCritics: false, totalSteps: 1000, logEvery: 1 },
+        (r) => records.push(r),
+      );
+      session.advance(200);
+      expect(session.agent.nonFiniteNetworks()).toEqual([]);
+      // Critic 2 keeps training while twin critics are off, but its loss is not the one checked.
+      const poisoned = session.agent.critic2.getWeights();
+      poisoned[1].bias[0] = Number.NaN;
+      session.agent.critic2.setWeights(poisoned);
+      const updates = session.agent.updates;
+      const taken = session.advance(100);
+      expect(taken, backend).toBe(100); // the loss check saw nothing: the batch ran to its end
+      const stopped = records.find((r) => r.type === 'stopped');
+      expect(stopped?.type === 'stopped' && stopped.reason, backend).toMatch(
+        new RegExp(
+          `^Diverged at env step 300, update ${updates + 100}: the weights of critic 2, critic 2 target are not finite \\(NaN or infinite\\), found by the check after updates ${updates + 1}–${updates + 100}$`,
+        ),
+      );
+      expect(session.divergence).toEqual({
+        quantity: 'the weights of critic 2, critic 2 target',
+        step: 300,
+        update: updates + 100,
+      });
+      expect(session.done).toBe(true);
+      expect(session.advance(100)).toBe(0);
+      session.dispose();
+    }
+    await tf.setBackend('cpu');
+  });
+
+  it('catches a divergence at the very update on every path, even when no statistics are read', async () => {
+    const poisoned = { reward: 1, poisonAfter: 150, maxEpisodeSteps: 1000 };
+    const stoppedAt = (records: MetricRecord[]) => {
+      const stopped = records.find((r) => r.type === 'stopped');
+      return stopped?.type === 'stopped' ? stopped.divergence?.update : undefined;
+    };
+    // cpu reads each loss back; wasm's in-place update sums it as it goes; wasm through tfjs operations (as
+    // webgl and webgpu run) keeps each loss on the device and reads them all after the batch of updates.
+    for (const [backend, inPlace] of [
+      ['cpu', true],
+      ['wasm', true],
+      ['wasm', false],
+    ] as const) {
+      const path = `${backend}${inPlace ? '' : ' without the in-place update'}`;
+      await tf.setBackend(backend);
+      tf.env().set('TD3_IN_PLACE', inPlace);
       // Statistics on every update: where the loss first turns non-finite.
       const everyUpdate = await run({ logEvery: 1 }, 2000, poisoned);
-      const expected = updateAtFault(everyUpdate.records);
+      const expected = stoppedAt(everyUpdate.records);
       everyUpdate.session.dispose();
-      expect(expected, backend).toBeGreaterThan(0);
-      // Statistics only every 1,000 updates: the guard still stops at that same update.
+      expect(expected, path).toBeGreaterThan(0);
+      // Statistics only every 1,000 updates: the guard still names that same update.
       const rarely = await run({ logEvery: 1000 }, 2000, poisoned);
-      expect(updateAtFault(rarely.records), backend).toBe(expected);
-      expect(rarely.records.find((r) => r.type === 'stopped')?.type === 'stopped').toBe(true);
+      expect(stoppedAt(rarely.records), path).toBe(expected);
+      const reason = rarely.session.stoppedReason ?? '';
+      expect(reason, path).toMatch(
+        new RegExp(`^Diverged at env step \\d+, update ${expected}: the critic loss is not finite`),
+      );
+      if (!inPlace) expect(reason, path).toMatch(/found by the check after updates \d+–\d+$/);
       rarely.session.dispose();
     }
+    tf.env().set('TD3_IN_PLACE', true);
     await tf.setBackend('cpu');
   });
 

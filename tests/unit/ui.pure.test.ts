@@ -3,6 +3,7 @@ import { envIds } from '../../src/envs';
 import { catalogIds } from '../../src/envs/catalog';
 import { configFromPreset, defaultPresetFor } from '../../src/rl/presets';
 import { downsample, ema, joinSeries } from '../../src/ui/series';
+import { SilenceWatch } from '../../src/ui/silenceWatch';
 import { configFromHash, configToHash } from '../../src/ui/urlState';
 
 describe('configuration in the URL hash', () => {
@@ -92,5 +93,30 @@ describe('env catalog', () => {
 
   it('lists exactly the registered environments', () => {
     expect([...catalogIds].sort()).toEqual([...envIds].sort());
+  });
+});
+
+describe('the lost-worker watch', () => {
+  it('takes a worker silent for 10 s of checks on time for lost, and never one it was asleep for', () => {
+    // Checks every 2 s, lost after 10 s of silence.
+    const watch = new SilenceWatch(0, 2000, 10_000);
+    for (let t = 2000; t <= 10_000; t += 2000) expect(watch.check(t, true), `at ${t}`).toBe(false);
+    expect(watch.check(12_000, true)).toBe(true);
+    // Not while no messages are expected (paused, done), however long the silence.
+    expect(new SilenceWatch(0, 2000, 10_000).check(2000, false)).toBe(false);
+
+    // The page slept 60 s (its check comes late): no verdict, and the silence is counted again from there.
+    const sleeper = new SilenceWatch(0, 2000, 10_000);
+    sleeper.check(2000, true);
+    expect(sleeper.check(62_000, true)).toBe(false);
+    for (let t = 64_000; t <= 72_000; t += 2000) expect(sleeper.check(t, true), `at ${t}`).toBe(false);
+    expect(sleeper.check(74_000, true)).toBe(true);
+
+    // A message resets the count.
+    const heard = new SilenceWatch(0, 2000, 10_000);
+    for (let t = 2000; t <= 8000; t += 2000) heard.check(t, true);
+    heard.heard(9000);
+    expect(heard.check(10_000, true)).toBe(false);
+    expect(heard.check(12_000, true)).toBe(false);
   });
 });

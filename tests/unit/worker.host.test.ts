@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { decodeCheckpoint } from '../../src/train/checkpointFile';
 import type { MetricRecord } from '../../src/train/metrics';
 import type { Yielder } from '../../src/worker/trainingHost';
 import { ScriptedEnv } from '../helpers/scriptedEnv';
@@ -265,6 +266,38 @@ describe('TrainingHost checkpoints', () => {
     expect(learning(r.records())).toEqual(all);
   }, 120_000);
 
+  it('leaves the replay buffer out when asked, now and on the schedule: a far smaller file that resumes and trains on', async () => {
+    const h = makeHost();
+    await h.host.receive({ type: 'autoCheckpoint', everySteps: 100, buffer: false });
+    await h.host.receive({ type: 'start', config: RUN });
+    await h.host.receive({ type: 'step', steps: 250 });
+    await until(() => h.status()?.state === 'paused');
+    await h.host.receive({ type: 'saveCheckpoint' });
+    await h.host.receive({ type: 'saveCheckpoint', buffer: false });
+    await h.host.receive({ type: 'pause' }); // lets the queued saves finish
+    const saved = h.events.flatMap((e) => (e.type === 'checkpoint' ? [e] : []));
+    const autos = saved.filter((c) => c.reason === 'auto');
+    const [whole, lean] = saved.filter((c) => c.reason === 'manual');
+    expect(autos.length).toBeGreaterThanOrEqual(2);
+    expect(autos.every((c) => !c.buffer)).toBe(true);
+    expect([whole.buffer, lean.buffer]).toEqual([true, false]);
+    expect(lean.step).toBe(whole.step);
+    // The buffer is left out, and with it at least its 250 transitions' float32 bytes (3 + 1 + 1 + 3 + 1
+    // numbers each; base64 makes them a third longer).
+    const leanReading = await decodeCheckpoint(lean.text);
+    expect(leanReading.ok && leanReading.checkpoint.state.buffer).toBe(null);
+    expect(whole.text.length - lean.text.length).toBeGreaterThan(whole.step * 9 * 4);
+
+    shutdownTestHost();
+    const r = makeHost();
+    await r.host.receive({ type: 'resumeFrom', text: lean.text });
+    expect(r.status()).toMatchObject({ state: 'paused', step: lean.step });
+    await r.host.receive({ type: 'resume' });
+    await until(() => r.status()?.state === 'done', 60_000);
+    expect(r.status()?.step).toBe(RUN.totalSteps);
+    expect(r.records().some((rec) => rec.type === 'stopped')).toBe(false);
+  }, 60_000);
+
   it('saves on its own every n env steps once asked to', async () => {
     const h = makeHost();
     await h.host.receive({ type: 'autoCheckpoint', everySteps: 100 });
@@ -277,15 +310,31 @@ describe('TrainingHost checkpoints', () => {
     expect((steps[0][0] as number) >= 100 && (steps[0][0] as number) < 200).toBe(true);
   }, 60_000);
 
-  it('a divergence mid-run stops it with the update at fault, saves nothing after, and rolls back to the last checkpoint', async () => {
+  it('a divergence mid-run pauses it with the quantity and update at fault, saves nothing after, refuses to go on, and rolls back to the last checkpoint', async () => {
     const h = makeHost({
       envFactory: async () => new ScriptedEnv({ poisonAfter: 320, maxEpisodeSteps: 1000 }),
     });
     await h.host.receive({ type: 'autoCheckpoint', everySteps: 100 });
     await h.host.receive({ type: 'start', config: { ...RUN, totalSteps: 5000, logEvery: 1 } });
-    await until(() => h.status()?.state === 'stopped', 60_000);
+    await until(() => h.status()?.divergence != null, 60_000);
     const status = h.status();
-    expect(status?.stoppedReason).toMatch(/critic diverged at update \d+/);
+    expect(status?.state).toBe('paused');
+    expect(status?.stoppedReason).toMatch(
+      /^Diverged at env step \d+, update \d+: the critic loss is not finite/,
+    );
+    expect(status?.divergence).toEqual({
+      quantity: 'the critic loss',
+      step: status?.step,
+      update: status?.updates,
+    });
+    // Resume and Step are refused with the way out; the run stays where it is.
+    for (const command of [{ type: 'resume' }, { type: 'step', steps: 10 }] as const) {
+      await h.host.receive(command);
+      expect(h.notices().at(-1)).toMatch(
+        /This run cannot go on: the critic loss became non-finite at update \d+\. Roll back to a checkpoint from before step \d+, or restart/,
+      );
+      expect(h.status()).toMatchObject({ state: 'paused', step: status?.step });
+    }
     const saved = h.events.flatMap((e) => (e.type === 'checkpoint' ? [e] : []));
     expect(saved.length).toBeGreaterThan(0);
     // Every checkpoint is from before the poison: none was taken once the run had diverged.

@@ -91,7 +91,9 @@ class Lane {
       run.step = event.step;
       if (event.backend) this.backend = event.backend;
       if (event.state === 'done') this.finish('done', null);
-      else if (event.state === 'stopped') this.finish('stopped', event.stoppedReason ?? 'stopped');
+      // A diverged run is held paused for a rollback in the playground; in the lab it is a stopped run.
+      else if (event.state === 'stopped' || event.divergence)
+        this.finish('stopped', event.stoppedReason ?? 'stopped');
       else if (event.state === 'error') this.finish('failed', 'could not start (see the notice)');
       else useLab.getState().touch();
     }
