@@ -1,12 +1,14 @@
 /**
- * The one hyperparameter schema. Each field has a default, an allowed range and a one-line description;
- * the same table drives validation, the CLI flags, the URL and the sliders.
+ * The one hyperparameter schema. Each field has a label in words, a default, an allowed range and a one-line
+ * description; the same table drives validation, the CLI flags, the URL and the sliders.
  *
  * `live` fields may change while training runs; the others need a restart (new networks, buffer or env).
  */
 import { z } from 'zod';
 
 interface FieldBase {
+  /** What the page calls it, in words; the field name stays for the CLI, the URL and files. */
+  label: string;
   description: string;
   /** Can change during a run without restarting it. */
   live: boolean;
@@ -41,6 +43,7 @@ const choice = (spec: Spec<ChoiceField>): ChoiceField => ({ kind: 'choice', ...s
 export const FIELDS = {
   // Any id the env registry knows (makeEnv checks it), so no fixed options here.
   env: choice({
+    label: 'Environment',
     default: 'Pendulum-v1',
     options: [],
     group: 'run',
@@ -48,6 +51,7 @@ export const FIELDS = {
     description: 'Environment id (Gymnasium naming)',
   }),
   seed: integer({
+    label: 'Random seed',
     default: 0,
     min: 0,
     max: 2_147_483_647,
@@ -57,6 +61,7 @@ export const FIELDS = {
     description: 'Seed of every random stream in the run',
   }),
   totalSteps: integer({
+    label: 'Training steps',
     default: 1_000_000,
     min: 1,
     max: 10_000_000,
@@ -67,6 +72,7 @@ export const FIELDS = {
   }),
 
   hidden1: integer({
+    label: 'First hidden layer (units)',
     default: 256,
     min: 1,
     max: 1024,
@@ -76,6 +82,7 @@ export const FIELDS = {
     description: 'Units in the first hidden layer (actor and critics)',
   }),
   hidden2: integer({
+    label: 'Second hidden layer (units)',
     default: 256,
     min: 1,
     max: 1024,
@@ -86,6 +93,7 @@ export const FIELDS = {
   }),
 
   actorLr: real({
+    label: 'Actor learning rate',
     default: 3e-4,
     min: 1e-6,
     max: 0.01,
@@ -95,6 +103,7 @@ export const FIELDS = {
     description: 'Adam learning rate of the actor',
   }),
   criticLr: real({
+    label: 'Critic learning rate',
     default: 3e-4,
     min: 1e-6,
     max: 0.01,
@@ -104,6 +113,7 @@ export const FIELDS = {
     description: 'Adam learning rate of the critics',
   }),
   batchSize: integer({
+    label: 'Batch size',
     default: 256,
     min: 2,
     max: 4096,
@@ -113,6 +123,7 @@ export const FIELDS = {
     description: 'Transitions sampled from the buffer per update',
   }),
   discount: real({
+    label: 'Discount factor γ',
     default: 0.99,
     min: 0.8,
     max: 0.9999,
@@ -122,6 +133,7 @@ export const FIELDS = {
     description: 'Discount factor γ',
   }),
   tau: real({
+    label: 'Target update rate τ',
     default: 0.005,
     min: 1e-4,
     max: 1,
@@ -131,6 +143,7 @@ export const FIELDS = {
     description: 'Polyak rate τ of the target networks (1 = copy)',
   }),
   updatesPerStep: integer({
+    label: 'Updates per env step',
     default: 1,
     min: 1,
     max: 16,
@@ -140,6 +153,7 @@ export const FIELDS = {
     description: 'Gradient updates per environment step',
   }),
   bufferSize: integer({
+    label: 'Replay buffer size',
     default: 1_000_000,
     min: 100,
     max: 1_000_000,
@@ -150,12 +164,14 @@ export const FIELDS = {
   }),
 
   twinCritics: flag({
+    label: 'Twin critics (clipped double Q)',
     default: true,
     group: 'tricks',
     live: true,
     description: 'Clipped double Q: the target takes min(Q1′, Q2′); off = one critic',
   }),
   policyDelay: integer({
+    label: 'Policy delay d',
     default: 2,
     min: 1,
     max: 10,
@@ -165,12 +181,14 @@ export const FIELDS = {
     description: 'Actor and targets update every d critic updates (1 = no delay)',
   }),
   targetSmoothing: flag({
+    label: 'Target policy smoothing',
     default: true,
     group: 'tricks',
     live: true,
     description: 'Target policy smoothing: clipped Gaussian noise on the target action',
   }),
   policyNoise: real({
+    label: 'Smoothing noise σ',
     default: 0.2,
     min: 0,
     max: 1,
@@ -180,6 +198,7 @@ export const FIELDS = {
     description: 'Smoothing noise σ, in units of half the action range',
   }),
   noiseClip: real({
+    label: 'Smoothing noise clip c',
     default: 0.5,
     min: 0,
     max: 1,
@@ -190,6 +209,7 @@ export const FIELDS = {
   }),
 
   startSteps: integer({
+    label: 'Random steps before learning',
     default: 25_000,
     min: 0,
     max: 1_000_000,
@@ -199,6 +219,7 @@ export const FIELDS = {
     description: 'Uniform random actions before the policy acts (and learning starts)',
   }),
   explNoise: real({
+    label: 'Exploration noise σ',
     default: 0.1,
     min: 0,
     max: 1,
@@ -208,6 +229,7 @@ export const FIELDS = {
     description: 'Exploration noise σ, in units of half the action range',
   }),
   explNoiseType: choice({
+    label: 'Exploration noise kind',
     default: 'gaussian',
     options: ['gaussian', 'ou'],
     group: 'exploration',
@@ -216,6 +238,7 @@ export const FIELDS = {
   }),
 
   evalEvery: integer({
+    label: 'Evaluate every (env steps)',
     default: 5000,
     min: 100,
     max: 1_000_000,
@@ -225,6 +248,7 @@ export const FIELDS = {
     description: 'Env steps between deterministic evaluations',
   }),
   evalEpisodes: integer({
+    label: 'Episodes per evaluation',
     default: 10,
     min: 1,
     max: 100,
@@ -236,6 +260,7 @@ export const FIELDS = {
   // More pairs, less often: 256 pairs give a standard error of 0.8 on a trained Pendulum agent (32 gave
   // 1.9); every 20k steps keeps the rollouts (12 s per probe on HalfCheetah) near 6 % of a run's time.
   probeEvery: integer({
+    label: 'Probe every (env steps)',
     default: 20_000,
     min: 100,
     max: 1_000_000,
@@ -245,6 +270,7 @@ export const FIELDS = {
     description: 'Env steps between overestimation probes',
   }),
   probePairs: integer({
+    label: 'Pairs per probe',
     default: 256,
     min: 0,
     max: 1000,
@@ -254,6 +280,7 @@ export const FIELDS = {
     description: 'Buffer (s, a) pairs per probe (0 = off)',
   }),
   probeTolerance: real({
+    label: 'Probe rollout cut-off (γᵗ below)',
     default: 0.001,
     min: 1e-6,
     max: 0.1,
@@ -263,6 +290,7 @@ export const FIELDS = {
     description: 'Probe rollouts stop when γ^t falls below this',
   }),
   logEvery: integer({
+    label: 'Statistics every (updates)',
     default: 250,
     min: 1,
     max: 100_000,

@@ -46,6 +46,7 @@ export function RunBar() {
   const watching = usePlayground((s) => s.watching);
   const backendRequest = usePlayground((s) => s.backendRequest);
   const state = status?.state ?? 'idle';
+  const diverged = status?.divergence != null;
   const client = trainingClient();
   const start = () => client.start(draft, backendRequest);
   const restart = (newSeed: boolean) => {
@@ -60,7 +61,12 @@ export function RunBar() {
           Pause
         </button>
       ) : state === 'paused' ? (
-        <button type="button" onClick={() => client.send({ type: 'resume' })}>
+        <button
+          type="button"
+          onClick={() => client.send({ type: 'resume' })}
+          disabled={diverged}
+          title={diverged ? 'The run diverged: roll back to a checkpoint, or restart' : undefined}
+        >
           Resume
         </button>
       ) : (
@@ -71,7 +77,7 @@ export function RunBar() {
       <button
         type="button"
         onClick={() => client.send({ type: 'step', steps: 1000 })}
-        disabled={!isActive(state)}
+        disabled={!isActive(state) || diverged}
       >
         Step 1k
       </button>
@@ -183,8 +189,8 @@ export function EnvAndPreset() {
 }
 
 const TRICKS: { name: 'twinCritics' | 'targetSmoothing'; label: string }[] = [
-  { name: 'twinCritics', label: 'Twin critics (clipped double Q)' },
-  { name: 'targetSmoothing', label: 'Target policy smoothing' },
+  { name: 'twinCritics', label: FIELDS.twinCritics.label },
+  { name: 'targetSmoothing', label: FIELDS.targetSmoothing.label },
 ];
 
 export function TrickToggles() {
@@ -268,6 +274,15 @@ const GROUPS: { group: string; title: string }[] = [
   { group: 'run', title: 'Run' },
 ];
 
+/** The field's name as the CLI (`--actor-lr`), the URL and files spell it, beside its label in words. */
+function FieldKey({ name }: { name: string }) {
+  return (
+    <code className="field-name" title="the name in the URL, the command line and files">
+      {name}
+    </code>
+  );
+}
+
 function NumberControl({ name }: { name: FieldName }) {
   const field = FIELDS[name] as NumberField;
   const value = usePlayground((s) => s.draft[name]) as number;
@@ -277,7 +292,7 @@ function NumberControl({ name }: { name: FieldName }) {
   return (
     <div className="param" title={`${field.description}. Default ${field.default}; ${allowedValues(field)}`}>
       <label htmlFor={`param-${name}`}>
-        {name}
+        {field.label} <FieldKey name={name} />
         {needsRestart ? <span className="badge warn">restart to apply</span> : null}
         {!field.live ? (
           <span className="restart-mark" title="changes need a restart">
@@ -335,7 +350,9 @@ export function ParamControls() {
               const field = FIELDS[n];
               return field.kind === 'choice' ? (
                 <div className="param" key={n} title={field.description}>
-                  <label htmlFor={`param-${n}`}>{n}</label>
+                  <label htmlFor={`param-${n}`}>
+                    {field.label} <FieldKey name={n} />
+                  </label>
                   <select
                     id={`param-${n}`}
                     value={String(draft[n])}

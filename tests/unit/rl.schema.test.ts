@@ -58,6 +58,18 @@ describe('defaults', () => {
     }
   });
 
+  it('names every field in words for the page, each label its own and none the bare field name', () => {
+    const labels = FIELD_NAMES.map((name) => FIELDS[name].label);
+    expect(new Set(labels).size).toBe(FIELD_NAMES.length);
+    for (const name of FIELD_NAMES) {
+      const { label } = FIELDS[name];
+      expect(label, name).toMatch(/^[A-Z]/);
+      expect(label.includes(' ') || label.length > name.length, name).toBe(true);
+      expect(label, name).not.toBe(name);
+    }
+    expect(FIELDS.actorLr.label).toBe('Actor learning rate');
+  });
+
   it('keeps given values and fills in the rest', () => {
     const config = parseConfig({ actorLr: 1e-3, twinCritics: false, explNoiseType: 'ou' });
     expect(config.actorLr).toBe(1e-3);

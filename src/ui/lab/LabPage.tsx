@@ -332,7 +332,9 @@ function LabSetup() {
           onChange={(e) => setSweepField(e.target.value)}
         >
           {numericFields.map((n) => (
-            <option key={n}>{n}</option>
+            <option key={n} value={n}>
+              {FIELDS[n].label} ({n})
+            </option>
           ))}
         </select>
         <input
@@ -607,7 +609,7 @@ function LabMain() {
           One run proves little in RL: the same settings with another seed can learn or fail. Choose variants
           and seeds on the left and press Run comparison to see each trick’s effect with its uncertainty.
           Reproduce the ablation trains the paper’s five Table 2 rows × 5 seeds on Pendulum (25 runs of 20,000
-          steps: about 3½ minutes on a 2-core laptop, two at a time); Reproduce Figure 1 trains DDPG against
+          steps: about 3 minutes on a 2-core laptop, two at a time); Reproduce Figure 1 trains DDPG against
           DDPG with clipped double Q (10 runs, under 2 minutes).
         </p>
       )}

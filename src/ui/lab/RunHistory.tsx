@@ -5,6 +5,7 @@
 import { memo, useEffect, useState } from 'react';
 import { diffConfigs, type FieldDifference } from '../../lab/configDiff';
 import { formatNumber } from '../../lab/results';
+import { FIELDS } from '../../rl/hyperparameters';
 import { useLab } from './labStore';
 import { deleteSavedRun, listSavedRuns, loadSavedRun, type SavedRunInfo } from './runHistory';
 
@@ -144,7 +145,9 @@ export const RunHistory = memo(function RunHistory() {
               <tbody>
                 {diff.fields.map((d) => (
                   <tr key={d.field}>
-                    <td>{d.field}</td>
+                    <td>
+                      {FIELDS[d.field].label} <code>{d.field}</code>
+                    </td>
                     <td>{String(d.a)}</td>
                     <td>{String(d.b)}</td>
                   </tr>
