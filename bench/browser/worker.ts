@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WorkerReply, WorkerRequest } from '../../src/cli/bench/browserProtocol';
 import { timeUpdates } from '../../src/cli/bench/updateTiming';
-import { fastKernels, hasRelaxedSimd } from '../../src/rl/wasmKernels';
+import { fastKernels, hasRelaxedSimd } from '../../src/compute/wasmKernels';
 import { activateBackend, wasmThreadsInUse } from '../../src/worker/backendSelection';
 import type { BackendName } from '../../src/worker/protocol';
 

@@ -16,11 +16,11 @@ import {
   enableKernelThreads,
   hasRelaxedSimd,
   resetRelaxedSimdProbe,
-} from '../rl/wasmKernels';
-import { sharedMemoryBinary } from '../rl/wasmSharedMemory';
-import type { HelperSpawner } from '../rl/wasmThreads';
+} from '../compute/wasmKernels';
+import { sharedMemoryBinary } from '../compute/wasmSharedMemory';
+import type { HelperSpawner } from '../compute/wasmThreads';
 
-// The TD3 update's own wasm kernels (src/rl/wasmKernels.ts) use relaxed SIMD's fused multiply-add where the
+// The TD3 update's own wasm kernels (src/compute/wasmKernels.ts) use relaxed SIMD's fused multiply-add where the
 // engine has it (≈1.4× faster products). Chromium and Node ≥ 22 have it; Node 20 has it behind a V8 flag,
 // which applies to modules compiled after it is set. Set before any kernel is compiled.
 if (!hasRelaxedSimd()) {
@@ -35,7 +35,7 @@ export type NodeBackend = (typeof NODE_BACKENDS)[number];
 export const DEFAULT_THREADS = Math.min(4, availableParallelism());
 
 /**
- * Points tfjs-wasm at a copy of its SIMD build with a shared memory (src/rl/wasmSharedMemory.ts), written
+ * Points tfjs-wasm at a copy of its SIMD build with a shared memory (src/compute/wasmSharedMemory.ts), written
  * once to the temporary folder, so that helper threads can run the kernels too. Before the backend starts.
  */
 function shareWasmMemory(): void {

@@ -5,11 +5,11 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { kernelThreadCount } from '../compute/wasmKernels';
 import { envSpec } from '../envs';
 import { type Config, parseConfig } from '../rl/hyperparameters';
 import { exportPolicy, WEIGHTS_FILE } from '../rl/policyExport';
 import { configFromPreset, presetAvailable } from '../rl/presets';
-import { kernelThreadCount } from '../rl/wasmKernels';
 import { type Checkpoint, decodeCheckpoint, encodeCheckpoint } from '../train/checkpointFile';
 import type { EvalRecord, MetricRecord, SummaryRecord } from '../train/metrics';
 import { TrainingSession } from '../train/session';

@@ -4,8 +4,8 @@
  * are plain variables that a checkpoint can save.
  */
 import * as tf from '@tensorflow/tfjs';
+import { type AdamParamStep, fastKernels } from '../compute/wasmKernels';
 import { variableFrom } from './mlp';
-import { type AdamParamStep, fastKernels } from './wasmKernels';
 
 export interface AdamState {
   m: number[][];
@@ -38,7 +38,7 @@ export class Adam {
       const fast = fastKernels();
       const steps = this.nextSteps(grads.map((g) => g !== null));
       if (fast) {
-        // The same float32 operations, one pass over all parameters (src/rl/wasmKernels.ts).
+        // The same float32 operations, one pass over all parameters (src/compute/wasmKernels.ts).
         const params: AdamParamStep[] = steps.map(({ index, m, v, stepSize, sqrtCorrection2 }) => ({
           param: this.params[index],
           grad: grads[index] as tf.Tensor,

@@ -4,11 +4,11 @@
  * product (shared/BROWSER.md), so products with a transposed operand transpose it explicitly there; other
  * backends take the transposed forms directly.
  *
- * Where src/rl/wasmKernels.ts has registered its own kernels for the wasm backend (hand-written WASM SIMD
+ * Where src/compute/wasmKernels.ts has registered its own kernels for the wasm backend (hand-written WASM SIMD
  * matrix products, a fused Adam step and Polyak average), these functions use them.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fastKernels } from './wasmKernels';
+import { fastKernels } from '../compute/wasmKernels';
 
 /** Whether tfjs is recording operations for a gradient (inside tf.grads and the like). */
 function recordingGradients(): boolean {

@@ -1,8 +1,8 @@
 /** A multi-layer perceptron held as plain weight variables, initialised like PyTorch's nn.Linear. */
 import * as tf from '@tensorflow/tfjs';
 import type { Random } from '../common/random';
+import { fastKernels } from '../compute/wasmKernels';
 import { columnSum, linearEach, matMulNTEach, matMulTNEach } from './linalg';
-import { fastKernels } from './wasmKernels';
 
 export interface Layer {
   weight: tf.Variable<tf.Rank.R2>;
@@ -44,7 +44,7 @@ export class Mlp {
 
   /**
    * ReLU between layers, a linear output (the caller applies tanh for a policy). Each layer is one fused
-   * product + bias (+ ReLU), on wasm a kernel of src/rl/wasmKernels.ts. The layer inputs are kept for
+   * product + bias (+ ReLU), on wasm a kernel of src/compute/wasmKernels.ts. The layer inputs are kept for
    * `backward`: the TD3 update differentiates by hand with these two. Under a gradient tape (tf.grads) it
    * uses tfjs's differentiable fused op.
    */
@@ -129,7 +129,7 @@ export class Mlp {
       const mine = this.variables();
       const fast = tau === 1 ? null : fastKernels();
       if (fast) {
-        // The same float32 operations, one pass over all parameters (src/rl/wasmKernels.ts).
+        // The same float32 operations, one pass over all parameters (src/compute/wasmKernels.ts).
         fast.polyak(source.variables(), mine, tau).forEach((value, i) => {
           mine[i].assign(value);
         });

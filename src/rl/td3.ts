@@ -13,79 +13,34 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../common/random';
-import { Adam, type AdamState } from './adam';
-import type { Config } from './hyperparameters';
+import { type InPlaceKernels, inPlaceKernels } from '../compute/wasmKernels';
+import { Adam } from './adam';
+import type {
+  ActionSpace,
+  AgentConfig,
+  AgentState,
+  AgentWeights,
+  Batch,
+  LiveAgentConfig,
+  UpdateStats,
+} from './agentTypes';
 import { concatColumns } from './linalg';
-import { Mlp, type MlpWeights, variableFrom } from './mlp';
+import { Mlp, variableFrom } from './mlp';
 import { type InPlaceAgent, InPlaceUpdate } from './td3InPlace';
-import { type InPlaceKernels, inPlaceKernels } from './wasmKernels';
 
 /** TD3_IN_PLACE (default true): on wasm, `train` runs src/rl/td3InPlace.ts; false keeps the tfjs operations. */
 export const IN_PLACE_FLAG = 'TD3_IN_PLACE';
 tf.env().registerFlag(IN_PLACE_FLAG, () => true);
 
-/** What the agent needs to know of an environment: sizes and action bounds. */
-export interface ActionSpace {
-  observationSize: number;
-  actionSize: number;
-  actionLow: number[];
-  actionHigh: number[];
-}
-
-export type AgentConfig = Pick<
-  Config,
-  | 'hidden1'
-  | 'hidden2'
-  | 'actorLr'
-  | 'criticLr'
-  | 'discount'
-  | 'tau'
-  | 'twinCritics'
-  | 'policyDelay'
-  | 'targetSmoothing'
-  | 'policyNoise'
-  | 'noiseClip'
->;
-
-/** Settings that may change between updates without rebuilding the networks. */
-export type LiveAgentConfig = Omit<AgentConfig, 'hidden1' | 'hidden2'>;
-
-/** A minibatch of transitions, row-major. `notDone` is 1 − terminated: truncation never zeroes it. */
-export interface Batch {
-  size: number;
-  observations: Float32Array;
-  actions: Float32Array;
-  rewards: Float32Array;
-  nextObservations: Float32Array;
-  notDone: Float32Array;
-}
-
-/** Means over the batch of one update, read back only when asked for. */
-export interface UpdateStats {
-  update: number;
-  criticLoss: number;
-  /** −mean Q1(s, π(s)) at the last actor update; NaN before the first one. */
-  actorLoss: number;
-  q1: number;
-  q2: number;
-  targetQ: number;
-  actorUpdated: boolean;
-}
-
-export type AgentWeights = Record<
-  'actor' | 'actorTarget' | 'critic1' | 'critic2' | 'critic1Target' | 'critic2Target',
-  MlpWeights
->;
-
-/** Everything an agent needs to continue exactly where it was: weights, optimizer moments, counters, noise. */
-export interface AgentState {
-  weights: AgentWeights;
-  actorOptimizer: AdamState;
-  criticOptimizer: AdamState;
-  updates: number;
-  lastActorLoss: number;
-  smoothingRng: number[];
-}
+export type {
+  ActionSpace,
+  AgentConfig,
+  AgentState,
+  AgentWeights,
+  Batch,
+  LiveAgentConfig,
+  UpdateStats,
+} from './agentTypes';
 
 export class TD3 {
   readonly actor: Mlp;

@@ -1,7 +1,7 @@
 /**
  * The TD3 update of src/rl/td3.ts, step for step, on the wasm backend without tfjs operations (and the policy's
  * actions, TD3.actBatch, likewise): the same kernels
- * (src/rl/wasmKernels.ts) called on addresses in tfjs-wasm's memory, the few elementwise steps as float32
+ * (src/compute/wasmKernels.ts) called on addresses in tfjs-wasm's memory, the few elementwise steps as float32
  * arithmetic in JavaScript, the parameters and Adam moments written in place.
  *
  * Why: at the authors' sizes an update is ≈11 ms of products and ≈1.5 ms of tfjs's bookkeeping around ≈100
@@ -11,10 +11,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { cachedIn } from '../common/cached';
+import { AdamStepAddresses, type InPlaceKernels } from '../compute/wasmKernels';
 import type { Adam } from './adam';
+import type { ActionSpace, Batch, LiveAgentConfig, UpdateStats } from './agentTypes';
 import type { Mlp } from './mlp';
-import type { ActionSpace, Batch, LiveAgentConfig, UpdateStats } from './td3';
-import { AdamStepAddresses, type InPlaceKernels } from './wasmKernels';
 
 const f = Math.fround;
 /** The buffers of ∂loss/∂Q for each critic. */

@@ -12,17 +12,17 @@ import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.w
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { Random } from '../common/random';
+import { enableKernelThreads } from '../compute/wasmKernels';
+import { sharedMemoryBinary } from '../compute/wasmSharedMemory';
+import type { HelperSpawner } from '../compute/wasmThreads';
 import type { Config } from '../rl/hyperparameters';
 import { type Batch, TD3 } from '../rl/td3';
-import { enableKernelThreads } from '../rl/wasmKernels';
-import { sharedMemoryBinary } from '../rl/wasmSharedMemory';
-import type { HelperSpawner } from '../rl/wasmThreads';
 import { BACKENDS, type BackendName } from './protocol';
 import type { BackendChooser } from './trainingHost';
 
 // The threaded wasm build spawns its pthreads from an inlined script that breaks once bundled and minified,
 // and measured no faster than single-threaded SIMD on the TD3 update (shared/BROWSER.md). More than one
-// core comes instead from our own helper threads (src/rl/wasmThreads.ts) on the SIMD build.
+// core comes instead from our own helper threads (src/compute/wasmThreads.ts) on the SIMD build.
 tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
 
 const wasmPaths = {
@@ -53,7 +53,7 @@ let wasmThreadsNote = '';
 
 /**
  * Before wasm first starts: where helper threads can work (cross-origin isolated, so memory can be shared),
- * tfjs-wasm loads its SIMD build with a shared memory (src/rl/wasmSharedMemory.ts), from a blob URL.
+ * tfjs-wasm loads its SIMD build with a shared memory (src/compute/wasmSharedMemory.ts), from a blob URL.
  */
 async function prepareWasm(): Promise<void> {
   if (wasmPrepared) return;

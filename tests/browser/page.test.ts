@@ -134,7 +134,7 @@ describe('the playground', () => {
     await expect
       .poll(() => page.getByTestId('backend-badge').textContent(), { timeout: 30_000 })
       .toMatch(/backend: (webgpu|webgl|wasm|cpu)$/);
-    // On wasm, each product runs on a helper thread too where there is a further core (src/rl/wasmThreads.ts).
+    // On wasm, each product runs on a helper thread too where there is a further core (src/compute/wasmThreads.ts).
     const badge = page.getByTestId('backend-badge');
     if ((await badge.textContent())?.endsWith('wasm')) {
       const cores = await page.evaluate(() => navigator.hardwareConcurrency);

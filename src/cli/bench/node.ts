@@ -1,6 +1,6 @@
 /** The TD3 update on each tfjs backend that works in Node (wasm, cpu). */
 import * as tf from '@tensorflow/tfjs';
-import { fastKernels, hasRelaxedSimd, kernelThreadCount } from '../../rl/wasmKernels';
+import { fastKernels, hasRelaxedSimd, kernelThreadCount } from '../../compute/wasmKernels';
 import { activateNodeBackend, DEFAULT_THREADS, type NODE_BACKENDS } from '../backend';
 import type { BackendRun } from './types';
 import { timeUpdates, type UpdateCase, type UpdatePlan } from './updateTiming';
@@ -12,7 +12,7 @@ export async function benchNodeBackends(
 ): Promise<BackendRun[]> {
   const runs: BackendRun[] = [];
   const previous = tf.getBackend();
-  // wasm three times: with the TD3 update's own WASM kernels (src/rl/wasmKernels.ts) on every core (the
+  // wasm three times: with the TD3 update's own WASM kernels (src/compute/wasmKernels.ts) on every core (the
   // default), on one thread, and with tfjs's kernels.
   const variants: { backend: (typeof NODE_BACKENDS)[number]; ownKernels: boolean; threads: number }[] = [
     { backend: 'wasm', ownKernels: true, threads: DEFAULT_THREADS },

@@ -1,5 +1,5 @@
 /**
- * More than one core for one agent (src/rl/wasmThreads.ts): tfjs-wasm's build with a shared memory, products'
+ * More than one core for one agent (src/compute/wasmThreads.ts): tfjs-wasm's build with a shared memory, products'
  * column panels drawn by this thread and a helper thread, bit for bit the results of one thread, a job the
  * helper has not begun taken back by the caller, and the fall-back to one thread when a helper fails.
  */
@@ -10,7 +10,6 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activateNodeBackend, spawnHelperThread } from '../../src/cli/backend';
 import { Random } from '../../src/common/random';
-import { TD3 } from '../../src/rl/td3';
 import {
   disableKernelThreads,
   enableKernelThreads,
@@ -18,9 +17,10 @@ import {
   fastKernels,
   kernelThreadCount,
   setProductSharing,
-} from '../../src/rl/wasmKernels';
-import { sharedMemoryBinary } from '../../src/rl/wasmSharedMemory';
-import { type HelperSpawner, KernelThreads } from '../../src/rl/wasmThreads';
+} from '../../src/compute/wasmKernels';
+import { sharedMemoryBinary } from '../../src/compute/wasmSharedMemory';
+import { type HelperSpawner, KernelThreads } from '../../src/compute/wasmThreads';
+import { TD3 } from '../../src/rl/td3';
 import { agentConfig, randomBatch, wideSpace } from '../helpers/td3Fixtures';
 
 const dist = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));

@@ -1,5 +1,5 @@
 /**
- * The hand-written WASM kernels of the wasm backend (src/rl/wasmKernels.ts) against tfjs's own ops: products in
+ * The hand-written WASM kernels of the wasm backend (src/compute/wasmKernels.ts) against tfjs's own ops: products in
  * every form and remainder shape (rows not a multiple of the register block, columns not a multiple of 4),
  * with and without relaxed SIMD's fused multiply-add; Adam and Polyak bit for bit.
  */
@@ -8,8 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/common/random';
+import { fastKernels, hasRelaxedSimd, resetRelaxedSimdProbe } from '../../src/compute/wasmKernels';
 import { Mlp } from '../../src/rl/mlp';
-import { fastKernels, hasRelaxedSimd, resetRelaxedSimdProbe } from '../../src/rl/wasmKernels';
 import { maxAbsDiff } from '../helpers/rlMath';
 
 beforeAll(async () => {

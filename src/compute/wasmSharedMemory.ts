@@ -1,6 +1,6 @@
 /**
  * tfjs-wasm's SIMD build with its memory declared shared, so that helper threads can run kernels on the
- * tensors where tfjs keeps them (src/rl/wasmThreads.ts).
+ * tensors where tfjs keeps them (src/compute/wasmThreads.ts).
  *
  * The build defines its memory itself, with a maximum, and never uses atomics or threads: declaring that
  * memory shared changes one flag byte of the memory section (limits 0x01 "min and max" → 0x03 "shared, min

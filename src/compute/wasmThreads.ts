@@ -1,5 +1,5 @@
 /**
- * Helper threads for the wasm kernels (src/rl/wasmKernels.ts): more than one core for one agent.
+ * Helper threads for the wasm kernels (src/compute/wasmKernels.ts): more than one core for one agent.
  *
  * A helper is a worker (a Node worker thread, or a Web Worker beside the training worker) that instantiates
  * the same kernel modules on the same WebAssembly.Memory, which must therefore be shared. The two sides talk

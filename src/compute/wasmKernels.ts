@@ -1001,7 +1001,7 @@ function bytesFor(memory: WebAssembly.Memory, build: () => WasmBytes): WasmBytes
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Helper threads (src/rl/wasmThreads.ts): products' column panels drawn by every core, transposes and Adam
+// Helper threads (src/compute/wasmThreads.ts): products' column panels drawn by every core, transposes and Adam
 // steps split among them, when tfjs's memory is shared.
 
 const pools = new WeakMap<WebAssembly.Memory, KernelThreads>();
@@ -1103,7 +1103,7 @@ function runHere(memory: WebAssembly.Memory, job: Job): void {
 
 /**
  * Starts `helpers` helper threads for the active wasm backend's kernels, if its memory is shared (see
- * `sharedMemoryBinary` in src/rl/wasmSharedMemory.ts); returns how many threads now run each product (1 when
+ * `sharedMemoryBinary` in src/compute/wasmSharedMemory.ts); returns how many threads now run each product (1 when
  * it could not). Stops helpers started before for this memory.
  */
 export async function enableKernelThreads(helpers: number, spawn: HelperSpawner): Promise<number> {
@@ -1304,7 +1304,7 @@ function runProducts(b: WasmBackendLike, shape: ProductShape, count: number, ope
     }
   }
   // Large products are shared out by column panels among this thread and the helper threads, if any, unless
-  // doing them alone has been measured faster lately (src/rl/shareChooser.ts).
+  // doing them alone has been measured faster lately (src/compute/shareChooser.ts).
   const work = count * product.m * product.n * product.k;
   const chooser = pool && plan.large ? chooserOf(pool, plan.chooserKey) : null;
   const share = chooser !== null && (sharing === 'always' || chooser.next());
@@ -1339,7 +1339,7 @@ function runProducts(b: WasmBackendLike, shape: ProductShape, count: number, ope
   for (const pointer of scratch) b.wasm._free(pointer);
 }
 
-/** 'measured' (the default): each large product shared or not as src/rl/shareChooser.ts finds faster. */
+/** 'measured' (the default): each large product shared or not as src/compute/shareChooser.ts finds faster. */
 let sharing: 'measured' | 'always' = 'measured';
 /** Share every large product with the helpers (tests that must exercise them), or go back to measuring. */
 export function setProductSharing(mode: 'measured' | 'always'): void {

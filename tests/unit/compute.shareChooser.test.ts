@@ -1,6 +1,6 @@
-/** Sharing a product with the helper threads or not, chosen by measurement (src/rl/shareChooser.ts). */
+/** Sharing a product with the helper threads or not, chosen by measurement (src/compute/shareChooser.ts). */
 import { describe, expect, it } from 'vitest';
-import { ShareChooser } from '../../src/rl/shareChooser';
+import { ShareChooser } from '../../src/compute/shareChooser';
 
 /** The choices of `calls` products whose cost (ms per million multiply-adds) is `shared` or `alone`. */
 function run(chooser: ShareChooser, calls: number, cost: { shared: number; alone: number }): boolean[] {
