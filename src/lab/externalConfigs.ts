@@ -16,8 +16,29 @@ function yamlNumber(v: number): string {
   return text.includes('e') ? `!!float ${text}` : text;
 }
 
-export function zooHyperparameters(config: Config, label: string): string {
+/** The schedules a tool has no setting for, said in its notes. */
+function scheduleNotes(config: Config, tool: string, linearLrToZero: boolean): string[] {
   const notes: string[] = [];
+  if (config.explNoiseSchedule !== 'constant')
+    notes.push(
+      `${tool} keeps the exploration noise constant (here a ${config.explNoiseSchedule} decay of σ from ${config.explNoise} to ${config.explNoiseFinal})`,
+    );
+  const lrExpressed = linearLrToZero && config.lrSchedule === 'linear' && config.lrFinalFraction === 0;
+  if (config.lrSchedule !== 'constant' && !lrExpressed)
+    notes.push(
+      `${tool} cannot express this learning-rate schedule (here ${config.lrSchedule} to ${config.lrFinalFraction} of each rate)`,
+    );
+  return notes;
+}
+
+export function zooHyperparameters(config: Config, label: string): string {
+  const notes: string[] = scheduleNotes(config, "rl-baselines3-zoo's TD3", true);
+  // The zoo's "lin_<value>" is a learning rate decaying linearly from the value to 0 over the run.
+  const linear = config.lrSchedule === 'linear' && config.lrFinalFraction === 0;
+  if (linear && config.startSteps > 0)
+    notes.push(
+      `the zoo's lin_ schedule runs over all ${config.totalSteps} steps; here it runs over the steps after the ${config.startSteps} random ones`,
+    );
   if (config.actorLr !== config.criticLr)
     notes.push(
       `SB3's TD3 has one learning rate: the actor's (${config.actorLr}) is used; the critic's here was ${config.criticLr}`,
@@ -29,7 +50,7 @@ export function zooHyperparameters(config: Config, label: string): string {
     `${config.env}:`,
     `  n_timesteps: ${config.totalSteps}`,
     `  policy: 'MlpPolicy'`,
-    `  learning_rate: ${yamlNumber(config.actorLr)}`,
+    `  learning_rate: ${linear ? `lin_${config.actorLr}` : yamlNumber(config.actorLr)}`,
     `  buffer_size: ${config.bufferSize}`,
     `  learning_starts: ${config.startSteps}`,
     `  batch_size: ${config.batchSize}`,
@@ -49,7 +70,7 @@ export function zooHyperparameters(config: Config, label: string): string {
 }
 
 export function cleanRlCommand(config: Config, label: string): string {
-  const notes: string[] = [];
+  const notes: string[] = scheduleNotes(config, 'CleanRL', false);
   if (!config.twinCritics)
     notes.push('CleanRL always trains twin critics: "twin critics off" cannot be expressed');
   if (config.hidden1 !== 256 || config.hidden2 !== 256)

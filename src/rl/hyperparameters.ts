@@ -112,6 +112,25 @@ export const FIELDS = {
     live: true,
     description: 'Adam learning rate of the critics',
   }),
+  lrSchedule: choice({
+    label: 'Learning-rate schedule',
+    default: 'constant',
+    options: ['constant', 'linear', 'cosine'],
+    group: 'optimizer',
+    live: true,
+    description:
+      'How both learning rates move to their final fraction over the learning steps: constant (the paper), linear or cosine',
+  }),
+  lrFinalFraction: real({
+    label: 'Final learning rate (fraction)',
+    default: 0,
+    min: 0,
+    max: 1,
+    scale: 'linear',
+    group: 'optimizer',
+    live: true,
+    description: 'Each learning rate at the end of the run, as a fraction of its value, when scheduled',
+  }),
   batchSize: integer({
     label: 'Batch size',
     default: 256,
@@ -235,6 +254,25 @@ export const FIELDS = {
     group: 'exploration',
     live: true,
     description: 'Exploration noise: independent Gaussian, or Ornstein–Uhlenbeck (θ 0.15, dt 0.01)',
+  }),
+  explNoiseSchedule: choice({
+    label: 'Exploration noise schedule',
+    default: 'constant',
+    options: ['constant', 'linear', 'exponential'],
+    group: 'exploration',
+    live: true,
+    description:
+      'How σ moves from its value to the final one over the learning steps: constant (the paper), linear or exponential decay',
+  }),
+  explNoiseFinal: real({
+    label: 'Final exploration noise σ',
+    default: 0.01,
+    min: 1e-4,
+    max: 1,
+    scale: 'log',
+    group: 'exploration',
+    live: true,
+    description: 'σ at the end of the run, when the schedule is not constant (units of half the action range)',
   }),
 
   evalEvery: integer({

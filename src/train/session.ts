@@ -9,6 +9,7 @@ import type { Env, EpisodeState } from '../envs/types';
 import { type Config, parseConfig } from '../rl/hyperparameters';
 import { addNoiseAndClip, type ExplorationNoise, makeExplorationNoise } from '../rl/noise';
 import { ReplayBuffer, type ReplayBufferState } from '../rl/replayBuffer';
+import { learningProgress, type Schedule, scheduled } from '../rl/schedules';
 import { type AgentState, type LiveAgentConfig, TD3 } from '../rl/td3';
 import { Diverged, guardEnv, TrainingStopped } from './errors';
 import { evaluationSteps } from './evaluate';
@@ -32,6 +33,10 @@ export type LiveConfig = Pick<
   | 'noiseClip'
   | 'explNoise'
   | 'explNoiseType'
+  | 'explNoiseSchedule'
+  | 'explNoiseFinal'
+  | 'lrSchedule'
+  | 'lrFinalFraction'
   | 'evalEvery'
   | 'evalEpisodes'
   | 'probeEvery'
@@ -224,6 +229,8 @@ export class TrainingSession {
     this.episodeLength = state.episodeLength;
     this.snapshot = state.agent;
     this.throughputMark = { time: performance.now(), step: this.step, updates: this.agent.updates };
+    // Scheduled settings are a function of the step: set them as the uninterrupted run has them now.
+    this.applySchedules();
   }
 
   /** Whether the overestimation probe can run: it needs an exact setState. */
@@ -270,6 +277,27 @@ export class TrainingSession {
       );
     }
     this.noise.sigma = next.explNoise;
+    this.applySchedules();
+  }
+
+  /**
+   * The scheduled settings at the current step: exploration σ and both learning rates move from their
+   * configured values towards their final ones over the learning steps (src/rl/schedules.ts). With the
+   * default constant schedules this changes nothing.
+   */
+  private applySchedules(): void {
+    const c = this.config;
+    if (c.explNoiseSchedule === 'constant' && c.lrSchedule === 'constant') return;
+    const p = learningProgress(this.step, c.startSteps, c.totalSteps);
+    this.noise.sigma = scheduled(c.explNoiseSchedule as Schedule, c.explNoise, c.explNoiseFinal, p);
+    const lr = (start: number) => scheduled(c.lrSchedule as Schedule, start, start * c.lrFinalFraction, p);
+    this.agent.setConfig({ actorLr: lr(c.actorLr), criticLr: lr(c.criticLr) });
+  }
+
+  /** The exploration σ and learning rates in force now (scheduled ones move as training goes on). */
+  get scheduledValues(): { explNoise: number; actorLr: number; criticLr: number } {
+    const { actorLr, criticLr } = this.agent.getConfig();
+    return { explNoise: this.noise.sigma, actorLr, criticLr };
   }
 
   /**
@@ -393,6 +421,7 @@ export class TrainingSession {
     }
     this.agent = new TD3(this.env.spec, this.config, this.config.seed);
     this.agent.importState(state);
+    this.applySchedules();
     return state.updates;
   }
 
@@ -426,6 +455,7 @@ export class TrainingSession {
     this.step++;
 
     if (this.step > c.startSteps) {
+      this.applySchedules();
       for (let k = 0; k < c.updatesPerStep; k++) this.update();
     }
 
