@@ -16,9 +16,13 @@ function yamlNumber(v: number): string {
   return text.includes('e') ? `!!float ${text}` : text;
 }
 
-/** The schedules a tool has no setting for, said in its notes. */
+/** The settings beyond the paper that this export does not carry over (schedules, n-step), said in notes. */
 function scheduleNotes(config: Config, tool: string, linearLrToZero: boolean): string[] {
   const notes: string[] = [];
+  if (config.nStep > 1)
+    notes.push(
+      `this file does not set ${tool}'s returns: here they are ${config.nStep}-step, there one-step`,
+    );
   if (config.explNoiseSchedule !== 'constant')
     notes.push(
       `${tool} keeps the exploration noise constant (here a ${config.explNoiseSchedule} decay of σ from ${config.explNoise} to ${config.explNoiseFinal})`,

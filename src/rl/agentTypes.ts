@@ -33,7 +33,10 @@ export type AgentConfig = Pick<
 /** Settings that may change between updates without rebuilding the networks. */
 export type LiveAgentConfig = Omit<AgentConfig, 'hidden1' | 'hidden2'>;
 
-/** A minibatch of transitions, row-major. `notDone` is 1 − terminated: truncation never zeroes it. */
+/**
+ * A minibatch of transitions, row-major. `notDone` weighs the bootstrap: 1 − terminated (truncation never
+ * zeroes it), or for n-step returns cut short by the time limit γ^(k − n) (src/rl/replayBuffer.ts).
+ */
 export interface Batch {
   size: number;
   observations: Float32Array;

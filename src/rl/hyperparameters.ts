@@ -151,6 +151,17 @@ export const FIELDS = {
     live: true,
     description: 'Discount factor γ',
   }),
+  nStep: integer({
+    label: 'Reward steps per target (n-step)',
+    default: 1,
+    min: 1,
+    max: 20,
+    scale: 'linear',
+    group: 'optimizer',
+    live: false,
+    description:
+      'Steps of real reward before bootstrapping: y = Σ γ^k r_k (k < n) + γ^n Q′(s_n, ã′); 1 = the paper',
+  }),
   tau: real({
     label: 'Target update rate τ',
     default: 0.005,
@@ -272,7 +283,8 @@ export const FIELDS = {
     scale: 'log',
     group: 'exploration',
     live: true,
-    description: 'σ at the end of the run, when the schedule is not constant (units of half the action range)',
+    description:
+      'σ at the end of the run, when the schedule is not constant (units of half the action range)',
   }),
 
   evalEvery: integer({

@@ -101,12 +101,27 @@ export class ReplayBuffer {
     nextObservation: ArrayLike<number>,
     terminated: boolean,
   ): void {
+    this.addWithBootstrap(observation, action, reward, nextObservation, terminated ? 0 : 1);
+  }
+
+  /**
+   * Adds a transition whose target bootstraps with weight `bootstrap` on top of the update's discount: 0 when
+   * it terminated, 1 for a one-step (or full n-step) transition, γ^(k − n) for an n-step return cut short
+   * after k steps by the time limit (the update then discounts its bootstrap by γ^n · γ^(k − n) = γ^k).
+   */
+  addWithBootstrap(
+    observation: ArrayLike<number>,
+    action: ArrayLike<number>,
+    reward: number,
+    nextObservation: ArrayLike<number>,
+    bootstrap: number,
+  ): void {
     const i = this.pointer;
     this.observations.set(observation, i * this.observationSize);
     this.actions.set(action, i * this.actionSize);
     this.rewards[i] = reward;
     this.nextObservations.set(nextObservation, i * this.observationSize);
-    this.notDone[i] = terminated ? 0 : 1;
+    this.notDone[i] = bootstrap;
     this.pointer = (i + 1) % this.capacity;
     this.size = Math.min(this.size + 1, this.capacity);
   }

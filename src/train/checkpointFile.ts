@@ -139,6 +139,18 @@ const stateSchema = z.object({
     })
     .nullable(),
   probe: z.object({ states: z.instanceof(Float64Array), rng: rngState }).nullable(),
+  pendingTransitions: z
+    .array(
+      z.object({
+        observation: numbers,
+        action: numbers,
+        state: numbers,
+        reward: z.number(),
+        steps: z.number().int().positive(),
+      }),
+    )
+    .max(20)
+    .optional(),
   random: z.object({ actions: rngState, exploration: rngState, sampling: rngState }),
   noise: numbers,
   env: z.object({

@@ -46,6 +46,20 @@ export type LiveConfig = Pick<
 >;
 
 /**
+ * A transition of an n-step run that waits for its n − 1 next steps: its return is summed as they come, and
+ * it enters the replay buffer once it has n rewards or its episode ends.
+ */
+export interface PendingTransition {
+  observation: number[];
+  action: number[];
+  /** The simulator state it starts from, for the probe. */
+  state: number[];
+  /** Σ γ^k r_k over the steps so far. */
+  reward: number;
+  steps: number;
+}
+
+/**
  * Everything a session needs to continue exactly where it stopped: the agent (weights, Adam moments, counters,
  * smoothing noise), the replay buffer with the simulator states the probe keeps beside it, every random
  * stream, the exploration noise, the training env's state and episode, and the loop's counters. Taken
@@ -62,6 +76,8 @@ export interface SessionState {
   /** null: saved without the buffer (smaller; training then refills it, and no longer continues exactly). */
   buffer: ReplayBufferState | null;
   probe: { states: Float64Array; rng: number[] } | null;
+  /** n-step returns: the transitions still summing their rewards (empty, or absent in older files, for n = 1). */
+  pendingTransitions?: PendingTransition[];
   random: { actions: number[]; exploration: number[]; sampling: number[] };
   noise: number[];
   env: { state: number[]; episode: EpisodeState };
@@ -75,6 +91,14 @@ const TASK_SLICE = 32;
 const TASK_SLICE_MS = 10;
 /** Env steps between throughput records. */
 const THROUGHPUT_EVERY = 1000;
+
+/**
+ * The agent's settings for a run's: with n-step returns its target discounts the bootstrap by γ^n (the n
+ * rewards before it are already summed, discounted, into r).
+ */
+function agentSettings(config: Config): Config {
+  return config.nStep > 1 ? { ...config, discount: config.discount ** config.nStep } : config;
+}
 
 export class TrainingSession {
   /** The agent; replaced by a copy on another backend when the current one fails (`recoverOnCurrentBackend`). */
@@ -92,6 +116,7 @@ export class TrainingSession {
   private readonly action: Float32Array;
   private observation: Float32Array | number[];
   private episodeReturn = 0;
+  private pending: PendingTransition[] = [];
   private episodeLength = 0;
   private throughputMark = { time: 0, step: 0, updates: 0 };
   /** Evaluations and probes due before the next env step, each a generator run a slice at a time. */
@@ -114,7 +139,7 @@ export class TrainingSession {
     this.config = config;
     const spec = env.spec;
     this.observation = env.reset(config.seed);
-    this.agent = new TD3(spec, config, config.seed);
+    this.agent = new TD3(spec, agentSettings(config), config.seed);
     this.buffer = new ReplayBuffer(config.bufferSize, spec.observationSize, spec.actionSize);
     this.probe = new OverestimationProbe(
       this.buffer,
@@ -177,6 +202,7 @@ export class TrainingSession {
       agent: this.agent.exportState(),
       buffer: keepBuffer ? this.buffer.exportState() : null,
       probe: keepBuffer && this.probeAvailable ? this.probe.exportState(this.buffer.size) : null,
+      pendingTransitions: this.pending.map((p) => ({ ...p })),
       random: {
         actions: this.randomActions.getState(),
         exploration: this.explorationRng.getState(),
@@ -220,6 +246,16 @@ export class TrainingSession {
     this.explorationRng.setState(state.random.exploration);
     this.samplingRng.setState(state.random.sampling);
     this.noise.importState(state.noise);
+    this.pending = (state.pendingTransitions ?? []).map((p) => ({ ...p }));
+    const stateSize = this.env.getState().length;
+    for (const p of this.pending)
+      if (
+        p.observation.length !== spec.observationSize ||
+        p.action.length !== spec.actionSize ||
+        p.state.length !== stateSize ||
+        p.steps >= this.config.nStep
+      )
+        throw new Error('a waiting n-step transition does not fit this run');
     this.env.setState(state.env.state);
     this.env.setEpisodeState(state.env.episode);
     this.observation = Float32Array.from(state.observation);
@@ -266,7 +302,7 @@ export class TrainingSession {
     const next = parseConfig({ ...this.config, ...change });
     const noiseChanged = next.explNoiseType !== this.config.explNoiseType;
     this.config = next;
-    const agentConfig: LiveAgentConfig = next;
+    const agentConfig: LiveAgentConfig = agentSettings(next);
     this.agent.setConfig(agentConfig);
     if (noiseChanged) {
       this.noise = makeExplorationNoise(
@@ -419,7 +455,7 @@ export class TrainingSession {
     } catch {
       // The old backend is gone; its memory goes with it.
     }
-    this.agent = new TD3(this.env.spec, this.config, this.config.seed);
+    this.agent = new TD3(this.env.spec, agentSettings(this.config), this.config.seed);
     this.agent.importState(state);
     this.applySchedules();
     return state.updates;
@@ -445,10 +481,12 @@ export class TrainingSession {
       );
     }
 
-    this.probe.recordState(this.env.getState());
+    const stateBefore = c.nStep > 1 ? this.env.getState() : null;
+    if (!stateBefore) this.probe.recordState(this.env.getState());
     const result = this.env.step(this.action);
     // Only termination cuts the bootstrap; a time-limit truncation is stored as not done.
-    this.buffer.add(this.observation, this.action, result.reward, result.observation, result.terminated);
+    if (stateBefore) this.storeNStep(stateBefore, result);
+    else this.buffer.add(this.observation, this.action, result.reward, result.observation, result.terminated);
     this.observation = result.observation;
     this.episodeReturn += result.reward;
     this.episodeLength++;
@@ -504,6 +542,37 @@ export class TrainingSession {
     const c = this.config;
     const probe = yield* this.probe.measurementSteps(this.agent, c.probePairs, c.discount, c.probeTolerance);
     this.emit({ type: 'probe', step, ...probe });
+  }
+
+  /**
+   * n-step returns: this step's reward joins every waiting transition's sum, γ^k r for the one k steps back;
+   * a transition with n rewards enters the buffer with s′ = this step's observation, and when the episode
+   * ends every waiting one does: with no bootstrap if it terminated, else bootstrapping after its k < n
+   * steps (weight γ^(k − n) on the update's γ^n).
+   */
+  private storeNStep(
+    stateBefore: ArrayLike<number>,
+    result: { reward: number; observation: ArrayLike<number>; terminated: boolean; truncated: boolean },
+  ): void {
+    const { nStep: n, discount: gamma } = this.config;
+    this.pending.push({
+      observation: Array.from(this.observation),
+      action: Array.from(this.action),
+      state: Array.from(stateBefore),
+      reward: 0,
+      steps: 0,
+    });
+    for (const p of this.pending) {
+      p.reward += gamma ** p.steps * result.reward;
+      p.steps++;
+    }
+    const ended = result.terminated || result.truncated;
+    while (this.pending.length && (ended || this.pending[0].steps >= n)) {
+      const p = this.pending.shift() as PendingTransition;
+      const bootstrap = result.terminated ? 0 : gamma ** (p.steps - n);
+      this.probe.recordState(p.state);
+      this.buffer.addWithBootstrap(p.observation, p.action, p.reward, result.observation, bootstrap);
+    }
   }
 
   private update(): void {

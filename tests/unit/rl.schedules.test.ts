@@ -135,6 +135,9 @@ describe('schedules in other tools’ files', () => {
     expect(cleanRlCommand({ ...quick, lrSchedule: 'linear' }, 'x')).toMatch(
       /# Note: CleanRL cannot express this learning-rate schedule/,
     );
-    expect(zooHyperparameters(quick, 'x')).not.toMatch(/schedule|lin_/);
+    expect(zooHyperparameters(quick, 'x')).not.toMatch(/schedule|lin_|-step/);
+    expect(cleanRlCommand({ ...quick, nStep: 3 }, 'x')).toMatch(
+      /# Note: .*here they are 3-step, there one-step/,
+    );
   });
 });

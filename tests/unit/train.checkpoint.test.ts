@@ -86,6 +86,35 @@ describe('checkpoints', () => {
     expect(learning([...before, ...after])).toEqual(learning(whole));
   }, 60_000);
 
+  it('an n-step run continues exactly too: the transitions still summing their rewards are saved', async () => {
+    const config = { ...TINY, nStep: 4 };
+    const whole: MetricRecord[] = [];
+    const uninterrupted = await TrainingSession.create(config, (r) => whole.push(r));
+    await runTo(uninterrupted, TINY.totalSteps);
+    uninterrupted.dispose();
+
+    const before: MetricRecord[] = [];
+    const first = await TrainingSession.create(config, (r) => before.push(r));
+    await runTo(first, 250);
+    const state = first.exportState();
+    first.dispose();
+    // Mid-episode at step 250: the last three transitions wait for their fourth reward.
+    expect(state.pendingTransitions).toHaveLength(3);
+    const text = await encodeCheckpoint({ state, records: before, wallSeconds: 1 });
+    const reading = await decodeCheckpoint(text);
+    if (!reading.ok) throw new Error(reading.error);
+    const after: MetricRecord[] = [];
+    const resumed = await TrainingSession.restore(reading.checkpoint.state, (r) => after.push(r));
+    await runTo(resumed, TINY.totalSteps);
+    resumed.dispose();
+    expect(learning([...before, ...after])).toEqual(learning(whole));
+
+    // A waiting transition that does not fit the run is refused.
+    const bad = structuredClone(reading.checkpoint.state);
+    bad.pendingTransitions?.[0].observation.push(0);
+    await expect(TrainingSession.restore(bad, () => {})).rejects.toThrow(/waiting n-step transition/);
+  }, 60_000);
+
   it('without the replay buffer the file is smaller and training goes on, no longer exactly', async () => {
     const session = await TrainingSession.create(TINY, () => {});
     await runTo(session, 250);

@@ -51,6 +51,55 @@ describe('TrainingSession', () => {
     session.dispose();
   });
 
+  it('n-step returns: sums n discounted rewards, bootstraps with γ^k at a time limit and not at all at a termination', async () => {
+    const gamma = 0.8;
+    const f = Math.fround;
+    const [r3, r2] = [f(1 + gamma + gamma ** 2), f(1 + gamma)];
+    const rowsOf = (session: TrainingSession, count: number) => {
+      const b = session.buffer;
+      return Array.from({ length: count }, (_, i) => ({
+        s: Math.round(b.observations[i] * 100),
+        r: b.rewards[i],
+        next: Math.round(b.nextObservations[i] * 100),
+        bootstrap: b.notDone[i],
+      }));
+    };
+    // Terminates after 5 steps: the last three transitions see the end within their window.
+    const ended = await run({ nStep: 3, discount: gamma, probeEvery: 1000 }, 5, {
+      terminateAt: 5,
+      maxEpisodeSteps: 100,
+    });
+    expect(rowsOf(ended.session, 5)).toEqual([
+      { s: 0, r: r3, next: 3, bootstrap: 1 },
+      { s: 1, r: r3, next: 4, bootstrap: 1 },
+      { s: 2, r: r3, next: 5, bootstrap: 0 },
+      { s: 3, r: r2, next: 5, bootstrap: 0 },
+      { s: 4, r: 1, next: 5, bootstrap: 0 },
+    ]);
+    expect(ended.session.buffer.size).toBe(5);
+    // The update discounts the bootstrap by γ^n; the rows' weights make a cut-short one γ^k.
+    expect(ended.session.agent.getConfig().discount).toBe(gamma ** 3);
+    ended.session.dispose();
+
+    // Cut by the time limit after 4 steps: bootstrap from the last observation, by γ^k in all (weight × γ³).
+    const cut = await run({ nStep: 3, discount: gamma, probeEvery: 1000 }, 4, { maxEpisodeSteps: 4 });
+    expect(rowsOf(cut.session, 4)).toEqual([
+      { s: 0, r: r3, next: 3, bootstrap: 1 },
+      { s: 1, r: r3, next: 4, bootstrap: 1 },
+      { s: 2, r: r2, next: 4, bootstrap: f(gamma ** -1) },
+      { s: 3, r: 1, next: 4, bootstrap: f(gamma ** -2) },
+    ]);
+    // The probe's simulator state of each row is the state its transition started from.
+    const probeStates = cut.session.exportState().probe?.states;
+    expect(Array.from(probeStates ?? []).slice(0, 4)).toEqual([0, 1, 2, 3]);
+    cut.session.dispose();
+
+    // Mid-window, the last n − 1 transitions wait: after 7 of 10 steps, 5 are in the buffer.
+    const waiting = await run({ nStep: 3, discount: gamma, probeEvery: 1000 }, 7, { maxEpisodeSteps: 10 });
+    expect(waiting.session.buffer.size).toBe(5);
+    waiting.session.dispose();
+  });
+
   it('stores terminations as done, and only those', async () => {
     const { session, records } = await run({}, 200, { terminateAt: 30, maxEpisodeSteps: 1000 });
     const notDone = Array.from(session.buffer.notDone.subarray(0, 200));
