@@ -19,6 +19,10 @@ function yamlNumber(v: number): string {
 /** The settings beyond the paper that this export does not carry over (schedules, n-step), said in notes. */
 function scheduleNotes(config: Config, tool: string, linearLrToZero: boolean): string[] {
   const notes: string[] = [];
+  if (config.per)
+    notes.push(
+      `this file does not turn on prioritized replay (α ${config.perAlpha}, β₀ ${config.perBeta0}) for ${tool}`,
+    );
   if (config.nStep > 1)
     notes.push(
       `this file does not set ${tool}'s returns: here they are ${config.nStep}-step, there one-step`,

@@ -44,6 +44,8 @@ export interface Batch {
   rewards: Float32Array;
   nextObservations: Float32Array;
   notDone: Float32Array;
+  /** Prioritized replay's importance weights: each row's squared error counts wᵢ times (absent: 1). */
+  weights?: Float32Array;
 }
 
 /** Means over the batch of one update, read back only when asked for. */

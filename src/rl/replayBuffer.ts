@@ -6,7 +6,8 @@
  * target must bootstrap from s′ (Pardo et al. 2018; SB3 issue #284).
  */
 import type { Random } from '../common/random';
-import type { Batch } from './td3';
+import type { Batch } from './agentTypes';
+import { SumTree } from './sumTree';
 
 /** The transitions held, rows 0 … size − 1, and where the next one goes: what a checkpoint keeps. */
 export interface ReplayBufferState {
@@ -17,6 +18,15 @@ export interface ReplayBufferState {
   rewards: Float32Array;
   nextObservations: Float32Array;
   notDone: Float32Array;
+  /** Prioritized replay: each row's priority, and the largest given so far (new rows get it). */
+  priorities?: Float64Array;
+  maxPriority?: number;
+}
+
+/** A prioritized minibatch: the rows drawn (to update their priorities) and their importance weights. */
+export interface PrioritizedBatch extends Batch {
+  weights: Float32Array;
+  rows: Int32Array;
 }
 
 export class ReplayBuffer {
@@ -31,6 +41,10 @@ export class ReplayBuffer {
   size = 0;
   private batch: Batch | null = null;
   private indices = new Int32Array(0);
+  /** Prioritized replay (Schaul et al. 2016), when enabled: the rows' priorities p^α. */
+  private tree: SumTree | null = null;
+  private maxPriority = 1;
+  private prioritized: PrioritizedBatch | null = null;
 
   constructor(
     readonly capacity: number,
@@ -46,9 +60,19 @@ export class ReplayBuffer {
     this.notDone = new Float32Array(capacity);
   }
 
+  /** Draws rows in proportion to their priorities from now on (`samplePrioritized`). */
+  enablePriorities(): void {
+    if (this.tree) return;
+    this.tree = new SumTree(this.capacity);
+    for (let i = 0; i < this.size; i++) this.tree.set(i, this.maxPriority);
+  }
+
   exportState(): ReplayBufferState {
     const n = this.size;
+    const tree = this.tree;
+    const priorities = tree ? Float64Array.from({ length: n }, (_, i) => tree.get(i)) : undefined;
     return {
+      ...(priorities ? { priorities, maxPriority: this.maxPriority } : {}),
       pointer: this.pointer,
       size: n,
       observations: this.observations.slice(0, n * this.observationSize),
@@ -86,6 +110,13 @@ export class ReplayBuffer {
     this.notDone.set(state.notDone);
     this.pointer = state.pointer;
     this.size = n;
+    if (this.tree) {
+      const { priorities, maxPriority } = state;
+      if (!priorities || priorities.length !== n || !(maxPriority !== undefined && maxPriority > 0))
+        throw new Error('the replay buffer was saved without the priorities prioritized replay needs');
+      for (let i = 0; i < n; i++) this.tree.set(i, priorities[i]);
+      this.maxPriority = maxPriority;
+    }
   }
 
   /** The row the next `add` writes (lets a caller keep side data, such as simulator states, in step). */
@@ -122,6 +153,8 @@ export class ReplayBuffer {
     this.rewards[i] = reward;
     this.nextObservations.set(nextObservation, i * this.observationSize);
     this.notDone[i] = bootstrap;
+    // A new transition gets the largest priority so far, so that it is replayed at least once soon.
+    this.tree?.set(i, this.maxPriority);
     this.pointer = (i + 1) % this.capacity;
     this.size = Math.min(this.size + 1, this.capacity);
   }
@@ -131,6 +164,53 @@ export class ReplayBuffer {
     if (this.size === 0) throw new Error('Cannot sample from an empty replay buffer');
     for (let k = 0; k < n; k++) out[k] = rng.int(this.size);
     return out;
+  }
+
+  /**
+   * A minibatch drawn with P(i) = pᵢ / Σ p, with importance weights wᵢ = (N P(i))^−β / maxⱼ wⱼ that undo the
+   * bias of the non-uniform draw in the critic's loss (β annealed to 1 by the caller). Reused by the next call.
+   */
+  samplePrioritized(n: number, rng: Random, beta: number): PrioritizedBatch {
+    const tree = this.tree;
+    if (!tree) throw new Error('prioritized sampling needs enablePriorities() first');
+    if (this.size === 0) throw new Error('Cannot sample from an empty replay buffer');
+    if (!this.prioritized || this.prioritized.size !== n) {
+      this.prioritized = {
+        size: n,
+        observations: new Float32Array(n * this.observationSize),
+        actions: new Float32Array(n * this.actionSize),
+        rewards: new Float32Array(n),
+        nextObservations: new Float32Array(n * this.observationSize),
+        notDone: new Float32Array(n),
+        weights: new Float32Array(n),
+        rows: new Int32Array(n),
+      };
+    }
+    const b = this.prioritized;
+    const total = tree.total;
+    // The largest weight belongs to the least likely row: weights are divided by it, so they are ≤ 1.
+    const maxWeight = (this.size * (tree.min / total)) ** -beta;
+    for (let k = 0; k < n; k++) {
+      const i = Math.min(tree.find(rng.uniform() * total), this.size - 1);
+      b.rows[k] = i;
+      b.weights[k] = (this.size * (tree.get(i) / total)) ** -beta / maxWeight;
+    }
+    this.copyRows(b.rows, b);
+    return b;
+  }
+
+  /** New priorities pᵢ = (|δᵢ| + ε)^α from the update's TD errors δ of the rows just drawn. */
+  updatePriorities(rows: Int32Array, tdErrors: Float32Array, alpha: number): void {
+    const tree = this.tree;
+    if (!tree) throw new Error('updatePriorities needs enablePriorities() first');
+    for (let k = 0; k < rows.length; k++) {
+      const error = Math.abs(tdErrors[k]);
+      // A non-finite error is the divergence guard's to report; keep the row's priority meanwhile.
+      if (!Number.isFinite(error)) continue;
+      const p = (error + 1e-6) ** alpha;
+      tree.set(rows[k], p);
+      if (p > this.maxPriority) this.maxPriority = p;
+    }
   }
 
   /** A uniform minibatch; the returned Batch is reused by the next call. */
@@ -147,7 +227,12 @@ export class ReplayBuffer {
       this.indices = new Int32Array(n);
     }
     const b = this.batch;
-    const idx = this.sampleIndices(n, rng, this.indices);
+    this.copyRows(this.sampleIndices(n, rng, this.indices), b);
+    return b;
+  }
+
+  private copyRows(idx: Int32Array, b: Batch): void {
+    const n = idx.length;
     const os = this.observationSize;
     const as = this.actionSize;
     for (let k = 0; k < n; k++) {
@@ -160,6 +245,5 @@ export class ReplayBuffer {
       b.rewards[k] = this.rewards[i];
       b.notDone[k] = this.notDone[i];
     }
-    return b;
   }
 }

@@ -67,6 +67,11 @@ export class TD3 {
    * sums its loss gradient anyway) and on cpu (one small read-back); elsewhere only when statistics are read.
    */
   lastUpdateFinite = true;
+  /**
+   * After an update of a weighted (prioritized) batch: each row's TD error, the larger |Q − y| of the critics
+   * in use (as LAP, Fujimoto et al. 2020, takes it), for its new priority. Empty otherwise.
+   */
+  lastTdErrors = new Float32Array(0);
   /** −mean Q1(s, π(s)) of the last actor update (NaN before the first), kept on the device until read. */
   private readonly lastActorLoss = variableFrom(tf.scalar(Number.NaN), false);
   /** Reused by stateActionRows. */
@@ -227,7 +232,10 @@ export class TD3 {
       // On wasm: this same update, step for step, without tfjs operations (src/rl/td3InPlace.ts).
       const actorUpdated = this.updates % policyDelay === 0;
       const noise = this.sampleSmoothingNoise(batch.size);
-      const stats = inPlace.train(this.config, batch, noise, actorUpdated, wantStats);
+      if (batch.weights && this.lastTdErrors.length !== batch.size)
+        this.lastTdErrors = new Float32Array(batch.size);
+      const tdErrors = batch.weights ? this.lastTdErrors : null;
+      const stats = inPlace.train(this.config, batch, noise, actorUpdated, wantStats, tdErrors);
       this.lastUpdateFinite = inPlace.lossFinite;
       return stats && { update: this.updates, actorUpdated, ...stats };
     }
@@ -253,11 +261,21 @@ export class TD3 {
         critics,
         critics.map(() => sa),
       );
+      // Prioritized replay weighs each row's squared error by its importance weight wᵢ.
+      const w = batch.weights ? tf.tensor2d(batch.weights, [n, 1]) : null;
       const grads = Mlp.backwardEach(
         critics,
         traces,
-        traces.map((trace) => tf.mul(tf.sub(trace.output, y), 2 / n) as tf.Tensor2D),
+        traces.map(
+          (trace) =>
+            tf.mul(w ? tf.mul(tf.sub(trace.output, y), w) : tf.sub(trace.output, y), 2 / n) as tf.Tensor2D,
+        ),
       ).map((backward) => backward.grads);
+      if (w) {
+        const errors = traces.slice(0, inUse).map((trace) => tf.abs(tf.sub(trace.output, y)));
+        const largest = errors.length > 1 ? tf.maximum(errors[0], errors[1]) : errors[0];
+        this.lastTdErrors = Float32Array.from(largest.dataSync());
+      }
       this.criticOptimizer.apply([...grads[0], ...grads[1]]);
 
       // Delayed policy updates: every d-th update, the actor ascends Q1(s, π(s)) and the targets follow.

@@ -100,6 +100,8 @@ export class InPlaceUpdate {
     smoothingNoise: Float32Array | null,
     actorUpdated: boolean,
     wantStats: boolean,
+    /** Prioritized replay: filled with each row's larger |Q − y| of the critics in use. */
+    tdErrors: Float32Array | null = null,
   ): Omit<UpdateStats, 'update' | 'actorUpdated'> | null {
     const { agent } = this;
     const { twinCritics, tau, discount } = config;
@@ -177,6 +179,8 @@ export class InPlaceUpdate {
     const scale = f(2 / n);
     // Σ (Q − y)², as the statistics' critic loss sums it: a guard on every update for one multiply-add a term.
     let check = 0;
+    const w = batch.weights;
+    if (tdErrors) tdErrors.fill(0);
     for (let t = 0; t < critics.length; t++) {
       const at = dq[t] >> 2;
       const q = traces[t].output >> 2;
@@ -184,7 +188,9 @@ export class InPlaceUpdate {
       for (let i = 0; i < n; i++) {
         const error = heap[q + i] - heap[y + i];
         if (guarded) check += error * error;
-        heap[at + i] = f(f(error) * scale);
+        // Prioritized replay weighs the row's squared error by wᵢ (as TD3.train: sub, mul w, mul 2/n).
+        heap[at + i] = w ? f(f(f(error) * w[i]) * scale) : f(f(error) * scale);
+        if (tdErrors && guarded) tdErrors[i] = Math.max(tdErrors[i], Math.abs(f(error)));
       }
     }
     this.lossFinite = Number.isFinite(check);

@@ -136,6 +136,8 @@ const stateSchema = z.object({
       rewards: float32,
       nextObservations: float32,
       notDone: float32,
+      priorities: z.instanceof(Float64Array).optional(),
+      maxPriority: z.number().positive().optional(),
     })
     .nullable(),
   probe: z.object({ states: z.instanceof(Float64Array), rng: rngState }).nullable(),

@@ -10,7 +10,7 @@ import { type Config, parseConfig } from '../rl/hyperparameters';
 import { addNoiseAndClip, type ExplorationNoise, makeExplorationNoise } from '../rl/noise';
 import { ReplayBuffer, type ReplayBufferState } from '../rl/replayBuffer';
 import { learningProgress, type Schedule, scheduled } from '../rl/schedules';
-import { type AgentState, type LiveAgentConfig, TD3 } from '../rl/td3';
+import { type AgentState, type LiveAgentConfig, TD3, type UpdateStats } from '../rl/td3';
 import { Diverged, guardEnv, TrainingStopped } from './errors';
 import { evaluationSteps } from './evaluate';
 import type { Divergence, MetricRecord } from './metrics';
@@ -141,6 +141,7 @@ export class TrainingSession {
     this.observation = env.reset(config.seed);
     this.agent = new TD3(spec, agentSettings(config), config.seed);
     this.buffer = new ReplayBuffer(config.bufferSize, spec.observationSize, spec.actionSize);
+    if (config.per) this.buffer.enablePriorities();
     this.probe = new OverestimationProbe(
       this.buffer,
       env.getState().length,
@@ -578,7 +579,17 @@ export class TrainingSession {
   private update(): void {
     const c = this.config;
     const wantStats = (this.agent.updates + 1) % c.logEvery === 0;
-    const stats = this.agent.train(this.buffer.sample(c.batchSize, this.samplingRng), wantStats);
+    let stats: UpdateStats | null;
+    if (c.per) {
+      // Prioritized replay: β rises from β₀ to 1 over the learning steps; the rows drawn get new priorities.
+      const beta = c.perBeta0 + (1 - c.perBeta0) * learningProgress(this.step, c.startSteps, c.totalSteps);
+      const batch = this.buffer.samplePrioritized(c.batchSize, this.samplingRng, beta);
+      stats = this.agent.train(batch, wantStats);
+      if (this.agent.lastUpdateFinite)
+        this.buffer.updatePriorities(batch.rows, this.agent.lastTdErrors, c.perAlpha);
+    } else {
+      stats = this.agent.train(this.buffer.sample(c.batchSize, this.samplingRng), wantStats);
+    }
     // The agent checks the loss of every update where a read-back is cheap, and of every one with statistics.
     if (!this.agent.lastUpdateFinite) {
       // On a GPU backend an earlier update's loss, kept on the device, may have been the first to go.

@@ -283,6 +283,34 @@ function FieldKey({ name }: { name: string }) {
   );
 }
 
+/** An on/off setting: a checkbox with its label, restart mark and description. */
+function FlagControl({ name }: { name: FieldName }) {
+  const field = FIELDS[name];
+  const value = usePlayground((s) => s.draft[name]) as boolean;
+  const running = usePlayground((s) => s.status?.config?.[name]);
+  const active = usePlayground((s) => isActive(s.status?.state));
+  const needsRestart = active && !field.live && running !== undefined && running !== value;
+  return (
+    <div className="param" title={field.description}>
+      <label>
+        <input
+          type="checkbox"
+          checked={value}
+          onChange={(e) => changeField(name, e.target.checked as Config[typeof name])}
+        />{' '}
+        {field.label} <FieldKey name={name} />
+        {needsRestart ? <span className="badge warn">restart to apply</span> : null}
+        {!field.live ? (
+          <span className="restart-mark" title="changes need a restart">
+            {' '}
+            ↺
+          </span>
+        ) : null}
+      </label>
+    </div>
+  );
+}
+
 function NumberControl({ name }: { name: FieldName }) {
   const field = FIELDS[name] as NumberField;
   const value = usePlayground((s) => s.draft[name]) as number;
@@ -342,7 +370,11 @@ export function ParamControls() {
         const choices = FIELD_NAMES.filter(
           (n) => FIELDS[n].group === group && FIELDS[n].kind === 'choice' && n !== 'env',
         );
-        if (!names.length && !choices.length) return null;
+        // On/off settings beyond the three tricks (which have their switches above).
+        const flags = FIELD_NAMES.filter(
+          (n) => FIELDS[n].group === group && FIELDS[n].kind === 'boolean' && group !== 'tricks',
+        );
+        if (!names.length && !choices.length && !flags.length) return null;
         return (
           <details key={group} open={group === 'tricks' || group === 'optimizer'}>
             <summary>{title}</summary>
@@ -365,6 +397,9 @@ export function ParamControls() {
                 </div>
               ) : null;
             })}
+            {flags.map((n) => (
+              <FlagControl key={n} name={n} />
+            ))}
             {names.map((n) => (
               <NumberControl key={n} name={n} />
             ))}

@@ -161,3 +161,70 @@ describe('ReplayBuffer', () => {
     expect(c).not.toEqual(a);
   });
 });
+
+describe('prioritized replay', () => {
+  /** Rows `from` … `from + count − 1`, row i observing [i]. */
+  const fill = (buffer: ReplayBuffer, from: number, count: number) => {
+    for (let i = from; i < from + count; i++) buffer.add([i], [0], i, [i + 1], false);
+  };
+
+  it('gives new rows the largest priority so far, draws rows in proportion to their priorities, and weighs them (N·P)^−β / max', () => {
+    const buffer = new ReplayBuffer(8, 1, 1);
+    fill(buffer, 0, 2);
+    buffer.enablePriorities();
+    fill(buffer, 2, 2);
+    const rng = Random.stream(1, 'per');
+    // Every row at the first priority (1): uniform, and every weight 1.
+    const uniform = buffer.samplePrioritized(4, rng, 0.5);
+    expect(Array.from(uniform.weights)).toEqual([1, 1, 1, 1]);
+    // New priorities from TD errors: p = (|δ| + 1e-6)^α with α = 1.
+    buffer.updatePriorities(Int32Array.from([0, 1, 2, 3]), Float32Array.from([1, -3, 0, 4]), 1);
+    fill(buffer, 4, 1); // row 4: the largest priority so far, 4
+    const draws = 100_000;
+    const counts = [0, 0, 0, 0, 0];
+    for (let k = 0; k < draws / 100; k++) {
+      const batch = buffer.samplePrioritized(100, rng, 1);
+      for (const row of batch.rows) counts[row]++;
+      // The batch's rows are the rows drawn.
+      batch.rows.forEach((row, j) => {
+        expect(batch.observations[j]).toBe(row);
+      });
+    }
+    const total = 1 + 3 + 1e-6 + 4 + 4;
+    const shares = counts.map((c) => c / draws);
+    [1, 3, 1e-6, 4, 4].forEach((p, i) => {
+      expect(shares[i]).toBeCloseTo(p / total, 2);
+    });
+    // Weights (N·P(i))^−β divided by the largest: with β = 1, w ∝ 1/p, the least likely row weighing 1.
+    const batch = buffer.samplePrioritized(64, rng, 1);
+    batch.rows.forEach((row, j) => {
+      const p = [1, 3, 1e-6, 4, 4][row];
+      expect(batch.weights[j]).toBeCloseTo(1e-6 / p, 6);
+    });
+    // A non-finite TD error leaves the row's priority as it was.
+    buffer.updatePriorities(Int32Array.from([1]), Float32Array.from([Number.NaN]), 1);
+    expect(buffer.exportState().priorities?.[1]).toBeCloseTo(3, 5);
+  });
+
+  it('keeps the priorities in its state, and refuses a state without them', () => {
+    const buffer = new ReplayBuffer(8, 1, 1);
+    buffer.enablePriorities();
+    fill(buffer, 0, 5);
+    buffer.updatePriorities(Int32Array.from([2, 4]), Float32Array.from([7, 0.5]), 0.6);
+    const state = buffer.exportState();
+    expect(state.maxPriority).toBeCloseTo(7.000001 ** 0.6, 10);
+    const copy = new ReplayBuffer(8, 1, 1);
+    copy.enablePriorities();
+    copy.importState(state);
+    expect(copy.exportState()).toEqual(state);
+    const [a, b] = [buffer, copy].map((buf) =>
+      Array.from(buf.samplePrioritized(16, Random.stream(2, 'x'), 0.4).rows),
+    );
+    expect(b).toEqual(a);
+    const { priorities: _, ...withoutPriorities } = state;
+    expect(() => copy.importState(withoutPriorities)).toThrow(/without the priorities/);
+    expect(() => new ReplayBuffer(4, 1, 1).samplePrioritized(2, Random.stream(1, 'y'), 1)).toThrow(
+      /enablePriorities/,
+    );
+  });
+});

@@ -118,6 +118,58 @@ describe('the in-place update on wasm', () => {
     for (const agent of [inPlace, ops, loaded]) agent.dispose();
   });
 
+  it('prioritized replay: weighted batches give the same weights and TD errors on both paths; weights of 1 change nothing, weights of 0 leave the critics still', () => {
+    const config = agentConfig({ hidden1: 16, hidden2: 12, actorLr: 1e-2, criticLr: 1e-2, tau: 0.1 });
+    const weighted = (k: number, weight?: (i: number) => number) => {
+      const batch = randomBatch(wideSpace, 24, k);
+      if (weight) batch.weights = Float32Array.from({ length: 24 }, (_, i) => weight(i));
+      return batch;
+    };
+    const runWeighted = (inPlace: boolean, weight?: (i: number) => number) => {
+      tf.env().set(IN_PLACE_FLAG, inPlace);
+      const agent = new TD3(wideSpace, config, 5);
+      const errors: number[][] = [];
+      for (let k = 0; k < 8; k++) {
+        agent.train(weighted(k, weight));
+        errors.push(Array.from(agent.lastTdErrors));
+      }
+      const state = agent.exportState();
+      agent.dispose();
+      return { state, errors };
+    };
+    const importance = (i: number) => 0.2 + (0.8 * ((i * 7) % 24)) / 23;
+    const [ops, inPlace] = [false, true].map((on) => runWeighted(on, importance));
+    for (const net of NETS)
+      expect(
+        maxAbsDiff(flatten(inPlace.state.weights[net]), flatten(ops.state.weights[net])),
+        net,
+      ).toBeLessThan(1e-6);
+    expect(ops.errors[0]).toHaveLength(24);
+    for (let k = 0; k < 8; k++) expect(maxAbsDiff(inPlace.errors[k], ops.errors[k])).toBeLessThan(1e-5);
+    // The weights do change the update (against the unweighted run).
+    const plain = runWeighted(true);
+    expect(plain.errors[0]).toEqual([]);
+    expect(
+      maxAbsDiff(flatten(plain.state.weights.critic1), flatten(inPlace.state.weights.critic1)),
+    ).toBeGreaterThan(1e-4);
+    // Weights of 1 are the unweighted update, bit for bit, on both paths.
+    for (const on of [true, false]) {
+      const ones = runWeighted(on, () => 1);
+      const none = runWeighted(on);
+      expect(ones.state.weights).toEqual(none.state.weights);
+    }
+    // Weights of 0: no critic gradient, and Adam from rest does not move the critics.
+    for (const on of [true, false]) {
+      tf.env().set(IN_PLACE_FLAG, on);
+      const agent = new TD3(wideSpace, config, 5);
+      const before = agent.getWeights();
+      agent.train(weighted(0, () => 0));
+      expect(agent.getWeights().critic1).toEqual(before.critic1);
+      expect(agent.getWeights().critic2).toEqual(before.critic2);
+      agent.dispose();
+    }
+  });
+
   it("acts as TD3.actBatch's tfjs operations do, one observation or several, with the weights of the moment", () => {
     const config = agentConfig({ hidden1: 16, hidden2: 12 });
     const agent = new TD3(wideSpace, config, 4);

@@ -115,6 +115,38 @@ describe('checkpoints', () => {
     await expect(TrainingSession.restore(bad, () => {})).rejects.toThrow(/waiting n-step transition/);
   }, 60_000);
 
+  it('a prioritized-replay run continues exactly: the priorities are saved with the buffer', async () => {
+    const config = { ...TINY, per: true };
+    const whole: MetricRecord[] = [];
+    const uninterrupted = await TrainingSession.create(config, (r) => whole.push(r));
+    await runTo(uninterrupted, TINY.totalSteps);
+    uninterrupted.dispose();
+
+    const before: MetricRecord[] = [];
+    const first = await TrainingSession.create(config, (r) => before.push(r));
+    await runTo(first, 250);
+    const state = first.exportState();
+    first.dispose();
+    expect(state.buffer?.priorities).toHaveLength(250);
+    // Learning has reprioritized rows: not all at the first priority any more.
+    expect(new Set(state.buffer?.priorities).size).toBeGreaterThan(10);
+    const reading = await decodeCheckpoint(
+      await encodeCheckpoint({ state, records: before, wallSeconds: 1 }),
+    );
+    if (!reading.ok) throw new Error(reading.error);
+    const after: MetricRecord[] = [];
+    const resumed = await TrainingSession.restore(reading.checkpoint.state, (r) => after.push(r));
+    await runTo(resumed, TINY.totalSteps);
+    resumed.dispose();
+    expect(learning([...before, ...after])).toEqual(learning(whole));
+    // And prioritized replay changed the run against uniform sampling.
+    const uniform: MetricRecord[] = [];
+    const plain = await TrainingSession.create(TINY, (r) => uniform.push(r));
+    await runTo(plain, TINY.totalSteps);
+    plain.dispose();
+    expect(learning(uniform)).not.toEqual(learning(whole));
+  }, 60_000);
+
   it('without the replay buffer the file is smaller and training goes on, no longer exactly', async () => {
     const session = await TrainingSession.create(TINY, () => {});
     await runTo(session, 250);
