@@ -19,6 +19,11 @@ function yamlNumber(v: number): string {
 /** The settings beyond the paper that this export does not carry over (schedules, n-step), said in notes. */
 function scheduleNotes(config: Config, tool: string, linearLrToZero: boolean): string[] {
   const notes: string[] = [];
+  if (config.actorMinQ && config.twinCritics) notes.push(`${tool}'s actor ascends Q1 (here min(Q1, Q2))`);
+  if (config.init !== 'pytorch' || config.smallActorOutput)
+    notes.push(
+      `${tool} initialises as PyTorch's nn.Linear (here ${config.init}${config.smallActorOutput ? ", the actor's last layer from U(±3e-3)" : ''})`,
+    );
   if (config.per)
     notes.push(
       `this file does not turn on prioritized replay (α ${config.perAlpha}, β₀ ${config.perBeta0}) for ${tool}`,

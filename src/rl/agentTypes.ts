@@ -28,10 +28,12 @@ export type AgentConfig = Pick<
   | 'targetSmoothing'
   | 'policyNoise'
   | 'noiseClip'
->;
+> &
+  /** Beyond the paper; absent = the paper's choice (PyTorch's init, the actor on Q1). */
+  Partial<Pick<Config, 'init' | 'smallActorOutput' | 'actorMinQ'>>;
 
 /** Settings that may change between updates without rebuilding the networks. */
-export type LiveAgentConfig = Omit<AgentConfig, 'hidden1' | 'hidden2'>;
+export type LiveAgentConfig = Omit<AgentConfig, 'hidden1' | 'hidden2' | 'init' | 'smallActorOutput'>;
 
 /**
  * A minibatch of transitions, row-major. `notDone` weighs the bootstrap: 1 − terminated (truncation never

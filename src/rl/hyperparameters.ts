@@ -92,6 +92,23 @@ export const FIELDS = {
     description: 'Units in the second hidden layer (actor and critics)',
   }),
 
+  init: choice({
+    label: 'Weight initialisation',
+    default: 'pytorch',
+    options: ['pytorch', 'orthogonal'],
+    group: 'network',
+    live: false,
+    description:
+      "pytorch: U(±1/√fan_in), the authors' (nn.Linear); orthogonal: seeded orthogonal weights, gain √2 for the hidden layers and 1 for the outputs, biases 0",
+  }),
+  smallActorOutput: flag({
+    label: "Small init of the actor's last layer",
+    default: false,
+    group: 'network',
+    live: false,
+    description:
+      "The actor's output layer drawn from U(±3·10⁻³), as DDPG's paper does, so the first actions are near the centre",
+  }),
   actorLr: real({
     label: 'Actor learning rate',
     default: 3e-4,
@@ -150,6 +167,14 @@ export const FIELDS = {
     group: 'optimizer',
     live: true,
     description: 'Discount factor γ',
+  }),
+  actorMinQ: flag({
+    label: 'Actor on min(Q1, Q2)',
+    default: false,
+    group: 'optimizer',
+    live: true,
+    description:
+      'The actor ascends min(Q1, Q2)(s, π(s)) instead of Q1 (with twin critics on; off = Q1, the paper)',
   }),
   per: flag({
     label: 'Prioritized replay',

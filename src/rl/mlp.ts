@@ -21,20 +21,38 @@ export type MlpWeights = { weight: number[][]; bias: number[] }[];
 export class Mlp {
   readonly layers: Layer[];
 
-  /** sizes = [input, hidden..., output]; weights and biases ~ U(−1/√fan_in, 1/√fan_in), as PyTorch does. */
+  /**
+   * sizes = [input, hidden..., output]. Weights and biases ~ U(−1/√fan_in, 1/√fan_in), as PyTorch does; or,
+   * with `init.orthogonal`, orthogonal weights (gain √2 before a ReLU, `outputGain` at the output) and zero
+   * biases; `init.outputUniform` then draws the last layer from U(±that) instead.
+   */
   constructor(
     readonly sizes: number[],
     rng: Random,
+    init: { orthogonal?: boolean; outputGain?: number; outputUniform?: number } = {},
   ) {
     this.layers = [];
     for (let i = 0; i + 1 < sizes.length; i++) {
       const fanIn = sizes[i];
       const fanOut = sizes[i + 1];
-      const bound = 1 / Math.sqrt(fanIn);
-      const w = new Float32Array(fanIn * fanOut);
-      for (let j = 0; j < w.length; j++) w[j] = rng.uniformRange(-bound, bound);
-      const b = new Float32Array(fanOut);
-      for (let j = 0; j < b.length; j++) b[j] = rng.uniformRange(-bound, bound);
+      const last = i + 2 === sizes.length;
+      let w: Float32Array;
+      let b: Float32Array;
+      if (init.orthogonal) {
+        w = orthogonal(fanIn, fanOut, last ? (init.outputGain ?? 1) : Math.SQRT2, rng);
+        b = new Float32Array(fanOut);
+      } else {
+        const bound = 1 / Math.sqrt(fanIn);
+        w = new Float32Array(fanIn * fanOut);
+        for (let j = 0; j < w.length; j++) w[j] = rng.uniformRange(-bound, bound);
+        b = new Float32Array(fanOut);
+        for (let j = 0; j < b.length; j++) b[j] = rng.uniformRange(-bound, bound);
+      }
+      if (last && init.outputUniform !== undefined) {
+        const bound = init.outputUniform;
+        for (let j = 0; j < w.length; j++) w[j] = rng.uniformRange(-bound, bound);
+        for (let j = 0; j < b.length; j++) b[j] = rng.uniformRange(-bound, bound);
+      }
       this.layers.push({
         weight: variableFrom(tf.tensor2d(w, [fanIn, fanOut])),
         bias: variableFrom(tf.tensor1d(b)),
@@ -170,4 +188,34 @@ export function variableFrom<R extends tf.Rank>(initial: tf.Tensor<R>, trainable
   const v = tf.variable(initial, trainable);
   initial.dispose();
   return v;
+}
+
+/**
+ * A fanIn × fanOut matrix with orthonormal columns (fanIn ≥ fanOut) or rows (fanIn < fanOut), times `gain`:
+ * Gram–Schmidt, twice for float accuracy, on a seeded Gaussian matrix (as torch.nn.init.orthogonal_ does
+ * with QR; each vector's sign is that of R's diagonal, positive here).
+ */
+export function orthogonal(fanIn: number, fanOut: number, gain: number, rng: Random): Float32Array {
+  const long = Math.max(fanIn, fanOut);
+  const short = Math.min(fanIn, fanOut);
+  // `short` vectors of length `long`, made orthonormal one after another.
+  const q = Array.from({ length: short }, () => Float64Array.from({ length: long }, () => rng.normal()));
+  for (let k = 0; k < short; k++) {
+    const v = q[k];
+    for (let pass = 0; pass < 2; pass++)
+      for (let j = 0; j < k; j++) {
+        let dot = 0;
+        for (let t = 0; t < long; t++) dot += v[t] * q[j][t];
+        for (let t = 0; t < long; t++) v[t] -= dot * q[j][t];
+      }
+    let norm = 0;
+    for (let t = 0; t < long; t++) norm += v[t] * v[t];
+    norm = Math.sqrt(norm);
+    for (let t = 0; t < long; t++) v[t] /= norm;
+  }
+  // Row-major fanIn × fanOut: the vectors are its columns when fanIn is the longer side, else its rows.
+  const w = new Float32Array(fanIn * fanOut);
+  for (let r = 0; r < fanIn; r++)
+    for (let c = 0; c < fanOut; c++) w[r * fanOut + c] = gain * (fanIn >= fanOut ? q[c][r] : q[r][c]);
+  return w;
 }

@@ -93,9 +93,13 @@ export class TD3 {
     const { observationSize: obs, actionSize: act } = space;
     const { hidden1, hidden2 } = config;
     const init = Random.stream(seed, 'network-init');
-    this.actor = new Mlp([obs, hidden1, hidden2, act], init);
-    this.critic1 = new Mlp([obs + act, hidden1, hidden2, 1], init);
-    this.critic2 = new Mlp([obs + act, hidden1, hidden2, 1], init);
+    const orthogonal = config.init === 'orthogonal';
+    this.actor = new Mlp([obs, hidden1, hidden2, act], init, {
+      orthogonal,
+      outputUniform: config.smallActorOutput ? 3e-3 : undefined,
+    });
+    this.critic1 = new Mlp([obs + act, hidden1, hidden2, 1], init, { orthogonal });
+    this.critic2 = new Mlp([obs + act, hidden1, hidden2, 1], init, { orthogonal });
     // Targets start as copies: θ′ ← θ.
     this.actorTarget = new Mlp(this.actor.sizes, init);
     this.critic1Target = new Mlp(this.critic1.sizes, init);
@@ -284,14 +288,30 @@ export class TD3 {
         const actorTrace = this.actor.forward(s);
         const squashed = tf.tanh(actorTrace.output);
         const action: tf.Tensor2D = tf.add(tf.mul(squashed, this.actionScale), this.actionCenter);
-        const criticTrace = this.critic1.forward(concatColumns(s, action));
-        this.lastActorLoss.assign(tf.neg(tf.mean(criticTrace.output)));
-        // ∂(−mean Q1)/∂Q1 = −1/n, back through critic1 to its action input, then through scale·tanh.
-        const { dInput } = this.critic1.backward(criticTrace, tf.fill([n, 1], -1 / n) as tf.Tensor2D, {
-          weights: false,
-          input: true,
-        });
-        const dAction = tf.slice(dInput as tf.Tensor2D, [0, os], [n, as]);
+        const sPi = concatColumns(s, action);
+        let dInput: tf.Tensor2D;
+        if (this.config.actorMinQ && twinCritics) {
+          // Beyond the paper: ascend min(Q1, Q2); each row's gradient flows through the smaller critic.
+          const [t1, t2] = Mlp.forwardEach([this.critic1, this.critic2], [sPi, sPi]);
+          this.lastActorLoss.assign(tf.neg(tf.mean(tf.minimum(t1.output, t2.output))));
+          const first = tf.cast(tf.lessEqual(t1.output, t2.output), 'float32');
+          const dOut1 = tf.mul(first, -1 / n) as tf.Tensor2D;
+          const dOut2 = tf.mul(tf.sub(1, first), -1 / n) as tf.Tensor2D;
+          const [b1, b2] = Mlp.backwardEach([this.critic1, this.critic2], [t1, t2], [dOut1, dOut2], {
+            weights: false,
+            input: true,
+          });
+          dInput = tf.add(b1.dInput as tf.Tensor2D, b2.dInput as tf.Tensor2D);
+        } else {
+          const criticTrace = this.critic1.forward(sPi);
+          this.lastActorLoss.assign(tf.neg(tf.mean(criticTrace.output)));
+          // ∂(−mean Q1)/∂Q1 = −1/n, back through critic1 to its action input, then through scale·tanh.
+          dInput = this.critic1.backward(criticTrace, tf.fill([n, 1], -1 / n) as tf.Tensor2D, {
+            weights: false,
+            input: true,
+          }).dInput as tf.Tensor2D;
+        }
+        const dAction = tf.slice(dInput, [0, os], [n, as]);
         const dPre = tf.mul(tf.mul(dAction, this.actionScale), tf.sub(1, tf.square(squashed))) as tf.Tensor2D;
         this.actorOptimizer.apply(this.actor.backward(actorTrace, dPre).grads);
         // Soft target updates: θ′ ← τθ + (1 − τ)θ′.

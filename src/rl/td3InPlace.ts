@@ -243,21 +243,50 @@ export class InPlaceUpdate {
           heap[(sPi >> 2) + i * width + os + d] = f(f(u * f(agent.halfRange[d])) + f(agent.center[d]));
         }
       }
-      const criticTrace = this.forward(
-        'q1',
-        [critic1],
-        addresses(1, () => sPi),
-        n,
-      )[0];
-      heap = this.heap();
-      let sum = 0;
-      for (let i = 0; i < n; i++) sum = f(sum + heap[(criticTrace.output >> 2) + i]);
-      const actorLoss = -f(sum / n);
-      heap[this.k.address(agent.lastActorLoss) >> 2] = actorLoss;
-      // ∂(−mean Q1)/∂Q1 = −1/n, back through critic1 to its action input, then through scale·tanh.
-      heap.fill(f(-1 / n), dOut >> 2, (dOut >> 2) + n);
-      const dOutputs = addresses(1, () => dOut);
-      const dInput = this.backward('q1', [critic1], [criticTrace], dOutputs, n, false, true).dInputs[0] >> 2;
+      let dInput: number;
+      if (config.actorMinQ && twinCritics) {
+        // Beyond the paper: ascend min(Q1, Q2); each row's gradient flows through the smaller critic.
+        const both = [critic1, critic2];
+        const qTraces = this.forward(
+          'qMin',
+          both,
+          addresses(2, () => sPi),
+          n,
+        );
+        const dOut2 = this.buffer('dQ2', n);
+        heap = this.heap();
+        const [q1, q2] = [qTraces[0].output >> 2, qTraces[1].output >> 2];
+        let sum = 0;
+        for (let i = 0; i < n; i++) {
+          const first = heap[q1 + i] <= heap[q2 + i];
+          sum = f(sum + (first ? heap[q1 + i] : heap[q2 + i]));
+          heap[(dOut >> 2) + i] = first ? f(-1 / n) : 0;
+          heap[(dOut2 >> 2) + i] = first ? 0 : f(-1 / n);
+        }
+        heap[this.k.address(agent.lastActorLoss) >> 2] = -f(sum / n);
+        const dOutputs = addresses(2, (t) => (t === 0 ? dOut : dOut2));
+        const [d1, d2] = this.backward('qMin', both, qTraces, dOutputs, n, false, true).dInputs;
+        // ∂/∂[s | a] of both critics, summed (as tf.add does, in float32).
+        dInput = this.buffer('dInputMin', n * width) >> 2;
+        heap = this.heap();
+        for (let j = 0; j < n * width; j++) heap[dInput + j] = f(heap[(d1 >> 2) + j] + heap[(d2 >> 2) + j]);
+      } else {
+        const criticTrace = this.forward(
+          'q1',
+          [critic1],
+          addresses(1, () => sPi),
+          n,
+        )[0];
+        heap = this.heap();
+        let sum = 0;
+        for (let i = 0; i < n; i++) sum = f(sum + heap[(criticTrace.output >> 2) + i]);
+        const actorLoss = -f(sum / n);
+        heap[this.k.address(agent.lastActorLoss) >> 2] = actorLoss;
+        // ∂(−mean Q1)/∂Q1 = −1/n, back through critic1 to its action input, then through scale·tanh.
+        heap.fill(f(-1 / n), dOut >> 2, (dOut >> 2) + n);
+        const dOutputs = addresses(1, () => dOut);
+        dInput = this.backward('q1', [critic1], [criticTrace], dOutputs, n, false, true).dInputs[0] >> 2;
+      }
       heap = this.heap();
       for (let i = 0; i < n; i++) {
         for (let d = 0; d < as; d++) {

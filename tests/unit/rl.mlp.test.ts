@@ -117,3 +117,41 @@ describe('Mlp', () => {
     net.dispose();
   });
 });
+
+describe('initialisation beyond the paper', () => {
+  const gram = (w: number[][], rowsOrthonormal: boolean) => {
+    const vectors = rowsOrthonormal ? w : w[0].map((_, c) => w.map((row) => row[c]));
+    return vectors.map((a) => vectors.map((b) => a.reduce((sum, x, t) => sum + x * b[t], 0)));
+  };
+  const identity = (n: number, g: number) =>
+    Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? g * g : 0)));
+  const close = (a: number[][], b: number[][]) =>
+    Math.max(...a.flatMap((row, i) => row.map((x, j) => Math.abs(x - b[i][j]))));
+
+  it('orthogonal: orthonormal columns (or rows) times the gain, √2 in the hidden layers, zero biases, seeded', () => {
+    const net = new Mlp([5, 12, 7, 3], Random.stream(1, 'orth'), { orthogonal: true, outputGain: 0.5 });
+    const layers = net.getWeights();
+    // 5 × 12: its 5 rows are orthonormal (× √2); 12 × 7 and 7 × 3: their columns.
+    expect(close(gram(layers[0].weight, true), identity(5, Math.SQRT2))).toBeLessThan(1e-5);
+    expect(close(gram(layers[1].weight, false), identity(7, Math.SQRT2))).toBeLessThan(1e-5);
+    expect(close(gram(layers[2].weight, false), identity(3, 0.5))).toBeLessThan(1e-5);
+    for (const layer of layers) expect(layer.bias.every((b) => b === 0)).toBe(true);
+    const again = new Mlp([5, 12, 7, 3], Random.stream(1, 'orth'), { orthogonal: true, outputGain: 0.5 });
+    expect(again.getWeights()).toEqual(layers);
+    const other = new Mlp([5, 12, 7, 3], Random.stream(2, 'orth'), { orthogonal: true, outputGain: 0.5 });
+    expect(other.getWeights()).not.toEqual(layers);
+    for (const m of [net, again, other]) m.dispose();
+  });
+
+  it("the actor's last layer from U(±3·10⁻³) on request, the others as before", () => {
+    const plain = new Mlp([3, 8, 8, 2], Random.stream(4, 'init'));
+    const small = new Mlp([3, 8, 8, 2], Random.stream(4, 'init'), { outputUniform: 3e-3 });
+    const [p, s] = [plain.getWeights(), small.getWeights()];
+    expect(s.slice(0, 2)).toEqual(p.slice(0, 2));
+    const last = [...s[2].weight.flat(), ...s[2].bias];
+    expect(Math.max(...last.map(Math.abs))).toBeLessThanOrEqual(3e-3);
+    expect(Math.max(...last.map(Math.abs))).toBeGreaterThan(1e-3);
+    plain.dispose();
+    small.dispose();
+  });
+});

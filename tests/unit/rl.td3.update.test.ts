@@ -346,3 +346,29 @@ describe('Adam', () => {
     tf.dispose([p, frozen]);
   });
 });
+
+describe('the actor on min(Q1, Q2)', () => {
+  it('with both critics equal it is the actor on Q1, bit for bit; with different critics it is not', () => {
+    const run = (actorMinQ: boolean, equalCritics: boolean) => {
+      const agent = makeAgent(agentConfig({ actorMinQ, policyDelay: 1, tau: 0.5 }), 61);
+      const w0 = cloneWeights(agent.getWeights());
+      if (equalCritics) agent.setWeights({ critic2: w0.critic1, critic2Target: w0.critic1Target });
+      else {
+        // Critic 2 moved down to about critic 1's level, so that each is the smaller on some rows.
+        for (const net of [w0.critic2, w0.critic2Target]) net[net.length - 1].bias[0] -= 0.75;
+        agent.setWeights({ critic2: w0.critic2, critic2Target: w0.critic2Target });
+      }
+      const losses: number[] = [];
+      for (let k = 0; k < 5; k++)
+        losses.push(agent.train(randomBatch(wideSpace, 8, 70 + k), true)?.actorLoss ?? 0);
+      const w = agent.getWeights();
+      agent.dispose();
+      return { actor: w.actor, losses };
+    };
+    expect(run(true, true)).toEqual(run(false, true));
+    const [minQ, q1] = [run(true, false), run(false, false)];
+    expect(sameWeights(minQ.actor, q1.actor)).toBe(false);
+    // −mean min(Q1, Q2) ≥ −mean Q1: the actor's loss under min is never the smaller one at the first update.
+    expect(minQ.losses[0]).toBeGreaterThanOrEqual(q1.losses[0]);
+  });
+});

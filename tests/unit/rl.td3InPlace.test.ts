@@ -37,6 +37,8 @@ describe('the in-place update on wasm', () => {
     ['one critic', { twinCritics: false }],
     ['no smoothing, no delay', { targetSmoothing: false, policyDelay: 1 }],
     ['DDPG', { twinCritics: false, targetSmoothing: false, policyDelay: 1 }],
+    ['actor on min(Q1, Q2)', { actorMinQ: true, policyDelay: 1 }],
+    ['actor on min(Q1, Q2), one critic in use', { actorMinQ: true, twinCritics: false }],
   ];
   for (const [name, overrides] of variants) {
     it(`gives TD3.train's results (${name})`, () => {
