@@ -30,7 +30,7 @@ export type AgentConfig = Pick<
   | 'noiseClip'
 > &
   /** Beyond the paper; absent = the paper's choice (PyTorch's init, the actor on Q1). */
-  Partial<Pick<Config, 'init' | 'smallActorOutput' | 'actorMinQ'>>;
+  Partial<Pick<Config, 'init' | 'smallActorOutput' | 'actorMinQ' | 'actorGradClip' | 'criticGradClip'>>;
 
 /** Settings that may change between updates without rebuilding the networks. */
 export type LiveAgentConfig = Omit<AgentConfig, 'hidden1' | 'hidden2' | 'init' | 'smallActorOutput'>;

@@ -168,6 +168,28 @@ export const FIELDS = {
     live: true,
     description: 'Discount factor γ',
   }),
+  actorGradClip: real({
+    label: "Actor's gradient-norm clip",
+    default: 0,
+    min: 0,
+    max: 1000,
+    scale: 'linear',
+    group: 'optimizer',
+    live: true,
+    description:
+      "The actor's gradient scaled down to this global L2 norm when larger, as torch's clip_grad_norm_ (0 = off, the paper)",
+  }),
+  criticGradClip: real({
+    label: "Critics' gradient-norm clip",
+    default: 0,
+    min: 0,
+    max: 1000,
+    scale: 'linear',
+    group: 'optimizer',
+    live: true,
+    description:
+      "Both critics' gradient, together, scaled down to this global L2 norm when larger (0 = off, the paper)",
+  }),
   actorMinQ: flag({
     label: 'Actor on min(Q1, Q2)',
     default: false,

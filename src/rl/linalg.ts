@@ -10,6 +10,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { fastKernels } from '../compute/wasmKernels';
 
+/**
+ * Gradient-norm clipping, as torch.nn.utils.clip_grad_norm_: every gradient times min(1, max / (‖g‖ + 10⁻⁶)),
+ * ‖g‖ the L2 norm of all of them together. `maxNorm` 0 = off (the gradients returned as they are).
+ */
+export function clipByGlobalNorm<T extends tf.Tensor>(grads: T[], maxNorm: number | undefined): T[] {
+  if (!maxNorm) return grads;
+  const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
+  const factor = tf.minimum(1, tf.div(maxNorm, tf.add(norm, 1e-6)));
+  return grads.map((g) => tf.mul(g, factor) as T);
+}
+
 /** Whether tfjs is recording operations for a gradient (inside tf.grads and the like). */
 function recordingGradients(): boolean {
   return ((tf.engine().state as unknown as { gradientDepth?: number }).gradientDepth ?? 0) > 0;

@@ -24,7 +24,7 @@ import type {
   LiveAgentConfig,
   UpdateStats,
 } from './agentTypes';
-import { concatColumns } from './linalg';
+import { clipByGlobalNorm, concatColumns } from './linalg';
 import { Mlp, variableFrom } from './mlp';
 import { type InPlaceAgent, InPlaceUpdate } from './td3InPlace';
 
@@ -280,7 +280,7 @@ export class TD3 {
         const largest = errors.length > 1 ? tf.maximum(errors[0], errors[1]) : errors[0];
         this.lastTdErrors = Float32Array.from(largest.dataSync());
       }
-      this.criticOptimizer.apply([...grads[0], ...grads[1]]);
+      this.criticOptimizer.apply(clipByGlobalNorm([...grads[0], ...grads[1]], this.config.criticGradClip));
 
       // Delayed policy updates: every d-th update, the actor ascends Q1(s, π(s)) and the targets follow.
       const actorUpdated = this.updates % policyDelay === 0;
@@ -313,7 +313,9 @@ export class TD3 {
         }
         const dAction = tf.slice(dInput, [0, os], [n, as]);
         const dPre = tf.mul(tf.mul(dAction, this.actionScale), tf.sub(1, tf.square(squashed))) as tf.Tensor2D;
-        this.actorOptimizer.apply(this.actor.backward(actorTrace, dPre).grads);
+        this.actorOptimizer.apply(
+          clipByGlobalNorm(this.actor.backward(actorTrace, dPre).grads, this.config.actorGradClip),
+        );
         // Soft target updates: θ′ ← τθ + (1 − τ)θ′.
         this.actorTarget.polyakFrom(this.actor, tau);
         this.critic1Target.polyakFrom(this.critic1, tau);

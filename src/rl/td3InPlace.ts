@@ -215,11 +215,9 @@ export class InPlaceUpdate {
     const criticGrads = this.backward('critic', critics, traces, dq, n, true, false).grads;
     const [g1, g2] = criticGrads;
     const perCritic = g1.length;
-    this.adam(
-      agent.criticOptimizer,
-      addresses(2 * perCritic, (i) => (i < perCritic ? g1[i] : g2[i - perCritic])),
-      this.criticParams,
-    );
+    const bothGrads = addresses(2 * perCritic, (i) => (i < perCritic ? g1[i] : g2[i - perCritic]));
+    this.clip(bothGrads, this.criticParams, config.criticGradClip);
+    this.adam(agent.criticOptimizer, bothGrads, this.criticParams);
 
     // Delayed policy updates: the actor ascends Q1(s, π(s)); the targets follow.
     if (actorUpdated) {
@@ -297,6 +295,7 @@ export class InPlaceUpdate {
       }
       const dPres = addresses(1, () => dPre);
       const actorGrads = this.backward('actor', [actor], [actorTrace], dPres, n, true, false).grads[0];
+      this.clip(actorGrads, agent.actor.variables(), config.actorGradClip);
       this.adam(agent.actorOptimizer, actorGrads, agent.actor.variables());
       // Soft target updates: θ′ ← τθ + (1 − τ)θ′.
       this.polyak(agent.actorTarget, agent.actor, tau);
@@ -419,6 +418,26 @@ export class InPlaceUpdate {
   }
 
   /** One Adam step of `params` from gradients by address (0: none, the parameter is left alone). */
+  /** clipByGlobalNorm (src/rl/linalg.ts) in place: the gradients times min(1, max / (‖g‖ + 10⁻⁶)). */
+  private clip(grads: number[], params: tf.Variable[], maxNorm: number | undefined): void {
+    if (!maxNorm) return;
+    let heap = this.heap();
+    let squares = 0;
+    for (let i = 0; i < grads.length; i++) {
+      if (grads[i] === 0) continue;
+      const at = grads[i] >> 2;
+      for (let j = 0; j < params[i].size; j++) squares += heap[at + j] * heap[at + j];
+    }
+    const factor = f(Math.min(1, f(maxNorm / f(f(Math.sqrt(squares)) + f(1e-6)))));
+    if (factor === 1) return;
+    heap = this.heap();
+    for (let i = 0; i < grads.length; i++) {
+      if (grads[i] === 0) continue;
+      const at = grads[i] >> 2;
+      for (let j = 0; j < params[i].size; j++) heap[at + j] = f(heap[at + j] * factor);
+    }
+  }
+
   private adam(optimizer: Adam, grads: number[], params: tf.Variable[]): void {
     const has: boolean[] = [];
     for (let i = 0; i < grads.length; i++) has.push(grads[i] !== 0);

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Adam } from '../../src/rl/adam';
+import { clipByGlobalNorm } from '../../src/rl/linalg';
 import type { MlpWeights } from '../../src/rl/mlp';
 import { type AgentConfig, type AgentWeights, type Batch, TD3 } from '../../src/rl/td3';
 import {
@@ -370,5 +371,34 @@ describe('the actor on min(Q1, Q2)', () => {
     expect(sameWeights(minQ.actor, q1.actor)).toBe(false);
     // −mean min(Q1, Q2) ≥ −mean Q1: the actor's loss under min is never the smaller one at the first update.
     expect(minQ.losses[0]).toBeGreaterThanOrEqual(q1.losses[0]);
+  });
+});
+
+describe('gradient-norm clipping', () => {
+  it('scales all gradients together to the norm when they exceed it, as clip_grad_norm_, and leaves smaller ones', () => {
+    const grads = [tf.tensor1d([3, 0]), tf.tensor2d([[0, 4]])];
+    const clipped = clipByGlobalNorm(grads, 1).map((g) => Array.from(g.dataSync()));
+    const factor = 1 / (5 + 1e-6);
+    expect(clipped[0][0]).toBeCloseTo(3 * factor, 6);
+    expect(clipped[1][1]).toBeCloseTo(4 * factor, 6);
+    const loose = clipByGlobalNorm(grads, 10).map((g) => Array.from(g.dataSync()));
+    expect(loose).toEqual([
+      [3, 0],
+      [0, 4],
+    ]);
+    expect(clipByGlobalNorm(grads, 0)).toBe(grads);
+  });
+
+  it('changes the update only when it binds', () => {
+    const run = (clip: Partial<AgentConfig>) => {
+      const agent = makeAgent(agentConfig({ policyDelay: 1, ...clip }), 81);
+      for (let k = 0; k < 3; k++) agent.train(randomBatch(wideSpace, 8, 90 + k));
+      return agent.getWeights();
+    };
+    const plain = run({});
+    expect(run({ actorGradClip: 1e6, criticGradClip: 1e6 })).toEqual(plain);
+    const tight = run({ actorGradClip: 1e-3, criticGradClip: 1e-3 });
+    expect(sameWeights(tight.critic1, plain.critic1)).toBe(false);
+    expect(sameWeights(tight.actor, plain.actor)).toBe(false);
   });
 });

@@ -39,6 +39,7 @@ describe('the in-place update on wasm', () => {
     ['DDPG', { twinCritics: false, targetSmoothing: false, policyDelay: 1 }],
     ['actor on min(Q1, Q2)', { actorMinQ: true, policyDelay: 1 }],
     ['actor on min(Q1, Q2), one critic in use', { actorMinQ: true, twinCritics: false }],
+    ['gradient-norm clipping', { actorGradClip: 0.02, criticGradClip: 0.05 }],
   ];
   for (const [name, overrides] of variants) {
     it(`gives TD3.train's results (${name})`, () => {
