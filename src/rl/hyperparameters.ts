@@ -226,6 +226,17 @@ export const FIELDS = {
     live: false,
     description: 'β of the weights (N·P(i))^−β, raised linearly to 1 over the learning steps',
   }),
+  rewardScale: real({
+    label: 'Reward scale',
+    default: 1,
+    min: 1e-4,
+    max: 1e4,
+    scale: 'log',
+    group: 'optimizer',
+    live: false,
+    description:
+      'Rewards are multiplied by this before they are stored and learned from (1 = the paper); returns and the probe stay in the env’s units',
+  }),
   nStep: integer({
     label: 'Reward steps per target (n-step)',
     default: 1,

@@ -76,8 +76,8 @@ export class OverestimationProbe {
   }
 
   /** The whole measurement at once. */
-  measure(agent: TD3, pairs: number, discount: number, tolerance: number): ProbeResult {
-    const steps = this.measurementSteps(agent, pairs, discount, tolerance);
+  measure(agent: TD3, pairs: number, discount: number, tolerance: number, valueScale = 1): ProbeResult {
+    const steps = this.measurementSteps(agent, pairs, discount, tolerance, valueScale);
     for (;;) {
       const next = steps.next();
       if (next.done) return next.value;
@@ -90,6 +90,8 @@ export class OverestimationProbe {
     pairs: number,
     discount: number,
     tolerance: number,
+    /** The critic's values are of rewards × this (the reward scale): divided by it, they are in the env's units. */
+    valueScale = 1,
   ): Generator<void, ProbeResult> {
     const n = Math.min(pairs, this.buffer.size);
     const { observationSize: os, actionSize: as } = agent.space;
@@ -102,9 +104,10 @@ export class OverestimationProbe {
     });
 
     // The critic's estimate of the sampled pairs.
-    const { q1, q2 } = agent.qValues(observations, actions, n);
+    const { q1: rawQ1, q2 } = agent.qValues(observations, actions, n);
     const twin = agent.getConfig().twinCritics;
-    const estimates = Float64Array.from(q1, (v, k) => (twin ? Math.min(v, q2[k]) : v));
+    const estimates = Float64Array.from(rawQ1, (v, k) => (twin ? Math.min(v, q2[k]) : v) / valueScale);
+    const q1 = Float64Array.from(rawQ1, (v) => v / valueScale);
 
     // The true value: restore s, take a, then follow π until termination or γᵗ < tolerance. The pairs are
     // rolled out in waves of as many as there are env copies.

@@ -285,7 +285,7 @@ export class TrainingSession {
   probeNow(): ProbeResult {
     if (!this.probeAvailable) throw new Error(`${this.config.env} cannot restore its state: no probe`);
     const c = this.config;
-    return this.probe.measure(this.agent, c.probePairs, c.discount, c.probeTolerance);
+    return this.probe.measure(this.agent, c.probePairs, c.discount, c.probeTolerance, c.rewardScale);
   }
 
   /** The action of the last env step (for drawing). */
@@ -490,7 +490,14 @@ export class TrainingSession {
     const result = this.env.step(this.action);
     // Only termination cuts the bootstrap; a time-limit truncation is stored as not done.
     if (stateBefore) this.storeNStep(stateBefore, result);
-    else this.buffer.add(this.observation, this.action, result.reward, result.observation, result.terminated);
+    else
+      this.buffer.add(
+        this.observation,
+        this.action,
+        result.reward * c.rewardScale,
+        result.observation,
+        result.terminated,
+      );
     this.observation = result.observation;
     this.episodeReturn += result.reward;
     this.episodeLength++;
@@ -544,7 +551,13 @@ export class TrainingSession {
 
   private *probeTask(step: number): Generator<void, void> {
     const c = this.config;
-    const probe = yield* this.probe.measurementSteps(this.agent, c.probePairs, c.discount, c.probeTolerance);
+    const probe = yield* this.probe.measurementSteps(
+      this.agent,
+      c.probePairs,
+      c.discount,
+      c.probeTolerance,
+      c.rewardScale,
+    );
     this.emit({ type: 'probe', step, ...probe });
   }
 
@@ -567,7 +580,7 @@ export class TrainingSession {
       steps: 0,
     });
     for (const p of this.pending) {
-      p.reward += gamma ** p.steps * result.reward;
+      p.reward += gamma ** p.steps * result.reward * this.config.rewardScale;
       p.steps++;
     }
     const ended = result.terminated || result.truncated;

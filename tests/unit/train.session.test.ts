@@ -1,10 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Random } from '../../src/common/random';
 import { makeEnv } from '../../src/envs';
 import type { Config } from '../../src/rl/hyperparameters';
+import { ReplayBuffer } from '../../src/rl/replayBuffer';
+import type { TD3 } from '../../src/rl/td3';
 import type { MetricRecord, ProbeRecord } from '../../src/train/metrics';
-import { probeHorizon, standardError } from '../../src/train/overestimationProbe';
+import { OverestimationProbe, probeHorizon, standardError } from '../../src/train/overestimationProbe';
 import { TrainingSession } from '../../src/train/session';
 import { ScriptedEnv, type ScriptedEnvOptions } from '../helpers/scriptedEnv';
 
@@ -194,6 +197,45 @@ describe('TrainingSession', () => {
       expect(p.envSteps).toBe(40 * horizon);
     }
     session.dispose();
+  });
+
+  it('reward scaling: the buffer and the critics see r × scale; episode returns and the probe stay in the env units', async () => {
+    const discount = 0.9;
+    const probeTolerance = 1e-4;
+    const { session, records } = await run(
+      { discount, probeTolerance, probeEvery: 100, probePairs: 8, rewardScale: 10 },
+      200,
+      { reward: 2, maxEpisodeSteps: 40 },
+    );
+    expect(Array.from(session.buffer.rewards.subarray(0, 200)).every((r) => r === 20)).toBe(true);
+    const episodes = records.filter((r) => r.type === 'episode');
+    expect(episodes.every((e) => e.type === 'episode' && e.return === 2 * e.length)).toBe(true);
+    const probe = records.find((r): r is ProbeRecord => r.type === 'probe');
+    const horizon = probeHorizon(discount, probeTolerance);
+    expect(probe?.trueValue).toBeCloseTo((2 * (1 - discount ** horizon)) / (1 - discount), 9);
+    session.dispose();
+
+    // The estimate is the critic's value divided by the scale (a stand-in agent whose Q1 is 50 and Q2 40).
+    const buffer = new ReplayBuffer(10, 1, 1);
+    const envs = [new ScriptedEnv({ reward: 2, maxEpisodeSteps: 40 })];
+    const standInProbe = new OverestimationProbe(buffer, 1, envs, Random.stream(1, 'p'));
+    for (let i = 0; i < 4; i++) {
+      standInProbe.recordState([i]);
+      buffer.add([i / 100], [0], 20, [(i + 1) / 100], false);
+    }
+    const standIn = {
+      space: envs[0].spec,
+      getConfig: () => ({ twinCritics: true }),
+      qValues: (_o: Float32Array, _a: Float32Array, n: number) => ({
+        q1: new Float32Array(n).fill(50),
+        q2: new Float32Array(n).fill(40),
+      }),
+      actBatch: (_o: Float32Array, n: number) => new Float32Array(n),
+    } as unknown as TD3;
+    const scaled = standInProbe.measure(standIn, 4, discount, probeTolerance, 10);
+    expect(scaled.estimate).toBe(4);
+    expect(scaled.estimateQ1).toBe(5);
+    expect(scaled.bias).toBeCloseTo(4 - scaled.trueValue, 12);
   });
 
   it("gives the probe's standard error as NumPy's std(ddof=1) / √n", () => {
