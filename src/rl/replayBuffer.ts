@@ -174,18 +174,8 @@ export class ReplayBuffer {
     const tree = this.tree;
     if (!tree) throw new Error('prioritized sampling needs enablePriorities() first');
     if (this.size === 0) throw new Error('Cannot sample from an empty replay buffer');
-    if (!this.prioritized || this.prioritized.size !== n) {
-      this.prioritized = {
-        size: n,
-        observations: new Float32Array(n * this.observationSize),
-        actions: new Float32Array(n * this.actionSize),
-        rewards: new Float32Array(n),
-        nextObservations: new Float32Array(n * this.observationSize),
-        notDone: new Float32Array(n),
-        weights: new Float32Array(n),
-        rows: new Int32Array(n),
-      };
-    }
+    if (!this.prioritized || this.prioritized.size !== n)
+      this.prioritized = { ...this.emptyBatch(n), weights: new Float32Array(n), rows: new Int32Array(n) };
     const b = this.prioritized;
     const total = tree.total;
     // The largest weight belongs to the least likely row: weights are divided by it, so they are ≤ 1.
@@ -216,19 +206,23 @@ export class ReplayBuffer {
   /** A uniform minibatch; the returned Batch is reused by the next call. */
   sample(n: number, rng: Random): Batch {
     if (!this.batch || this.batch.size !== n) {
-      this.batch = {
-        size: n,
-        observations: new Float32Array(n * this.observationSize),
-        actions: new Float32Array(n * this.actionSize),
-        rewards: new Float32Array(n),
-        nextObservations: new Float32Array(n * this.observationSize),
-        notDone: new Float32Array(n),
-      };
+      this.batch = this.emptyBatch(n);
       this.indices = new Int32Array(n);
     }
     const b = this.batch;
     this.copyRows(this.sampleIndices(n, rng, this.indices), b);
     return b;
+  }
+
+  private emptyBatch(n: number): Batch {
+    return {
+      size: n,
+      observations: new Float32Array(n * this.observationSize),
+      actions: new Float32Array(n * this.actionSize),
+      rewards: new Float32Array(n),
+      nextObservations: new Float32Array(n * this.observationSize),
+      notDone: new Float32Array(n),
+    };
   }
 
   private copyRows(idx: Int32Array, b: Batch): void {

@@ -287,9 +287,6 @@ function FieldKey({ name }: { name: string }) {
 function FlagControl({ name }: { name: FieldName }) {
   const field = FIELDS[name];
   const value = usePlayground((s) => s.draft[name]) as boolean;
-  const running = usePlayground((s) => s.status?.config?.[name]);
-  const active = usePlayground((s) => isActive(s.status?.state));
-  const needsRestart = active && !field.live && running !== undefined && running !== value;
   return (
     <div className="param" title={field.description}>
       <label>
@@ -298,36 +295,43 @@ function FlagControl({ name }: { name: FieldName }) {
           checked={value}
           onChange={(e) => changeField(name, e.target.checked as Config[typeof name])}
         />{' '}
-        {field.label} <FieldKey name={name} />
-        {needsRestart ? <span className="badge warn">restart to apply</span> : null}
-        {!field.live ? (
-          <span className="restart-mark" title="changes need a restart">
-            {' '}
-            ↺
-          </span>
-        ) : null}
+        <ParamName name={name} />
       </label>
     </div>
+  );
+}
+
+/**
+ * A setting's label in words, its field name, and whether it waits for a restart: marked ↺ if it cannot
+ * change mid-run, and "restart to apply" once it differs from what the worker trains with.
+ */
+function ParamName({ name }: { name: FieldName }) {
+  const field = FIELDS[name];
+  const value = usePlayground((s) => s.draft[name]);
+  const running = usePlayground((s) => s.status?.config?.[name]);
+  const active = usePlayground((s) => isActive(s.status?.state));
+  const needsRestart = active && !field.live && running !== undefined && running !== value;
+  return (
+    <>
+      {field.label} <FieldKey name={name} />
+      {needsRestart ? <span className="badge warn">restart to apply</span> : null}
+      {!field.live ? (
+        <span className="restart-mark" title="changes need a restart">
+          {' '}
+          ↺
+        </span>
+      ) : null}
+    </>
   );
 }
 
 function NumberControl({ name }: { name: FieldName }) {
   const field = FIELDS[name] as NumberField;
   const value = usePlayground((s) => s.draft[name]) as number;
-  const running = usePlayground((s) => s.status?.config?.[name]);
-  const active = usePlayground((s) => isActive(s.status?.state));
-  const needsRestart = active && !field.live && running !== undefined && running !== value;
   return (
     <div className="param" title={`${field.description}. Default ${field.default}; ${allowedValues(field)}`}>
       <label htmlFor={`param-${name}`}>
-        {field.label} <FieldKey name={name} />
-        {needsRestart ? <span className="badge warn">restart to apply</span> : null}
-        {!field.live ? (
-          <span className="restart-mark" title="changes need a restart">
-            {' '}
-            ↺
-          </span>
-        ) : null}
+        <ParamName name={name} />
       </label>
       <input
         type="range"

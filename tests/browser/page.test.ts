@@ -50,6 +50,22 @@ const stepCount = async (page: Page) => Number(await page.getByTestId('step-coun
 const chartPoints = (page: Page, title: string) =>
   page.getByTestId(`chart-${title}`).getAttribute('data-points').then(Number);
 
+/** Starts the page's run, pauses it past `steps` and saves a checkpoint; returns the panel and its step. */
+async function trainAndSave(page: Page, steps: number) {
+  await page.getByRole('button', { name: 'Start', exact: true }).click();
+  await expect.poll(() => stepCount(page), { timeout: 60_000 }).toBeGreaterThan(steps);
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await page.getByTestId('run-state').getByText('paused').waitFor();
+  const panel = page.getByTestId('checkpoints');
+  await panel.locator('summary').click();
+  await panel.getByRole('button', { name: 'Save now' }).click();
+  const saved = page.locator('.notices').getByText(/Saved a checkpoint at step (\d+)/);
+  await saved.waitFor({ timeout: 30_000 });
+  const step = Number(/step (\d+)/.exec((await saved.textContent()) ?? '')?.[1]);
+  expect(step).toBeGreaterThan(steps);
+  return { panel, step };
+}
+
 describe('the playground', () => {
   it('loads from the dev server (npm start) without console errors, cross-origin isolated', async () => {
     const dev = await startDevServer();
@@ -212,17 +228,7 @@ describe('the playground', () => {
 
   it('saves a checkpoint, keeps it across a reload and restores it, refuses a damaged file, exports the policy and watches it', async () => {
     const { page, errors } = await openPage(FAST_RUN);
-    await page.getByRole('button', { name: 'Start', exact: true }).click();
-    await expect.poll(() => stepCount(page), { timeout: 60_000 }).toBeGreaterThan(600);
-    await page.getByRole('button', { name: 'Pause', exact: true }).click();
-    await page.getByTestId('run-state').getByText('paused').waitFor();
-    const panel = page.getByTestId('checkpoints');
-    await panel.locator('summary').click();
-    await panel.getByRole('button', { name: 'Save now' }).click();
-    const saved = page.locator('.notices').getByText(/Saved a checkpoint at step (\d+)/);
-    await saved.waitFor({ timeout: 30_000 });
-    const step = Number(/step (\d+)/.exec((await saved.textContent()) ?? '')?.[1]);
-    expect(step).toBeGreaterThan(600);
+    const { panel, step } = await trainAndSave(page, 600);
 
     // A new visit: the checkpoint is still listed; resuming it brings back the run, paused at its step.
     await page.reload();
@@ -281,16 +287,7 @@ describe('the playground', () => {
 
   it('a divergence pauses the run, says what went non-finite where, refuses to resume, and rolls back to the last checkpoint', async () => {
     const { page, errors } = await openPage(FAST_RUN);
-    await page.getByRole('button', { name: 'Start', exact: true }).click();
-    await expect.poll(() => stepCount(page), { timeout: 60_000 }).toBeGreaterThan(300);
-    await page.getByRole('button', { name: 'Pause', exact: true }).click();
-    await page.getByTestId('run-state').getByText('paused').waitFor();
-    const panel = page.getByTestId('checkpoints');
-    await panel.locator('summary').click();
-    await panel.getByRole('button', { name: 'Save now' }).click();
-    const saved = page.locator('.notices').getByText(/Saved a checkpoint at step (\d+)/);
-    await saved.waitFor({ timeout: 30_000 });
-    const good = Number(/step (\d+)/.exec((await saved.textContent()) ?? '')?.[1]);
+    const { panel, step: good } = await trainAndSave(page, 300);
 
     // A run of the same settings whose replay buffer holds rewards of 1e38: its critic loss overflows at
     // the first update after it is resumed (made here in Node, loaded in the page as a file).

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/common/random';
 import { sha256Hex } from '../../src/common/sha256';
+import type { Config } from '../../src/rl/hyperparameters';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/train/checkpointFile';
 import type { MetricRecord } from '../../src/train/metrics';
 import { TrainingSession } from '../../src/train/session';
@@ -60,6 +61,31 @@ async function checkpointText(
   return { text, before };
 }
 
+/**
+ * Trains `config` to the end uninterrupted, and again saved at step `at`, written, read and resumed; expects
+ * both to record the same, and returns the saved state, as exported and as read back, and the whole run.
+ */
+async function resumedExactly(config: Partial<Config>, at: number) {
+  const whole: MetricRecord[] = [];
+  const uninterrupted = await TrainingSession.create(config, (r) => whole.push(r));
+  await runTo(uninterrupted, TINY.totalSteps);
+  uninterrupted.dispose();
+
+  const before: MetricRecord[] = [];
+  const first = await TrainingSession.create(config, (r) => before.push(r));
+  await runTo(first, at);
+  const state = first.exportState();
+  first.dispose();
+  const reading = await decodeCheckpoint(await encodeCheckpoint({ state, records: before, wallSeconds: 1 }));
+  if (!reading.ok) throw new Error(reading.error);
+  const after: MetricRecord[] = [];
+  const resumed = await TrainingSession.restore(reading.checkpoint.state, (r) => after.push(r));
+  await runTo(resumed, TINY.totalSteps);
+  resumed.dispose();
+  expect(learning([...before, ...after])).toEqual(learning(whole));
+  return { state, saved: reading.checkpoint.state, whole };
+}
+
 describe('checkpoints', () => {
   it('a run continued from its checkpoint file records exactly what the uninterrupted run records', async () => {
     const whole: MetricRecord[] = [];
@@ -87,58 +113,20 @@ describe('checkpoints', () => {
   }, 60_000);
 
   it('an n-step run continues exactly too: the transitions still summing their rewards are saved', async () => {
-    const config = { ...TINY, nStep: 4 };
-    const whole: MetricRecord[] = [];
-    const uninterrupted = await TrainingSession.create(config, (r) => whole.push(r));
-    await runTo(uninterrupted, TINY.totalSteps);
-    uninterrupted.dispose();
-
-    const before: MetricRecord[] = [];
-    const first = await TrainingSession.create(config, (r) => before.push(r));
-    await runTo(first, 250);
-    const state = first.exportState();
-    first.dispose();
+    const { state, saved } = await resumedExactly({ ...TINY, nStep: 4 }, 250);
     // Mid-episode at step 250: the last three transitions wait for their fourth reward.
     expect(state.pendingTransitions).toHaveLength(3);
-    const text = await encodeCheckpoint({ state, records: before, wallSeconds: 1 });
-    const reading = await decodeCheckpoint(text);
-    if (!reading.ok) throw new Error(reading.error);
-    const after: MetricRecord[] = [];
-    const resumed = await TrainingSession.restore(reading.checkpoint.state, (r) => after.push(r));
-    await runTo(resumed, TINY.totalSteps);
-    resumed.dispose();
-    expect(learning([...before, ...after])).toEqual(learning(whole));
-
     // A waiting transition that does not fit the run is refused.
-    const bad = structuredClone(reading.checkpoint.state);
+    const bad = structuredClone(saved);
     bad.pendingTransitions?.[0].observation.push(0);
     await expect(TrainingSession.restore(bad, () => {})).rejects.toThrow(/waiting n-step transition/);
   }, 60_000);
 
   it('a prioritized-replay run continues exactly: the priorities are saved with the buffer', async () => {
-    const config = { ...TINY, per: true };
-    const whole: MetricRecord[] = [];
-    const uninterrupted = await TrainingSession.create(config, (r) => whole.push(r));
-    await runTo(uninterrupted, TINY.totalSteps);
-    uninterrupted.dispose();
-
-    const before: MetricRecord[] = [];
-    const first = await TrainingSession.create(config, (r) => before.push(r));
-    await runTo(first, 250);
-    const state = first.exportState();
-    first.dispose();
+    const { state, whole } = await resumedExactly({ ...TINY, per: true }, 250);
     expect(state.buffer?.priorities).toHaveLength(250);
     // Learning has reprioritized rows: not all at the first priority any more.
     expect(new Set(state.buffer?.priorities).size).toBeGreaterThan(10);
-    const reading = await decodeCheckpoint(
-      await encodeCheckpoint({ state, records: before, wallSeconds: 1 }),
-    );
-    if (!reading.ok) throw new Error(reading.error);
-    const after: MetricRecord[] = [];
-    const resumed = await TrainingSession.restore(reading.checkpoint.state, (r) => after.push(r));
-    await runTo(resumed, TINY.totalSteps);
-    resumed.dispose();
-    expect(learning([...before, ...after])).toEqual(learning(whole));
     // And prioritized replay changed the run against uniform sampling.
     const uniform: MetricRecord[] = [];
     const plain = await TrainingSession.create(TINY, (r) => uniform.push(r));
