@@ -297,10 +297,16 @@ describe('the playground', () => {
     writeFileSync(file, await poisonedCheckpoint(poisonedStep));
     await panel.getByLabel('checkpoint file').setInputFiles(file);
     await expect.poll(() => stepCount(page), { timeout: 60_000 }).toBe(poisonedStep);
+    await page.getByTestId('run-state').getByText('paused').waitFor();
     await page.getByRole('button', { name: 'Resume', exact: true }).click();
 
+    // What the page says, the divergence's reason or else its state and notices (for a failure's message).
     const reason = page.locator('.status-bar .badge.error');
-    await reason.waitFor({ timeout: 60_000 });
+    const said = async () =>
+      (await reason.count())
+        ? ((await reason.textContent()) ?? '')
+        : `no reason yet; state ${await page.getByTestId('run-state').textContent()}, step ${await stepCount(page)}; notices: ${(await page.locator('.notices').allTextContents()).join(' | ')}`;
+    await expect.poll(said, { timeout: 90_000, interval: 500 }).toMatch(/^Diverged/);
     expect(await reason.textContent()).toMatch(
       // wasm and cpu check every update's loss; webgl and webgpu are caught by the checksum after the batch.
       /^Diverged at env step \d+, update \d+: (the critic loss|the weights of .+) (is|are) not finite/,
