@@ -365,29 +365,27 @@ export function ParamControls() {
   return (
     <div className="params">
       {GROUPS.map(({ group, title }) => {
+        // Every setting of the group in the schema's order, each with the control of its kind; the three
+        // tricks' on/off switches are above, and env and seed at the top.
         const names = FIELD_NAMES.filter(
           (n) =>
             FIELDS[n].group === group &&
-            (FIELDS[n].kind === 'integer' || FIELDS[n].kind === 'number') &&
-            n !== 'seed',
+            n !== 'seed' &&
+            n !== 'env' &&
+            !(FIELDS[n].kind === 'boolean' && group === 'tricks'),
         );
-        const choices = FIELD_NAMES.filter(
-          (n) => FIELDS[n].group === group && FIELDS[n].kind === 'choice' && n !== 'env',
-        );
-        // On/off settings beyond the three tricks (which have their switches above).
-        const flags = FIELD_NAMES.filter(
-          (n) => FIELDS[n].group === group && FIELDS[n].kind === 'boolean' && group !== 'tricks',
-        );
-        if (!names.length && !choices.length && !flags.length) return null;
+        if (!names.length) return null;
         return (
           <details key={group} open={group === 'tricks' || group === 'optimizer'}>
             <summary>{title}</summary>
-            {choices.map((n) => {
+            {names.map((n) => {
               const field = FIELDS[n];
-              return field.kind === 'choice' ? (
+              if (field.kind === 'boolean') return <FlagControl key={n} name={n} />;
+              if (field.kind !== 'choice') return <NumberControl key={n} name={n} />;
+              return (
                 <div className="param" key={n} title={field.description}>
                   <label htmlFor={`param-${n}`}>
-                    {field.label} <FieldKey name={n} />
+                    <ParamName name={n} />
                   </label>
                   <select
                     id={`param-${n}`}
@@ -399,14 +397,8 @@ export function ParamControls() {
                     ))}
                   </select>
                 </div>
-              ) : null;
+              );
             })}
-            {flags.map((n) => (
-              <FlagControl key={n} name={n} />
-            ))}
-            {names.map((n) => (
-              <NumberControl key={n} name={n} />
-            ))}
           </details>
         );
       })}
