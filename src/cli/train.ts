@@ -139,7 +139,13 @@ export async function runTrain(argv: string[]): Promise<number> {
   // The last good checkpoint stays: a run that diverged does not overwrite it.
   if (!session.stoppedReason) await save();
   if (args.exportPolicy && !session.stoppedReason) {
-    const policy = await exportPolicy(session.agent, session.env.spec, config, session.step);
+    const policy = await exportPolicy(
+      session.agent,
+      session.env.spec,
+      config,
+      session.step,
+      session.normalizer,
+    );
     mkdirSync(args.exportPolicy, { recursive: true });
     await writeFile(join(args.exportPolicy, 'model.json'), policy.modelJson);
     await writeFile(join(args.exportPolicy, WEIGHTS_FILE), new Uint8Array(policy.weights));

@@ -101,6 +101,14 @@ export const FIELDS = {
     description:
       "pytorch: U(±1/√fan_in), the authors' (nn.Linear); orthogonal: seeded orthogonal weights, gain √2 for the hidden layers and 1 for the outputs, biases 0",
   }),
+  normalizeObservations: flag({
+    label: 'Normalise observations',
+    default: false,
+    group: 'network',
+    live: false,
+    description:
+      'The networks see (s − running mean) / running std of the observations seen in training (frozen in evaluation; saved in checkpoints and folded into an exported policy)',
+  }),
   smallActorOutput: flag({
     label: "Small init of the actor's last layer",
     default: false,

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { sha256Hex } from '../common/sha256';
 import type { Config } from './hyperparameters';
+import type { ObservationNormalizer } from './observationNormalizer';
 import type { ActionSpace, TD3 } from './td3';
 
 export const POLICY_FORMAT = 'td3-playground-policy';
@@ -39,8 +40,24 @@ export interface ExportedPolicy {
 }
 
 /** The actor as a LayersModel with the agent's current weights (caller disposes it). */
-export function policyModel(agent: TD3, space: ActionSpace): tf.LayersModel {
+export function policyModel(
+  agent: TD3,
+  space: ActionSpace,
+  normalizer: ObservationNormalizer | null = null,
+): tf.LayersModel {
   const weights = agent.getWeights().actor;
+  if (normalizer) {
+    // The normalisation folded into the first layer: ((s − μ)/σ)·W + b = s·(W/σ) + (b − (μ/σ)·W).
+    const first = weights[0];
+    first.weight.forEach((row, i) => {
+      const sigma = normalizer.scale(i);
+      const shift = normalizer.center(i) / sigma;
+      row.forEach((w, j) => {
+        first.bias[j] -= shift * w;
+        row[j] = w / sigma;
+      });
+    });
+  }
   const act = space.actionSize;
   const model = tf.sequential();
   // setWeights copies: each layer's tensors are freed as soon as they are in.
@@ -73,8 +90,10 @@ export async function exportPolicy(
   space: ActionSpace & { id: string },
   config: Config,
   step: number,
+  /** The run's observation statistics, folded into the first layer, when it normalises observations. */
+  normalizer: ObservationNormalizer | null = null,
 ): Promise<ExportedPolicy> {
-  const model = policyModel(agent, space);
+  const model = policyModel(agent, space, normalizer);
   try {
     let saved: tf.io.ModelArtifacts | null = null;
     await model.save(

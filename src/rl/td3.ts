@@ -42,6 +42,9 @@ export type {
   UpdateStats,
 } from './agentTypes';
 
+/** What evaluation, the probe and the page need of an agent: its actions and values, its space and settings. */
+export type PolicyAccess = Pick<TD3, 'act' | 'actBatch' | 'qValues' | 'getConfig' | 'space'>;
+
 export class TD3 {
   readonly actor: Mlp;
   readonly actorTarget: Mlp;

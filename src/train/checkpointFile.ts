@@ -141,6 +141,7 @@ const stateSchema = z.object({
     })
     .nullable(),
   probe: z.object({ states: z.instanceof(Float64Array), rng: rngState }).nullable(),
+  normalizer: z.object({ mean: numbers, variance: numbers, count: z.number().positive() }).optional(),
   pendingTransitions: z
     .array(
       z.object({

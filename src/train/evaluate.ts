@@ -7,7 +7,7 @@
  * several chunks of work and stay responsive.
  */
 import type { Env } from '../envs/types';
-import type { TD3 } from '../rl/td3';
+import type { PolicyAccess } from '../rl/td3';
 import { mean, std } from './metrics';
 
 export interface EvalResult {
@@ -17,7 +17,7 @@ export interface EvalResult {
 }
 
 export function* evaluationSteps(
-  agent: TD3,
+  agent: PolicyAccess,
   env: Env,
   episodes: number,
   seed: number,
@@ -39,7 +39,7 @@ export function* evaluationSteps(
 }
 
 /** The whole evaluation at once. */
-export function evaluatePolicy(agent: TD3, env: Env, episodes: number, seed: number): EvalResult {
+export function evaluatePolicy(agent: PolicyAccess, env: Env, episodes: number, seed: number): EvalResult {
   const steps = evaluationSteps(agent, env, episodes, seed);
   for (;;) {
     const next = steps.next();

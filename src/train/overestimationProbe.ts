@@ -13,7 +13,7 @@
 import type { Random } from '../common/random';
 import type { Env } from '../envs/types';
 import type { ReplayBuffer } from '../rl/replayBuffer';
-import type { TD3 } from '../rl/td3';
+import type { PolicyAccess } from '../rl/td3';
 import type { ProbeRecord } from './metrics';
 import { mean } from './metrics';
 
@@ -76,7 +76,13 @@ export class OverestimationProbe {
   }
 
   /** The whole measurement at once. */
-  measure(agent: TD3, pairs: number, discount: number, tolerance: number, valueScale = 1): ProbeResult {
+  measure(
+    agent: PolicyAccess,
+    pairs: number,
+    discount: number,
+    tolerance: number,
+    valueScale = 1,
+  ): ProbeResult {
     const steps = this.measurementSteps(agent, pairs, discount, tolerance, valueScale);
     for (;;) {
       const next = steps.next();
@@ -86,7 +92,7 @@ export class OverestimationProbe {
 
   /** The measurement as a generator that yields after each step of the rollouts (spread over chunks of work). */
   *measurementSteps(
-    agent: TD3,
+    agent: PolicyAccess,
     pairs: number,
     discount: number,
     tolerance: number,

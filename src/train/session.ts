@@ -6,11 +6,13 @@ import * as tf from '@tensorflow/tfjs';
 import { Random } from '../common/random';
 import { makeEnv } from '../envs';
 import type { Env, EpisodeState } from '../envs/types';
+import type { Batch } from '../rl/agentTypes';
 import { type Config, parseConfig } from '../rl/hyperparameters';
 import { addNoiseAndClip, type ExplorationNoise, makeExplorationNoise } from '../rl/noise';
+import { type NormalizerState, ObservationNormalizer } from '../rl/observationNormalizer';
 import { ReplayBuffer, type ReplayBufferState } from '../rl/replayBuffer';
 import { learningProgress, type Schedule, scheduled } from '../rl/schedules';
-import { type AgentState, type LiveAgentConfig, TD3, type UpdateStats } from '../rl/td3';
+import { type AgentState, type LiveAgentConfig, type PolicyAccess, TD3, type UpdateStats } from '../rl/td3';
 import { Diverged, guardEnv, TrainingStopped } from './errors';
 import { evaluationSteps } from './evaluate';
 import type { Divergence, MetricRecord } from './metrics';
@@ -79,6 +81,8 @@ export interface SessionState {
   /** null: saved without the buffer (smaller; training then refills it, and no longer continues exactly). */
   buffer: ReplayBufferState | null;
   probe: { states: Float64Array; rng: number[] } | null;
+  /** Observation normalisation's running statistics (absent when the run does not normalise). */
+  normalizer?: NormalizerState;
   /** n-step returns: the transitions still summing their rewards (empty, or absent in older files, for n = 1). */
   pendingTransitions?: PendingTransition[];
   random: { actions: number[]; exploration: number[]; sampling: number[] };
@@ -120,6 +124,13 @@ export class TrainingSession {
   private observation: Float32Array | number[];
   private episodeReturn = 0;
   private pending: PendingTransition[] = [];
+  /** Observation normalisation, when the run asks for it: updated by training steps only. */
+  readonly normalizer: ObservationNormalizer | null;
+  /**
+   * The agent as the env's observations reach it: normalised first when the run normalises them. Acting,
+   * evaluation, the probe and the page's views go through this; the update gets normalised batches.
+   */
+  readonly policy: PolicyAccess;
   private episodeLength = 0;
   private throughputMark = { time: 0, step: 0, updates: 0 };
   /** Evaluations and probes due before the next env step, each a generator run a slice at a time. */
@@ -142,6 +153,17 @@ export class TrainingSession {
     this.config = config;
     const spec = env.spec;
     this.observation = env.reset(config.seed);
+    this.normalizer = config.normalizeObservations ? new ObservationNormalizer(spec.observationSize) : null;
+    this.normalizer?.update(this.observation);
+    const norm = this.normalizer;
+    const rows = (o: Float32Array) => (norm ? norm.normalizeRows(Float32Array.from(o)) : o);
+    this.policy = {
+      space: spec,
+      getConfig: () => this.agent.getConfig(),
+      act: (o) => this.agent.act(norm ? norm.normalize(o) : o),
+      actBatch: (o, n) => this.agent.actBatch(rows(o), n),
+      qValues: (o, a, n) => this.agent.qValues(rows(o), a, n),
+    };
     this.agent = new TD3(spec, agentSettings(config), config.seed);
     this.buffer = new ReplayBuffer(config.bufferSize, spec.observationSize, spec.actionSize);
     if (config.per) this.buffer.enablePriorities();
@@ -207,6 +229,7 @@ export class TrainingSession {
       buffer: keepBuffer ? this.buffer.exportState() : null,
       probe: keepBuffer && this.probeAvailable ? this.probe.exportState(this.buffer.size) : null,
       pendingTransitions: this.pending.map((p) => ({ ...p })),
+      ...(this.normalizer ? { normalizer: this.normalizer.exportState() } : {}),
       random: {
         actions: this.randomActions.getState(),
         exploration: this.explorationRng.getState(),
@@ -251,6 +274,11 @@ export class TrainingSession {
     this.samplingRng.setState(state.random.sampling);
     this.noise.importState(state.noise);
     this.pending = (state.pendingTransitions ?? []).map((p) => ({ ...p }));
+    if (this.normalizer) {
+      if (!state.normalizer)
+        throw new Error('the run normalises observations but the file has no statistics');
+      this.normalizer.importState(state.normalizer);
+    }
     const stateSize = this.env.getState().length;
     for (const p of this.pending)
       if (
@@ -285,7 +313,7 @@ export class TrainingSession {
   probeNow(): ProbeResult {
     if (!this.probeAvailable) throw new Error(`${this.config.env} cannot restore its state: no probe`);
     const c = this.config;
-    return this.probe.measure(this.agent, c.probePairs, c.discount, c.probeTolerance, c.rewardScale);
+    return this.probe.measure(this.policy, c.probePairs, c.discount, c.probeTolerance, c.rewardScale);
   }
 
   /** The action of the last env step (for drawing). */
@@ -477,7 +505,7 @@ export class TrainingSession {
       }
     } else {
       addNoiseAndClip(
-        this.agent.act(this.observation),
+        this.policy.act(this.observation),
         this.noise.sample(),
         spec.actionLow,
         spec.actionHigh,
@@ -499,6 +527,7 @@ export class TrainingSession {
         result.terminated,
       );
     this.observation = result.observation;
+    this.normalizer?.update(this.observation);
     this.episodeReturn += result.reward;
     this.episodeLength++;
     this.step++;
@@ -519,6 +548,7 @@ export class TrainingSession {
         terminated: result.terminated,
       });
       this.observation = this.env.reset();
+      this.normalizer?.update(this.observation);
       this.noise.reset();
       this.episodeReturn = 0;
       this.episodeLength = 0;
@@ -540,7 +570,7 @@ export class TrainingSession {
   private *evaluationTask(step: number): Generator<void, void> {
     const c = this.config;
     const { mean, std, returns } = yield* evaluationSteps(
-      this.agent,
+      this.policy,
       this.evalEnv,
       c.evalEpisodes,
       c.seed + 100,
@@ -552,7 +582,7 @@ export class TrainingSession {
   private *probeTask(step: number): Generator<void, void> {
     const c = this.config;
     const probe = yield* this.probe.measurementSteps(
-      this.agent,
+      this.policy,
       c.probePairs,
       c.discount,
       c.probeTolerance,
@@ -592,6 +622,15 @@ export class TrainingSession {
     }
   }
 
+  /** A sampled batch (the buffer's copy of its rows) with its observations normalised, when the run does. */
+  private normalized<B extends Batch>(batch: B): B {
+    if (this.normalizer) {
+      this.normalizer.normalizeRows(batch.observations);
+      this.normalizer.normalizeRows(batch.nextObservations);
+    }
+    return batch;
+  }
+
   private update(): void {
     const c = this.config;
     const wantStats = (this.agent.updates + 1) % c.logEvery === 0;
@@ -600,11 +639,11 @@ export class TrainingSession {
       // Prioritized replay: β rises from β₀ to 1 over the learning steps; the rows drawn get new priorities.
       const beta = c.perBeta0 + (1 - c.perBeta0) * learningProgress(this.step, c.startSteps, c.totalSteps);
       const batch = this.buffer.samplePrioritized(c.batchSize, this.samplingRng, beta);
-      stats = this.agent.train(batch, wantStats);
+      stats = this.agent.train(this.normalized(batch), wantStats);
       if (this.agent.lastUpdateFinite)
         this.buffer.updatePriorities(batch.rows, this.agent.lastTdErrors, c.perAlpha);
     } else {
-      stats = this.agent.train(this.buffer.sample(c.batchSize, this.samplingRng), wantStats);
+      stats = this.agent.train(this.normalized(this.buffer.sample(c.batchSize, this.samplingRng)), wantStats);
     }
     // The agent checks the loss of every update where a read-back is cheap, and of every one with statistics.
     if (!this.agent.lastUpdateFinite) {

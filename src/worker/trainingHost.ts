@@ -274,7 +274,13 @@ export class TrainingHost {
   private async postPolicy(): Promise<void> {
     const session = this.session;
     if (!session || !this.config) return this.notice('warning', 'No policy to export: start a run first');
-    const policy = await exportPolicy(session.agent, session.env.spec, this.config, session.step);
+    const policy = await exportPolicy(
+      session.agent,
+      session.env.spec,
+      this.config,
+      session.step,
+      session.normalizer,
+    );
     this.options.post(
       {
         type: 'policy',
@@ -457,8 +463,8 @@ export class TrainingHost {
         observations.set([Math.cos(theta), Math.sin(theta), thetaDot], (row * resolution + col) * 3);
       }
     }
-    const action = session.agent.actBatch(observations, n);
-    const value = session.agent.qValues(observations, action, n).q1;
+    const action = session.policy.actBatch(observations, n);
+    const value = session.policy.qValues(observations, action, n).q1;
     const event = {
       type: 'landscape' as const,
       resolution,
@@ -562,7 +568,7 @@ export class TrainingHost {
               model.predict(tf.tensor2d(Float32Array.from(observation), [1, observation.length])) as tf.Tensor
             ).dataSync(),
           ) as Float32Array)
-        : (session as TrainingSession).agent.act(observation);
+        : (session as TrainingSession).policy.act(observation);
     const rate = WATCH_STEPS_PER_SECOND[watch.envId] ?? DEFAULT_WATCH_RATE;
     const now = performance.now();
     const due = Math.min(10, Math.floor(((now - watch.last) / 1000) * rate));

@@ -122,6 +122,11 @@ describe('checkpoints', () => {
     await expect(TrainingSession.restore(bad, () => {})).rejects.toThrow(/waiting n-step transition/);
   }, 60_000);
 
+  it('a run that normalises observations continues exactly: the statistics are saved', async () => {
+    const { state } = await resumedExactly({ ...TINY, normalizeObservations: true }, 250);
+    expect(state.normalizer?.count).toBeGreaterThan(250);
+  }, 60_000);
+
   it('a prioritized-replay run continues exactly: the priorities are saved with the buffer', async () => {
     const { state, whole } = await resumedExactly({ ...TINY, per: true }, 250);
     expect(state.buffer?.priorities).toHaveLength(250);
