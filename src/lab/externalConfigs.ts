@@ -24,6 +24,13 @@ function scheduleNotes(config: Config, tool: string, linearLrToZero: boolean): s
     notes.push(
       `${tool} initialises as PyTorch's nn.Linear (here ${config.init}${config.smallActorOutput ? ", the actor's last layer from U(±3e-3)" : ''})`,
     );
+  if (config.normalizeObservations)
+    notes.push(`this file does not normalise ${tool}'s observations (here by their running mean and std)`);
+  if (config.rewardScale !== 1) notes.push(`${tool} learns unscaled rewards (here × ${config.rewardScale})`);
+  if (config.actorGradClip || config.criticGradClip)
+    notes.push(
+      `${tool} does not clip gradient norms (here actor ${config.actorGradClip || 'off'}, critics ${config.criticGradClip || 'off'})`,
+    );
   if (config.per)
     notes.push(
       `this file does not turn on prioritized replay (α ${config.perAlpha}, β₀ ${config.perBeta0}) for ${tool}`,

@@ -123,7 +123,7 @@ describe('scheduled settings in a session', () => {
   });
 });
 
-describe('schedules in other tools’ files', () => {
+describe('the options beyond the paper in other tools’ files', () => {
   const quick = configFromPreset('quick');
   it('the zoo writes a linear schedule to 0 as lin_, and says what it cannot express', () => {
     const linear = zooHyperparameters({ ...quick, lrSchedule: 'linear', lrFinalFraction: 0 }, 'x');
