@@ -103,6 +103,13 @@ export class ReplayBuffer {
       throw new Error(
         `the replay buffer's saved rows do not fit a buffer of ${this.capacity} × (${this.observationSize}, ${this.actionSize})`,
       );
+    // Checked before anything is written, like the rows: a refused state leaves the buffer as it was.
+    const { priorities, maxPriority } = state;
+    if (
+      this.tree &&
+      (!priorities || priorities.length !== n || !(maxPriority !== undefined && maxPriority > 0))
+    )
+      throw new Error('the replay buffer was saved without the priorities prioritized replay needs');
     this.observations.set(state.observations);
     this.actions.set(state.actions);
     this.rewards.set(state.rewards);
@@ -110,10 +117,7 @@ export class ReplayBuffer {
     this.notDone.set(state.notDone);
     this.pointer = state.pointer;
     this.size = n;
-    if (this.tree) {
-      const { priorities, maxPriority } = state;
-      if (!priorities || priorities.length !== n || !(maxPriority !== undefined && maxPriority > 0))
-        throw new Error('the replay buffer was saved without the priorities prioritized replay needs');
+    if (this.tree && priorities && maxPriority !== undefined) {
       for (let i = 0; i < n; i++) this.tree.set(i, priorities[i]);
       this.maxPriority = maxPriority;
     }

@@ -67,7 +67,8 @@ export class TD3 {
   updates = 0;
   /**
    * Whether the last update's critic loss was finite: checked on every update on wasm (the in-place update
-   * sums its loss gradient anyway) and on cpu (one small read-back); elsewhere only when statistics are read.
+   * sums its loss gradient anyway) and on cpu (one small read-back); elsewhere when statistics are read, and
+   * for every update at once after a batch of them (`firstNonFiniteLoss`).
    */
   lastUpdateFinite = true;
   /**
@@ -270,17 +271,15 @@ export class TD3 {
       );
       // Prioritized replay weighs each row's squared error by its importance weight wᵢ.
       const w = batch.weights ? tf.tensor2d(batch.weights, [n, 1]) : null;
+      const errors = traces.map((trace) => tf.sub(trace.output, y) as tf.Tensor2D);
       const grads = Mlp.backwardEach(
         critics,
         traces,
-        traces.map(
-          (trace) =>
-            tf.mul(w ? tf.mul(tf.sub(trace.output, y), w) : tf.sub(trace.output, y), 2 / n) as tf.Tensor2D,
-        ),
+        errors.map((error) => tf.mul(w ? tf.mul(error, w) : error, 2 / n) as tf.Tensor2D),
       ).map((backward) => backward.grads);
       if (w) {
-        const errors = traces.slice(0, inUse).map((trace) => tf.abs(tf.sub(trace.output, y)));
-        const largest = errors.length > 1 ? tf.maximum(errors[0], errors[1]) : errors[0];
+        const sizes = errors.slice(0, inUse).map((error) => tf.abs(error));
+        const largest = sizes.length > 1 ? tf.maximum(sizes[0], sizes[1]) : sizes[0];
         this.lastTdErrors = Float32Array.from(largest.dataSync());
       }
       this.criticOptimizer.apply(clipByGlobalNorm([...grads[0], ...grads[1]], this.config.criticGradClip));
@@ -327,10 +326,11 @@ export class TD3 {
 
       // The statistics and the guard are of the critics in use: critic 1 alone when twin critics are off.
       const used = traces.slice(0, inUse);
-      const criticLoss = () => {
+      const lossTensor = () => {
         const losses = used.map((trace) => tf.losses.meanSquaredError(y, trace.output));
-        return (losses.length > 1 ? tf.add(losses[0], losses[1]) : losses[0]).dataSync()[0];
+        return (losses.length > 1 ? tf.add(losses[0], losses[1]) : losses[0]) as tf.Scalar;
       };
+      const criticLoss = () => lossTensor().dataSync()[0];
       if (wantStats) {
         const [q1, q2] = used.map((trace) => trace.output);
         stats = {
@@ -346,9 +346,7 @@ export class TD3 {
       } else if (tf.getBackend() === 'cpu') {
         this.lastUpdateFinite = Number.isFinite(criticLoss());
       } else {
-        const losses = used.map((trace) => tf.losses.meanSquaredError(y, trace.output));
-        const loss = (losses.length > 1 ? tf.add(losses[0], losses[1]) : losses[0]) as tf.Scalar;
-        this.pendingLosses.push({ update: this.updates, loss: tf.keep(loss) });
+        this.pendingLosses.push({ update: this.updates, loss: tf.keep(lossTensor()) });
       }
     });
     // Kept losses are read in lists of at most this many, so an agent trained without checks stays bounded.

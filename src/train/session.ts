@@ -107,6 +107,15 @@ function agentSettings(config: Config): Config {
   return config.nStep > 1 ? { ...config, discount: config.discount ** config.nStep } : config;
 }
 
+/** The critic loss of update `update`, kept on the device and read later, was not finite. */
+function lossDiverged(update: number, found = ''): Diverged {
+  return new Diverged(
+    'the critic loss',
+    `the critic loss is not finite (NaN or infinite) at update ${update}${found}`,
+    update,
+  );
+}
+
 export class TrainingSession {
   /** The agent; replaced by a copy on another backend when the current one fails (`recoverOnCurrentBackend`). */
   agent: TD3;
@@ -408,8 +417,7 @@ export class TrainingSession {
     const range = `found by the check after updates ${updatesBefore + 1}–${this.agent.updates}`;
     const badLoss = this.agent.firstNonFiniteLoss();
     if (badLoss !== null) {
-      const detail = `the critic loss is not finite (NaN or infinite) at update ${badLoss}, ${range}`;
-      this.halt(new Diverged('the critic loss', detail, badLoss));
+      this.halt(lossDiverged(badLoss, `, ${range}`));
       return;
     }
     const bad = this.agent.nonFiniteNetworks();
@@ -513,12 +521,13 @@ export class TrainingSession {
       );
     }
 
-    const stateBefore = c.nStep > 1 ? this.env.getState() : null;
-    if (!stateBefore) this.probe.recordState(this.env.getState());
+    // The state the transition starts from, for the probe (getState returns a copy).
+    const stateBefore = this.env.getState();
     const result = this.env.step(this.action);
     // Only termination cuts the bootstrap; a time-limit truncation is stored as not done.
-    if (stateBefore) this.storeNStep(stateBefore, result);
-    else
+    if (c.nStep > 1) this.storeNStep(stateBefore, result);
+    else {
+      this.probe.recordState(stateBefore);
       this.buffer.add(
         this.observation,
         this.action,
@@ -526,6 +535,7 @@ export class TrainingSession {
         result.observation,
         result.terminated,
       );
+    }
     this.observation = result.observation;
     this.normalizer?.update(this.observation);
     this.episodeReturn += result.reward;
@@ -598,14 +608,14 @@ export class TrainingSession {
    * steps (weight γ^(k − n) on the update's γ^n).
    */
   private storeNStep(
-    stateBefore: ArrayLike<number>,
+    stateBefore: number[],
     result: { reward: number; observation: ArrayLike<number>; terminated: boolean; truncated: boolean },
   ): void {
     const { nStep: n, discount: gamma } = this.config;
     this.pending.push({
       observation: Array.from(this.observation),
       action: Array.from(this.action),
-      state: Array.from(stateBefore),
+      state: stateBefore,
       reward: 0,
       steps: 0,
     });
@@ -649,12 +659,7 @@ export class TrainingSession {
     if (!this.agent.lastUpdateFinite) {
       // On a GPU backend an earlier update's loss, kept on the device, may have been the first to go.
       const earlier = this.agent.firstNonFiniteLoss();
-      if (earlier !== null)
-        throw new Diverged(
-          'the critic loss',
-          `the critic loss is not finite (NaN or infinite) at update ${earlier}`,
-          earlier,
-        );
+      if (earlier !== null) throw lossDiverged(earlier);
       const detail = stats ? `critic loss ${stats.criticLoss}, mean Q1 ${stats.q1}` : 'NaN or infinite';
       throw new Diverged('the critic loss', `the critic loss is not finite (${detail})`);
     }
