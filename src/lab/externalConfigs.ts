@@ -48,6 +48,16 @@ function scheduleNotes(config: Config, tool: string, linearLrToZero: boolean): s
     notes.push(
       `${tool} cannot express this learning-rate schedule (here ${config.lrSchedule} to ${config.lrFinalFraction} of each rate)`,
     );
+  const ownCritic = config.criticLrSchedule !== 'same';
+  if (
+    ownCritic &&
+    (config.criticLrSchedule !== config.lrSchedule || config.criticLrFinalFraction !== config.lrFinalFraction)
+  )
+    notes.push(
+      `${tool} schedules both networks' learning rates alike (here the critics' is ${config.criticLrSchedule} to ${config.criticLrFinalFraction} of its rate)`,
+    );
+  if (config.criticNorm !== 'none')
+    notes.push(`${tool}'s critics have no ${config.criticNorm} normalisation (here they do)`);
   return notes;
 }
 

@@ -30,10 +30,18 @@ export type AgentConfig = Pick<
   | 'noiseClip'
 > &
   /** Beyond the paper; absent = the paper's choice (PyTorch's init, the actor on Q1). */
-  Partial<Pick<Config, 'init' | 'smallActorOutput' | 'actorMinQ' | 'actorGradClip' | 'criticGradClip'>>;
+  Partial<
+    Pick<
+      Config,
+      'init' | 'smallActorOutput' | 'criticNorm' | 'actorMinQ' | 'actorGradClip' | 'criticGradClip'
+    >
+  >;
 
 /** Settings that may change between updates without rebuilding the networks. */
-export type LiveAgentConfig = Omit<AgentConfig, 'hidden1' | 'hidden2' | 'init' | 'smallActorOutput'>;
+export type LiveAgentConfig = Omit<
+  AgentConfig,
+  'hidden1' | 'hidden2' | 'init' | 'smallActorOutput' | 'criticNorm'
+>;
 
 /**
  * A minibatch of transitions, row-major. `notDone` weighs the bootstrap: 1 − terminated (truncation never

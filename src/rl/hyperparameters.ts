@@ -101,6 +101,15 @@ export const FIELDS = {
     description:
       "pytorch: U(±1/√fan_in), the authors' (nn.Linear); orthogonal: seeded orthogonal weights, gain √2 for the hidden layers and 1 for the outputs, biases 0",
   }),
+  criticNorm: choice({
+    label: "Critics' normalisation",
+    default: 'none',
+    options: ['none', 'layer', 'batch'],
+    group: 'network',
+    live: false,
+    description:
+      "LayerNorm or BatchNorm between each hidden layer's product and its ReLU, in the critics (none = the paper); BatchNorm uses its batch's statistics in the update and running averages in the probe",
+  }),
   normalizeObservations: flag({
     label: 'Normalise observations',
     default: false,
@@ -144,7 +153,7 @@ export const FIELDS = {
     group: 'optimizer',
     live: true,
     description:
-      'How both learning rates move to their final fraction over the learning steps: constant (the paper), linear or cosine',
+      "How the learning rates move to their final fraction over the learning steps: constant (the paper), linear or cosine; the critics' too unless they have a schedule of their own",
   }),
   lrFinalFraction: real({
     label: 'Final learning rate (fraction)',
@@ -155,6 +164,26 @@ export const FIELDS = {
     group: 'optimizer',
     live: true,
     description: 'Each learning rate at the end of the run, as a fraction of its value, when scheduled',
+  }),
+  criticLrSchedule: choice({
+    label: "Critics' own learning-rate schedule",
+    default: 'same',
+    options: ['same', 'constant', 'linear', 'cosine'],
+    group: 'optimizer',
+    live: true,
+    description:
+      "The critics' learning rate on a schedule of its own (same = the schedule above, for both networks)",
+  }),
+  criticLrFinalFraction: real({
+    label: "Critics' final learning rate (fraction)",
+    default: 0,
+    min: 0,
+    max: 1,
+    scale: 'linear',
+    group: 'optimizer',
+    live: true,
+    description:
+      "The critics' learning rate at the end of the run, as a fraction of its value, on their own schedule",
   }),
   batchSize: integer({
     label: 'Batch size',

@@ -3,20 +3,43 @@ import * as tf from '@tensorflow/tfjs';
 import type { Random } from '../common/random';
 import { fastKernels } from '../compute/wasmKernels';
 import { columnSum, linearEach, matMulNTEach, matMulTNEach } from './linalg';
+import {
+  type NormCache,
+  type NormKind,
+  type NormParams,
+  normBackward,
+  normForward,
+  updateRunningAverages,
+} from './normLayers';
 
 export interface Layer {
   weight: tf.Variable<tf.Rank.R2>;
   bias: tf.Variable<tf.Rank.R1>;
+  /** A hidden layer's LayerNorm or BatchNorm, between its product and its ReLU (src/rl/normLayers.ts). */
+  norm?: NormParams;
 }
 
 /** What `Mlp.forward` keeps for `Mlp.backward`: each layer's input (x, then the hidden ReLU outputs). */
 export interface Trace {
   inputs: tf.Tensor2D[];
   output: tf.Tensor2D;
+  /** Per layer, what a normalised layer kept (absent when the network has no normalisation). */
+  norms?: (NormCache | null)[];
+}
+
+/** A normalised layer's numbers: γ, β, and BatchNorm's running mean and variance. */
+export interface NormWeights {
+  scale: number[];
+  shift: number[];
+  runningMean?: number[];
+  runningVariance?: number[];
 }
 
 /** Plain numbers of one network, for tests, export and copying between backends. */
-export type MlpWeights = { weight: number[][]; bias: number[] }[];
+export type MlpWeights = { weight: number[][]; bias: number[]; norm?: NormWeights }[];
+
+/** Which statistics a normalised network uses: its batch's own (in the update) or BatchNorm's running ones. */
+export type NormStatistics = 'batch' | 'running';
 
 export class Mlp {
   readonly layers: Layer[];
@@ -29,7 +52,7 @@ export class Mlp {
   constructor(
     readonly sizes: number[],
     rng: Random,
-    init: { orthogonal?: boolean; outputGain?: number; outputUniform?: number } = {},
+    init: { orthogonal?: boolean; outputGain?: number; outputUniform?: number; norm?: NormKind } = {},
   ) {
     this.layers = [];
     for (let i = 0; i + 1 < sizes.length; i++) {
@@ -53,11 +76,29 @@ export class Mlp {
         for (let j = 0; j < w.length; j++) w[j] = rng.uniformRange(-bound, bound);
         for (let j = 0; j < b.length; j++) b[j] = rng.uniformRange(-bound, bound);
       }
-      this.layers.push({
+      const layer: Layer = {
         weight: variableFrom(tf.tensor2d(w, [fanIn, fanOut])),
         bias: variableFrom(tf.tensor1d(b)),
-      });
+      };
+      // γ = 1 and β = 0, as torch.nn.LayerNorm and BatchNorm1d start; running mean 0 and variance 1.
+      if (init.norm && !last) {
+        layer.norm = {
+          kind: init.norm,
+          scale: variableFrom(tf.ones([fanOut]) as tf.Tensor1D),
+          shift: variableFrom(tf.zeros([fanOut]) as tf.Tensor1D),
+        };
+        if (init.norm === 'batch') {
+          layer.norm.runningMean = variableFrom(tf.zeros([fanOut]) as tf.Tensor1D, false);
+          layer.norm.runningVariance = variableFrom(tf.ones([fanOut]) as tf.Tensor1D, false);
+        }
+      }
+      this.layers.push(layer);
     }
+  }
+
+  /** LayerNorm, BatchNorm or none, in the hidden layers. */
+  get norm(): NormKind | null {
+    return this.layers[0].norm?.kind ?? null;
   }
 
   /**
@@ -87,22 +128,44 @@ export class Mlp {
    * `forward` of several networks of the same sizes (nets[t] on xs[t]), layer by layer: each layer's products
    * in one call (on wasm one kernel whose work the threads share).
    */
-  static forwardEach(nets: Mlp[], xs: tf.Tensor2D[]): Trace[] {
+  static forwardEach(nets: Mlp[], xs: tf.Tensor2D[], statistics: NormStatistics = 'batch'): Trace[] {
     const inputs: tf.Tensor2D[][] = nets.map(() => []);
+    const normed = nets[0].norm !== null;
+    const norms: (NormCache | null)[][] = nets.map(() => []);
     let hs = xs;
     const layers = nets[0].layers.length;
     for (let l = 0; l < layers; l++) {
       hs.forEach((h, t) => {
         inputs[t].push(h);
       });
+      const hidden = l < layers - 1;
       hs = linearEach(
         hs,
         nets.map((net) => net.layers[l].weight),
         nets.map((net) => net.layers[l].bias),
-        l < layers - 1,
+        hidden && !normed,
       );
+      if (normed && hidden) {
+        // Product, then the normalisation, then the ReLU.
+        hs = hs.map((z, t) => {
+          const { output, cache } = normForward(nets[t].layers[l].norm as NormParams, z, statistics);
+          norms[t].push(cache);
+          return tf.relu(output);
+        });
+      }
     }
-    return nets.map((_, t) => ({ inputs: inputs[t], output: hs[t] }));
+    return nets.map((_, t) =>
+      normed ? { inputs: inputs[t], output: hs[t], norms: norms[t] } : { inputs: inputs[t], output: hs[t] },
+    );
+  }
+
+  /** BatchNorm's running averages moved towards a training trace's batch statistics (nothing otherwise). */
+  updateRunningAverages(trace: Trace): void {
+    const rows = trace.inputs[0].shape[0];
+    this.layers.forEach((layer, l) => {
+      const cache = trace.norms?.[l];
+      if (layer.norm && cache) updateRunningAverages(layer.norm, cache, rows);
+    });
   }
 
   /** `backward` of several networks of the same sizes, layer by layer, each layer's products in one call. */
@@ -114,6 +177,7 @@ export class Mlp {
   ): { grads: tf.Tensor[]; dInput: tf.Tensor2D | null }[] {
     const { weights = true, input = false } = want;
     const grads: tf.Tensor[][] = nets.map(() => []);
+    const normGrads: tf.Tensor[][][] = nets.map(() => []);
     let dzs = dOutputs;
     let dInputs: tf.Tensor2D[] | null = null;
     for (let l = nets[0].layers.length - 1; l >= 0; l--) {
@@ -130,16 +194,47 @@ export class Mlp {
       // The input of layer l > 0 is a ReLU output: its gradient passes only where it is positive.
       if (l > 0) dzs = matMulNTEach(dzs, ws, xs);
       else if (input) dInputs = matMulNTEach(dzs, ws);
+      // Layer l − 1's normalisation, between its product and that ReLU.
+      if (l > 0 && nets[0].layers[l - 1].norm) {
+        dzs = dzs.map((dy, t) => {
+          const norm = nets[t].layers[l - 1].norm as NormParams;
+          const cache = traces[t].norms?.[l - 1];
+          if (!cache) throw new Error('backward: the trace was made with running statistics');
+          const { dz, dScale, dShift } = normBackward(norm, cache, dy);
+          if (weights) normGrads[t][l - 1] = [dScale, dShift];
+          return dz;
+        });
+      }
     }
-    return nets.map((_, t) => ({ grads: grads[t], dInput: dInputs?.[t] ?? null }));
+    // In the order of variables(): each layer's weight and bias, then its γ and β.
+    return nets.map((net, t) => ({
+      grads: net.norm
+        ? net.layers.flatMap((_, l) => [grads[t][2 * l], grads[t][2 * l + 1], ...(normGrads[t][l] ?? [])])
+        : grads[t],
+      dInput: dInputs?.[t] ?? null,
+    }));
   }
 
-  /** Every layer's weight and bias, in order: the same array each call (the variables never change; not to be modified). */
+  /**
+   * Every layer's weight and bias (and a normalised layer's γ and β), in order: the same array each call (the
+   * variables never change; not to be modified).
+   */
   variables(): tf.Variable[] {
-    this.vars ??= this.layers.flatMap((l) => [l.weight, l.bias]);
+    this.vars ??= this.layers.flatMap((l) => [
+      l.weight,
+      l.bias,
+      ...(l.norm ? [l.norm.scale, l.norm.shift] : []),
+    ]);
     return this.vars;
   }
   private vars: tf.Variable[] | null = null;
+
+  /** BatchNorm's running averages (not learned by gradients; empty for other networks). */
+  statistics(): tf.Variable[] {
+    return this.layers.flatMap((l) =>
+      l.norm?.runningMean && l.norm.runningVariance ? [l.norm.runningMean, l.norm.runningVariance] : [],
+    );
+  }
 
   /** θ′ ← τθ + (1 − τ)θ′: Polyak averaging towards `source`. τ = 1 copies. */
   polyakFrom(source: Mlp, tau: number): void {
@@ -151,16 +246,36 @@ export class Mlp {
         fast.polyak(source.variables(), mine, tau).forEach((value, i) => {
           mine[i].assign(value);
         });
+        this.polyakStatistics(source, tau);
         return;
       }
       source.variables().forEach((v, i) => {
         mine[i].assign(tau === 1 ? v : tf.add(tf.mul(v, tau), tf.mul(mine[i], 1 - tau)));
       });
     });
+    this.polyakStatistics(source, tau);
+  }
+
+  /** A target's BatchNorm running averages follow the source's as its parameters do. */
+  private polyakStatistics(source: Mlp, tau: number): void {
+    const mine = this.statistics();
+    if (!mine.length) return;
+    tf.tidy(() => {
+      source.statistics().forEach((v, i) => {
+        mine[i].assign(tau === 1 ? v : tf.add(tf.mul(v, tau), tf.mul(mine[i], 1 - tau)));
+      });
+    });
   }
 
   getWeights(): MlpWeights {
-    return this.layers.map((l) => ({ weight: l.weight.arraySync(), bias: l.bias.arraySync() }));
+    return this.layers.map((l) => {
+      const plain = { weight: l.weight.arraySync(), bias: l.bias.arraySync() };
+      if (!l.norm) return plain;
+      const norm: NormWeights = { scale: l.norm.scale.arraySync(), shift: l.norm.shift.arraySync() };
+      if (l.norm.runningMean) norm.runningMean = l.norm.runningMean.arraySync();
+      if (l.norm.runningVariance) norm.runningVariance = l.norm.runningVariance.arraySync();
+      return { ...plain, norm };
+    });
   }
 
   setWeights(weights: MlpWeights): void {
@@ -171,15 +286,39 @@ export class Mlp {
       if (w.weight.length !== shape[0] || w.weight[0]?.length !== shape[1] || w.bias.length !== shape[1]) {
         throw new Error(`setWeights: layer ${i} expects ${shape[0]}×${shape[1]}`);
       }
+      const norm = layer.norm;
+      const given = w.norm;
+      if (Boolean(norm) !== Boolean(given))
+        throw new Error(
+          `setWeights: layer ${i} ${norm ? `expects its ${norm.kind} normalisation` : 'has no normalisation'}`,
+        );
+      if (norm && given) {
+        const width = shape[1];
+        const running = norm.kind === 'batch';
+        const lists = [
+          given.scale,
+          given.shift,
+          ...(running ? [given.runningMean, given.runningVariance] : []),
+        ];
+        if (lists.some((list) => list?.length !== width))
+          throw new Error(`setWeights: layer ${i}'s normalisation expects ${width} values per list`);
+      }
       tf.tidy(() => {
         layer.weight.assign(tf.tensor2d(w.weight));
         layer.bias.assign(tf.tensor1d(w.bias));
+        if (norm && given) {
+          norm.scale.assign(tf.tensor1d(given.scale));
+          norm.shift.assign(tf.tensor1d(given.shift));
+          if (norm.runningMean && given.runningMean) norm.runningMean.assign(tf.tensor1d(given.runningMean));
+          if (norm.runningVariance && given.runningVariance)
+            norm.runningVariance.assign(tf.tensor1d(given.runningVariance));
+        }
       });
     });
   }
 
   dispose(): void {
-    for (const v of this.variables()) v.dispose();
+    for (const v of [...this.variables(), ...this.statistics()]) v.dispose();
   }
 }
 

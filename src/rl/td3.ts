@@ -26,6 +26,7 @@ import type {
 } from './agentTypes';
 import { clipByGlobalNorm, concatColumns } from './linalg';
 import { Mlp, variableFrom } from './mlp';
+import type { NormKind } from './normLayers';
 import { type InPlaceAgent, InPlaceUpdate } from './td3InPlace';
 
 /** TD3_IN_PLACE (default true): on wasm, `train` runs src/rl/td3InPlace.ts; false keeps the tfjs operations. */
@@ -102,12 +103,15 @@ export class TD3 {
       orthogonal,
       outputUniform: config.smallActorOutput ? 3e-3 : undefined,
     });
-    this.critic1 = new Mlp([obs + act, hidden1, hidden2, 1], init, { orthogonal });
-    this.critic2 = new Mlp([obs + act, hidden1, hidden2, 1], init, { orthogonal });
+    // Beyond the paper: LayerNorm or BatchNorm in the critics' hidden layers (src/rl/normLayers.ts).
+    const norm =
+      config.criticNorm && config.criticNorm !== 'none' ? (config.criticNorm as NormKind) : undefined;
+    this.critic1 = new Mlp([obs + act, hidden1, hidden2, 1], init, { orthogonal, norm });
+    this.critic2 = new Mlp([obs + act, hidden1, hidden2, 1], init, { orthogonal, norm });
     // Targets start as copies: θ′ ← θ.
     this.actorTarget = new Mlp(this.actor.sizes, init);
-    this.critic1Target = new Mlp(this.critic1.sizes, init);
-    this.critic2Target = new Mlp(this.critic2.sizes, init);
+    this.critic1Target = new Mlp(this.critic1.sizes, init, { norm });
+    this.critic2Target = new Mlp(this.critic2.sizes, init, { norm });
     this.actorTarget.polyakFrom(this.actor, 1);
     this.critic1Target.polyakFrom(this.critic1, 1);
     this.critic2Target.polyakFrom(this.critic2, 1);
@@ -163,7 +167,10 @@ export class TD3 {
     });
   }
 
-  /** Q1(s, a) and Q2(s, a) for `n` pairs (the overestimation probe's estimate). */
+  /**
+   * Q1(s, a) and Q2(s, a) for `n` pairs (the overestimation probe's estimate). Normalised critics use
+   * BatchNorm's running averages here, as PyTorch's eval mode does.
+   */
   qValues(
     observations: Float32Array,
     actions: Float32Array,
@@ -172,10 +179,11 @@ export class TD3 {
     return tf.tidy(() => {
       const s = tf.tensor2d(observations, [n, this.space.observationSize]);
       const a = tf.tensor2d(actions, [n, this.space.actionSize]);
-      return {
-        q1: this.q(this.critic1, s, a).dataSync() as Float32Array,
-        q2: this.q(this.critic2, s, a).dataSync() as Float32Array,
-      };
+      const sa = concatColumns(s, a);
+      const [q1, q2] = [this.critic1, this.critic2].map(
+        (net) => Mlp.forwardEach([net], [sa], 'running')[0].output.dataSync() as Float32Array,
+      );
+      return { q1, q2 };
     });
   }
 
@@ -235,7 +243,8 @@ export class TD3 {
   train(batch: Batch, wantStats = false): UpdateStats | null {
     this.updates++;
     const { twinCritics, policyDelay, tau } = this.config;
-    const inPlace = this.inPlaceUpdate();
+    // Normalised critics are differentiated through tfjs operations only (src/rl/normLayers.ts).
+    const inPlace = this.critic1.norm ? null : this.inPlaceUpdate();
     if (inPlace) {
       // On wasm: this same update, step for step, without tfjs operations (src/rl/td3InPlace.ts).
       const actorUpdated = this.updates % policyDelay === 0;
@@ -269,6 +278,10 @@ export class TD3 {
         critics,
         critics.map(() => sa),
       );
+      // BatchNorm: the running averages, used outside the update, follow this batch's statistics.
+      critics.forEach((critic, t) => {
+        critic.updateRunningAverages(traces[t]);
+      });
       // Prioritized replay weighs each row's squared error by its importance weight wᵢ.
       const w = batch.weights ? tf.tensor2d(batch.weights, [n, 1]) : null;
       const errors = traces.map((trace) => tf.sub(trace.output, y) as tf.Tensor2D);
@@ -435,7 +448,9 @@ export class TD3 {
       ['critic 2 target', this.critic2Target],
     ];
     const sums = tf.tidy(() =>
-      tf.stack(named.map(([, net]) => tf.addN(net.variables().map((v) => tf.sum(v))))),
+      tf.stack(
+        named.map(([, net]) => tf.addN([...net.variables(), ...net.statistics()].map((v) => tf.sum(v)))),
+      ),
     );
     const values = sums.dataSync();
     sums.dispose();

@@ -103,7 +103,13 @@ const numbers = z.array(z.number());
 const rngState = z.array(z.union([z.number(), z.nan()])).length(5);
 const float32 = z.instanceof(Float32Array);
 const adam = z.object({ m: z.array(numbers), v: z.array(numbers), steps: numbers });
-const weights = z.array(z.object({ weight: z.array(numbers), bias: numbers }));
+const normWeights = z.object({
+  scale: numbers,
+  shift: numbers,
+  runningMean: numbers.optional(),
+  runningVariance: numbers.optional(),
+});
+const weights = z.array(z.object({ weight: z.array(numbers), bias: numbers, norm: normWeights.optional() }));
 const stateSchema = z.object({
   config: z.record(z.string(), z.unknown()),
   step: z.number().int().nonnegative(),

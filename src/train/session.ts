@@ -39,6 +39,8 @@ export type LiveConfig = Pick<
   | 'explNoiseFinal'
   | 'lrSchedule'
   | 'lrFinalFraction'
+  | 'criticLrSchedule'
+  | 'criticLrFinalFraction'
   | 'actorGradClip'
   | 'criticGradClip'
   | 'actorMinQ'
@@ -364,11 +366,20 @@ export class TrainingSession {
    */
   private applySchedules(): void {
     const c = this.config;
-    if (c.explNoiseSchedule === 'constant' && c.lrSchedule === 'constant') return;
+    const ownCritic = c.criticLrSchedule !== 'same';
+    const [criticSchedule, criticFinal] = ownCritic
+      ? [c.criticLrSchedule, c.criticLrFinalFraction]
+      : [c.lrSchedule, c.lrFinalFraction];
+    if (c.explNoiseSchedule === 'constant' && c.lrSchedule === 'constant' && criticSchedule === 'constant')
+      return;
     const p = learningProgress(this.step, c.startSteps, c.totalSteps);
     this.noise.sigma = scheduled(c.explNoiseSchedule as Schedule, c.explNoise, c.explNoiseFinal, p);
-    const lr = (start: number) => scheduled(c.lrSchedule as Schedule, start, start * c.lrFinalFraction, p);
-    this.agent.setConfig({ actorLr: lr(c.actorLr), criticLr: lr(c.criticLr) });
+    const lr = (schedule: string, start: number, final: number) =>
+      scheduled(schedule as Schedule, start, start * final, p);
+    this.agent.setConfig({
+      actorLr: lr(c.lrSchedule, c.actorLr, c.lrFinalFraction),
+      criticLr: lr(criticSchedule, c.criticLr, criticFinal),
+    });
   }
 
   /** The exploration σ and learning rates in force now (scheduled ones move as training goes on). */

@@ -93,6 +93,47 @@ describe('scheduled settings in a session', () => {
     plain.dispose();
   });
 
+  it("give the critics a schedule of their own, or none while the actor's anneals", async () => {
+    const own = await TrainingSession.create(
+      {
+        ...TINY,
+        actorLr: 1e-3,
+        criticLr: 2e-3,
+        lrSchedule: 'cosine',
+        lrFinalFraction: 0.1,
+        criticLrSchedule: 'linear',
+        criticLrFinalFraction: 0.5,
+      },
+      () => {},
+    );
+    own.advance(300); // halfway through the learning steps
+    expect(own.scheduledValues.actorLr).toBeCloseTo(5.5e-4, 15);
+    expect(own.scheduledValues.criticLr).toBeCloseTo(1.5e-3, 15);
+    own.advance(200);
+    expect(own.scheduledValues.criticLr).toBeCloseTo(1e-3, 15);
+    own.dispose();
+
+    // The actor alone anneals: the critics' rate stays where it was set.
+    const actorOnly = await TrainingSession.create(
+      { ...TINY, lrSchedule: 'linear', criticLrSchedule: 'constant', actorLr: 1e-3, criticLr: 2e-3 },
+      () => {},
+    );
+    actorOnly.advance(300);
+    expect(actorOnly.scheduledValues.actorLr).toBeCloseTo(5e-4, 15);
+    expect(actorOnly.scheduledValues.criticLr).toBe(2e-3);
+    actorOnly.dispose();
+
+    // And the other way round: constant actor, annealed critics.
+    const criticOnly = await TrainingSession.create(
+      { ...TINY, criticLrSchedule: 'linear', actorLr: 1e-3, criticLr: 2e-3 },
+      () => {},
+    );
+    criticOnly.advance(300);
+    expect(criticOnly.scheduledValues.actorLr).toBe(1e-3);
+    expect(criticOnly.scheduledValues.criticLr).toBeCloseTo(1e-3, 15);
+    criticOnly.dispose();
+  });
+
   it('a scheduled run continued from its checkpoint records exactly what the uninterrupted run records', async () => {
     const config = { ...TINY, explNoiseSchedule: 'linear', explNoiseFinal: 0.01, lrSchedule: 'linear' };
     const learning = (records: MetricRecord[]) => records.filter((r) => r.type !== 'throughput');

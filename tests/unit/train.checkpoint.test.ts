@@ -127,6 +127,17 @@ describe('checkpoints', () => {
     expect(state.normalizer?.count).toBeGreaterThan(250);
   }, 60_000);
 
+  it('a run with BatchNorm critics continues exactly: γ, β and the running averages are in the file', async () => {
+    const { state, saved } = await resumedExactly({ ...TINY, criticNorm: 'batch' }, 250);
+    const norm = state.agent.weights.critic1[0].norm;
+    expect(norm?.runningVariance?.some((v) => v !== 1)).toBe(true);
+    expect(saved.agent.weights.critic2Target[1].norm?.scale).toHaveLength(TINY.hidden2 as number);
+    // A file whose critic lacks them is refused, not trained on.
+    const bad = structuredClone(saved);
+    delete bad.agent.weights.critic1[0].norm;
+    await expect(TrainingSession.restore(bad, () => {})).rejects.toThrow(/normalisation/);
+  }, 60_000);
+
   it('a prioritized-replay run continues exactly: the priorities are saved with the buffer', async () => {
     const { state, whole } = await resumedExactly({ ...TINY, per: true }, 250);
     expect(state.buffer?.priorities).toHaveLength(250);
