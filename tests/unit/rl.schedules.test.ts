@@ -180,5 +180,12 @@ describe('the options beyond the paper in other tools’ files', () => {
     expect(cleanRlCommand({ ...quick, nStep: 3 }, 'x')).toMatch(
       /# Note: .*here they are 3-step, there one-step/,
     );
+    // The critics' own schedule and normalised critics, which neither tool's file carries.
+    const ownCritic = { ...quick, lrSchedule: 'linear', criticLrSchedule: 'constant' };
+    expect(zooHyperparameters(ownCritic, 'x')).toMatch(/# Note: .*here the critics' is constant/);
+    expect(zooHyperparameters({ ...quick, criticLrSchedule: 'same' }, 'x')).not.toMatch(/critics' is/);
+    expect(cleanRlCommand({ ...quick, criticNorm: 'layer' }, 'x')).toMatch(
+      /# Note: CleanRL's critics have no layer normalisation/,
+    );
   });
 });
