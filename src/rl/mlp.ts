@@ -154,9 +154,7 @@ export class Mlp {
         });
       }
     }
-    return nets.map((_, t) =>
-      normed ? { inputs: inputs[t], output: hs[t], norms: norms[t] } : { inputs: inputs[t], output: hs[t] },
-    );
+    return nets.map((_, t) => ({ inputs: inputs[t], output: hs[t], norms: normed ? norms[t] : undefined }));
   }
 
   /** BatchNorm's running averages moved towards a training trace's batch statistics (nothing otherwise). */
@@ -231,10 +229,12 @@ export class Mlp {
 
   /** BatchNorm's running averages (not learned by gradients; empty for other networks). */
   statistics(): tf.Variable[] {
-    return this.layers.flatMap((l) =>
+    this.stats ??= this.layers.flatMap((l) =>
       l.norm?.runningMean && l.norm.runningVariance ? [l.norm.runningMean, l.norm.runningVariance] : [],
     );
+    return this.stats;
   }
+  private stats: tf.Variable[] | null = null;
 
   /** θ′ ← τθ + (1 − τ)θ′: Polyak averaging towards `source`. τ = 1 copies. */
   polyakFrom(source: Mlp, tau: number): void {
@@ -246,24 +246,11 @@ export class Mlp {
         fast.polyak(source.variables(), mine, tau).forEach((value, i) => {
           mine[i].assign(value);
         });
-        this.polyakStatistics(source, tau);
-        return;
+      } else {
+        polyakAssign(source.variables(), mine, tau);
       }
-      source.variables().forEach((v, i) => {
-        mine[i].assign(tau === 1 ? v : tf.add(tf.mul(v, tau), tf.mul(mine[i], 1 - tau)));
-      });
-    });
-    this.polyakStatistics(source, tau);
-  }
-
-  /** A target's BatchNorm running averages follow the source's as its parameters do. */
-  private polyakStatistics(source: Mlp, tau: number): void {
-    const mine = this.statistics();
-    if (!mine.length) return;
-    tf.tidy(() => {
-      source.statistics().forEach((v, i) => {
-        mine[i].assign(tau === 1 ? v : tf.add(tf.mul(v, tau), tf.mul(mine[i], 1 - tau)));
-      });
+      // A target's BatchNorm running averages follow the source's as its parameters do.
+      polyakAssign(source.statistics(), this.statistics(), tau);
     });
   }
 
@@ -320,6 +307,13 @@ export class Mlp {
   dispose(): void {
     for (const v of [...this.variables(), ...this.statistics()]) v.dispose();
   }
+}
+
+/** to ← τ·from + (1 − τ)·to, variable by variable (τ = 1 copies). */
+function polyakAssign(from: tf.Variable[], to: tf.Variable[], tau: number): void {
+  from.forEach((v, i) => {
+    to[i].assign(tau === 1 ? v : tf.add(tf.mul(v, tau), tf.mul(to[i], 1 - tau)));
+  });
 }
 
 /** A trainable variable holding `initial`'s values; `initial` itself is released (the variable keeps the data). */

@@ -146,11 +146,6 @@ export class TD3 {
     return this.scaleAction(net.forward(observations).output);
   }
 
-  /** Q(s, a) of one critic network. */
-  q(net: Mlp, observations: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor2D {
-    return net.forward(concatColumns(observations, actions)).output;
-  }
-
   /** The deterministic action for one observation. */
   act(observation: ArrayLike<number>): Float32Array {
     return this.actBatch(Float32Array.from(observation), 1);
@@ -180,6 +175,7 @@ export class TD3 {
       const s = tf.tensor2d(observations, [n, this.space.observationSize]);
       const a = tf.tensor2d(actions, [n, this.space.actionSize]);
       const sa = concatColumns(s, a);
+      // One network per call, as before normalised critics: the probe's values stay what they were.
       const [q1, q2] = [this.critic1, this.critic2].map(
         (net) => Mlp.forwardEach([net], [sa], 'running')[0].output.dataSync() as Float32Array,
       );
