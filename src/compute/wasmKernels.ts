@@ -1745,7 +1745,7 @@ export function fastKernels(): FastKernels | null {
 
 // ---------------------------------------------------------------------------------------------------------
 // In place: the same kernels called on addresses in tfjs-wasm's memory, with no tfjs operation around them
-// (src/rl/td3InPlace.ts runs the whole TD3 update this way: tfjs's bookkeeping costs more than a millisecond
+// (src/rl/inPlaceOps.ts runs the whole TD3 update this way: tfjs's bookkeeping costs more than a millisecond
 // per update, most of what is left besides the products).
 
 /** The kernels by address; parameters and moments are updated in place. */

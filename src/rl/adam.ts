@@ -20,7 +20,8 @@ export class Adam {
   private readonly steps: number[];
 
   constructor(
-    private readonly params: tf.Variable[],
+    /** The parameters it steps, in the order of the gradients it is given. */
+    readonly params: tf.Variable[],
     public learningRate: number,
     readonly beta1 = 0.9,
     readonly beta2 = 0.999,
@@ -68,7 +69,7 @@ export class Adam {
 
   /**
    * The next step of each parameter that has a gradient (`has[i]`), advancing its step count: its moments, the
-   * step size lr/(1 − β1ᵗ) and √(1 − β2ᵗ). For `apply`, and for kernels that step in place (src/rl/td3InPlace.ts).
+   * step size lr/(1 − β1ᵗ) and √(1 − β2ᵗ). For `apply`, and for kernels that step in place (src/rl/inPlaceOps.ts).
    */
   nextSteps(
     has: boolean[],

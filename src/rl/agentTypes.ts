@@ -1,7 +1,7 @@
 /**
  * What goes into and out of a TD3 agent: the action space, its settings, a minibatch, an update's statistics
- * and the agent's saved state. Apart from src/rl/td3.ts so that the update's two implementations (td3.ts
- * with tfjs operations, td3InPlace.ts in place on wasm) share them without importing each other.
+ * and the agent's saved state. Apart from src/rl/td3.ts so that the update (td3Update.ts) and its two sets of
+ * operations (tfjsOps.ts, inPlaceOps.ts) share them without importing the agent.
  */
 import type { AdamState } from './adam';
 import type { Config } from './hyperparameters';

@@ -1,15 +1,8 @@
 /**
- * TD3: Twin Delayed Deep Deterministic policy gradient (Fujimoto, van Hoof & Meger, ICML 2018, Algorithm 1).
- *
- * The three tricks are three independent switches of the config, each used in exactly one place of `train`:
- *   twinCritics      clipped double Q learning: the target takes min(Q1′, Q2′); off → Q1′ alone (critic 2
- *                    still learns, unused, so that switching back on is TD3 at once)
- *   policyDelay d    the actor and the targets update every d critic updates; d = 1 → every update
- *   targetSmoothing  ã′ = clip(π′(s′) + clip(ε, −c, c), low, high), ε ~ N(0, σ); off → ã′ = π′(s′)
- * With all three off this is DDPG with TD3's other choices (the authors' "OurDDPG").
- *
- * Noise scales σ and c are given in units of half the action range, as the authors' code multiplies them by
- * max_action; half the range is the same thing for asymmetric bounds.
+ * A TD3 agent (Fujimoto, van Hoof & Meger, ICML 2018): its six networks, two optimizers and random streams,
+ * its actions and values, and its saved state. The update itself, Algorithm 1 with its three switches, is
+ * src/rl/td3Update.ts, run here with tfjs operations (src/rl/tfjsOps.ts) or, on wasm, in place
+ * (src/rl/inPlaceOps.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../common/random';
@@ -24,12 +17,14 @@ import type {
   LiveAgentConfig,
   UpdateStats,
 } from './agentTypes';
-import { clipByGlobalNorm, concatColumns } from './linalg';
+import { type InPlaceAgent, InPlaceOps } from './inPlaceOps';
+import { concatColumns } from './linalg';
 import { Mlp, variableFrom } from './mlp';
 import type { NormKind } from './normLayers';
-import { type InPlaceAgent, InPlaceUpdate } from './td3InPlace';
+import { smoothingNoise, targetValue, td3Update } from './td3Update';
+import { TfjsOps } from './tfjsOps';
 
-/** TD3_IN_PLACE (default true): on wasm, `train` runs src/rl/td3InPlace.ts; false keeps the tfjs operations. */
+/** TD3_IN_PLACE (default true): on wasm, the update runs in place (src/rl/inPlaceOps.ts); false: tfjs operations. */
 export const IN_PLACE_FLAG = 'TD3_IN_PLACE';
 tf.env().registerFlag(IN_PLACE_FLAG, () => true);
 
@@ -53,16 +48,16 @@ export class TD3 {
   readonly critic2: Mlp;
   readonly critic1Target: Mlp;
   readonly critic2Target: Mlp;
-  private readonly actorOptimizer: Adam;
-  private readonly criticOptimizer: Adam;
+  readonly actorOptimizer: Adam;
+  readonly criticOptimizer: Adam;
   private readonly smoothingRng: Random;
-  /** Half the action range and its centre, shaped [1, actionSize], to map tanh's (−1, 1) onto [low, high]. */
-  private readonly actionScale: tf.Tensor2D;
-  private readonly actionCenter: tf.Tensor2D;
+  /** Half the action range and its centre, per action dimension, to map tanh's (−1, 1) onto [low, high]. */
   private readonly halfRange: Float64Array;
   private readonly center: Float64Array;
-  /** The same update without tfjs operations, on the wasm backend (src/rl/td3InPlace.ts). */
-  private inPlace: { kernels: InPlaceKernels; update: InPlaceUpdate } | null = null;
+  /** The update's operations as tfjs operations (any backend). */
+  private readonly tfjsOps: TfjsOps;
+  /** The same operations in place, on the wasm backend (src/rl/inPlaceOps.ts). */
+  private inPlace: { kernels: InPlaceKernels; ops: InPlaceOps } | null = null;
   private config: LiveAgentConfig;
   /** Critic updates so far (the authors' total_it). */
   updates = 0;
@@ -79,16 +74,6 @@ export class TD3 {
   lastTdErrors = new Float32Array(0);
   /** −mean Q1(s, π(s)) of the last actor update (NaN before the first), kept on the device until read. */
   private readonly lastActorLoss = variableFrom(tf.scalar(Number.NaN), false);
-  /** Reused by stateActionRows. */
-  private rowsBuffer = new Float32Array(0);
-  /**
-   * On backends where reading a number back stalls the device (webgl, webgpu; wasm without the in-place
-   * update), each update's critic loss is kept as a tensor and all of them are read at once by
-   * `firstNonFiniteLoss`, after a batch of updates: the divergence is found a batch late, but at its update.
-   */
-  private pendingLosses: { update: number; loss: tf.Scalar }[] = [];
-  /** The first update whose deferred loss was not finite, once a full list of them has been read. */
-  private firstBadUpdate: number | null = null;
 
   constructor(
     readonly space: ActionSpace,
@@ -125,8 +110,7 @@ export class TD3 {
 
     this.halfRange = Float64Array.from(space.actionHigh, (h, i) => (h - space.actionLow[i]) / 2);
     this.center = Float64Array.from(space.actionHigh, (h, i) => (h + space.actionLow[i]) / 2);
-    this.actionScale = tf.tensor2d(Array.from(this.halfRange), [1, act]);
-    this.actionCenter = tf.tensor2d(Array.from(this.center), [1, act]);
+    this.tfjsOps = new TfjsOps(space, this.halfRange, this.center, this.lastActorLoss);
     this.config = { ...config };
   }
 
@@ -143,7 +127,7 @@ export class TD3 {
 
   /** π(s): the deterministic policy, tanh scaled onto [low, high]. */
   policy(net: Mlp, observations: tf.Tensor2D): tf.Tensor2D {
-    return this.scaleAction(net.forward(observations).output);
+    return this.tfjsOps.scaleAction(net.forward(observations).output);
   }
 
   /** The deterministic action for one observation. */
@@ -154,7 +138,7 @@ export class TD3 {
   /** Deterministic actions for `n` observations laid out row by row. */
   actBatch(observations: Float32Array, n: number): Float32Array {
     const inPlace = this.inPlaceUpdate();
-    // On wasm: the same forward pass without tfjs operations (src/rl/td3InPlace.ts).
+    // On wasm: the same forward pass without tfjs operations (src/rl/inPlaceOps.ts).
     if (inPlace) return inPlace.actions(observations, n);
     return tf.tidy(() => {
       const s = tf.tensor2d(observations, [n, this.space.observationSize]);
@@ -183,184 +167,35 @@ export class TD3 {
     });
   }
 
-  /** ε for target policy smoothing: N(0, σ) clipped to [−c, c], per action dimension in its own units. */
+  /** ε for target policy smoothing: N(0, σ) clipped to [−c, c] (src/rl/td3Update.ts), drawn from its stream. */
   sampleSmoothingNoise(n: number): Float32Array | null {
-    if (!this.config.targetSmoothing) return null;
-    const act = this.space.actionSize;
-    const noise = new Float32Array(n * act);
-    for (let i = 0; i < noise.length; i++) {
-      const half = this.halfRange[i % act];
-      const sigma = this.config.policyNoise * half;
-      const clip = this.config.noiseClip * half;
-      noise[i] = Math.min(Math.max(this.smoothingRng.normal() * sigma, -clip), clip);
-    }
-    return noise;
+    return smoothingNoise(this.smoothingRng, n, this.halfRange, this.config);
   }
 
-  /**
-   * The critics' regression target:
-   *   ã′ = clip(π′(s′) + ε, low, high)                     (target policy smoothing, ε already clipped)
-   *   y  = r + γ (1 − terminated) min(Q1′(s′, ã′), Q2′(s′, ã′))   (clipped double Q; off → Q1′ alone)
-   */
-  targetQ(batch: Batch, smoothingNoise: Float32Array | null): tf.Tensor2D {
+  /** The critics' regression target y for a batch (src/rl/td3Update.ts's targetValue, with tfjs operations). */
+  targetQ(batch: Batch, noise: Float32Array | null): tf.Tensor2D {
     return tf.tidy(() => {
-      const n = batch.size;
-      const nextObs = tf.tensor2d(batch.nextObservations, [n, this.space.observationSize]);
-      let nextAction: tf.Tensor2D;
-      if (smoothingNoise) {
-        // The same clip in units of half the action range, where π′(s′) is tanh(z′) and [low, high] is [−1, 1]
-        // in every dimension: ã′ = centre + half · clip(tanh(z′) + ε / half, −1, 1). One uniform clip instead of
-        // two per-dimension bounds (tfjs-wasm's broadcasting maximum is ~10× slower than the rest).
-        const act = this.space.actionSize;
-        const noise = Float32Array.from(smoothingNoise, (e, i) => e / this.halfRange[i % act]);
-        const squashed = tf.tanh(this.actorTarget.forward(nextObs).output);
-        const clipped = tf.clipByValue(tf.add(squashed, tf.tensor2d(noise, [n, act])), -1, 1);
-        nextAction = tf.add(tf.mul(clipped, this.actionScale), this.actionCenter);
-      } else {
-        nextAction = this.policy(this.actorTarget, nextObs);
-      }
-      const next = concatColumns(nextObs, nextAction);
-      // Both target critics at once, layer by layer (Mlp.forwardEach).
-      const targets = this.config.twinCritics
-        ? [this.critic1Target, this.critic2Target]
-        : [this.critic1Target];
-      const [q1Next, q2Next] = Mlp.forwardEach(
-        targets,
-        targets.map(() => next),
-      ).map((trace) => trace.output);
-      const qNext = q2Next ? tf.minimum(q1Next, q2Next) : q1Next;
-      const reward = tf.tensor2d(batch.rewards, [n, 1]);
-      const notDone = tf.tensor2d(batch.notDone, [n, 1]);
-      return tf.add(reward, tf.mul(tf.mul(notDone, this.config.discount), qNext));
+      const sNext = tf.tensor2d(batch.nextObservations, [batch.size, this.space.observationSize]);
+      return targetValue(this.tfjsOps, this, this.config, batch, sNext, noise);
     });
   }
 
   /** One iteration of Algorithm 1's update on a sampled minibatch. Statistics are read back only if asked. */
   train(batch: Batch, wantStats = false): UpdateStats | null {
-    this.updates++;
-    const { twinCritics, policyDelay, tau } = this.config;
+    const update = ++this.updates;
+    if (batch.weights && this.lastTdErrors.length !== batch.size)
+      this.lastTdErrors = new Float32Array(batch.size);
+    const tdErrors = batch.weights ? this.lastTdErrors : null;
     // Normalised critics are differentiated through tfjs operations only (src/rl/normLayers.ts).
     const inPlace = this.critic1.norm ? null : this.inPlaceUpdate();
-    if (inPlace) {
-      // On wasm: this same update, step for step, without tfjs operations (src/rl/td3InPlace.ts).
-      const actorUpdated = this.updates % policyDelay === 0;
-      const noise = this.sampleSmoothingNoise(batch.size);
-      if (batch.weights && this.lastTdErrors.length !== batch.size)
-        this.lastTdErrors = new Float32Array(batch.size);
-      const tdErrors = batch.weights ? this.lastTdErrors : null;
-      const stats = inPlace.train(this.config, batch, noise, actorUpdated, wantStats, tdErrors);
-      this.lastUpdateFinite = inPlace.lossFinite;
-      return stats && { update: this.updates, actorUpdated, ...stats };
-    }
-    const n = batch.size;
-    const { observationSize: os, actionSize: as } = this.space;
-    let stats: UpdateStats | null = null;
-
-    // Gradients by hand (Mlp.forward / Mlp.backward) rather than through tf.variableGrads: fewer kernels, and
-    // only the gradients each step needs (the actor step leaves the critic's weight gradients out).
-    tf.tidy(() => {
-      const s = tf.tensor2d(batch.observations, [n, os]);
-      const sa = tf.tensor2d(this.stateActionRows(batch), [n, os + as]);
-
-      // Compute the target Q value, with target policy smoothing and clipped double Q.
-      const y = this.targetQ(batch, this.sampleSmoothingNoise(n));
-
-      // Update the critics towards it: minimise MSE(Q1(s, a), y) + MSE(Q2(s, a), y); ∂/∂Q = 2(Q − y)/n.
-      // With twin critics off, critic 2 still learns on the same batch and targets, unused by y and the
-      // actor, so that switching them back on is the paper's TD3 at once (not a min with an untrained Q2′).
-      const critics = [this.critic1, this.critic2];
-      const inUse = twinCritics ? 2 : 1;
-      const traces = Mlp.forwardEach(
-        critics,
-        critics.map(() => sa),
-      );
-      // BatchNorm: the running averages, used outside the update, follow this batch's statistics.
-      critics.forEach((critic, t) => {
-        critic.updateRunningAverages(traces[t]);
-      });
-      // Prioritized replay weighs each row's squared error by its importance weight wᵢ.
-      const w = batch.weights ? tf.tensor2d(batch.weights, [n, 1]) : null;
-      const errors = traces.map((trace) => tf.sub(trace.output, y) as tf.Tensor2D);
-      const grads = Mlp.backwardEach(
-        critics,
-        traces,
-        errors.map((error) => tf.mul(w ? tf.mul(error, w) : error, 2 / n) as tf.Tensor2D),
-      ).map((backward) => backward.grads);
-      if (w) {
-        const sizes = errors.slice(0, inUse).map((error) => tf.abs(error));
-        const largest = sizes.length > 1 ? tf.maximum(sizes[0], sizes[1]) : sizes[0];
-        this.lastTdErrors = Float32Array.from(largest.dataSync());
-      }
-      this.criticOptimizer.apply(clipByGlobalNorm([...grads[0], ...grads[1]], this.config.criticGradClip));
-
-      // Delayed policy updates: every d-th update, the actor ascends Q1(s, π(s)) and the targets follow.
-      const actorUpdated = this.updates % policyDelay === 0;
-      if (actorUpdated) {
-        const actorTrace = this.actor.forward(s);
-        const squashed = tf.tanh(actorTrace.output);
-        const action: tf.Tensor2D = tf.add(tf.mul(squashed, this.actionScale), this.actionCenter);
-        const sPi = concatColumns(s, action);
-        let dInput: tf.Tensor2D;
-        if (this.config.actorMinQ && twinCritics) {
-          // Beyond the paper: ascend min(Q1, Q2); each row's gradient flows through the smaller critic.
-          const [t1, t2] = Mlp.forwardEach([this.critic1, this.critic2], [sPi, sPi]);
-          this.lastActorLoss.assign(tf.neg(tf.mean(tf.minimum(t1.output, t2.output))));
-          const first = tf.cast(tf.lessEqual(t1.output, t2.output), 'float32');
-          const dOut1 = tf.mul(first, -1 / n) as tf.Tensor2D;
-          const dOut2 = tf.mul(tf.sub(1, first), -1 / n) as tf.Tensor2D;
-          const [b1, b2] = Mlp.backwardEach([this.critic1, this.critic2], [t1, t2], [dOut1, dOut2], {
-            weights: false,
-            input: true,
-          });
-          dInput = tf.add(b1.dInput as tf.Tensor2D, b2.dInput as tf.Tensor2D);
-        } else {
-          const criticTrace = this.critic1.forward(sPi);
-          this.lastActorLoss.assign(tf.neg(tf.mean(criticTrace.output)));
-          // ∂(−mean Q1)/∂Q1 = −1/n, back through critic1 to its action input, then through scale·tanh.
-          dInput = this.critic1.backward(criticTrace, tf.fill([n, 1], -1 / n) as tf.Tensor2D, {
-            weights: false,
-            input: true,
-          }).dInput as tf.Tensor2D;
-        }
-        const dAction = tf.slice(dInput, [0, os], [n, as]);
-        const dPre = tf.mul(tf.mul(dAction, this.actionScale), tf.sub(1, tf.square(squashed))) as tf.Tensor2D;
-        this.actorOptimizer.apply(
-          clipByGlobalNorm(this.actor.backward(actorTrace, dPre).grads, this.config.actorGradClip),
+    const noise = this.sampleSmoothingNoise(batch.size);
+    const result = inPlace
+      ? td3Update(inPlace, this, this.config, batch, noise, update, wantStats, tdErrors)
+      : this.tfjsOps.run(update, () =>
+          td3Update(this.tfjsOps, this, this.config, batch, noise, update, wantStats, tdErrors),
         );
-        // Soft target updates: θ′ ← τθ + (1 − τ)θ′.
-        this.actorTarget.polyakFrom(this.actor, tau);
-        this.critic1Target.polyakFrom(this.critic1, tau);
-        this.critic2Target.polyakFrom(this.critic2, tau);
-      }
-
-      // The statistics and the guard are of the critics in use: critic 1 alone when twin critics are off.
-      const used = traces.slice(0, inUse);
-      const lossTensor = () => {
-        const losses = used.map((trace) => tf.losses.meanSquaredError(y, trace.output));
-        return (losses.length > 1 ? tf.add(losses[0], losses[1]) : losses[0]) as tf.Scalar;
-      };
-      const criticLoss = () => lossTensor().dataSync()[0];
-      if (wantStats) {
-        const [q1, q2] = used.map((trace) => trace.output);
-        stats = {
-          update: this.updates,
-          criticLoss: criticLoss(),
-          actorLoss: this.lastActorLoss.dataSync()[0],
-          q1: tf.mean(q1).dataSync()[0],
-          q2: q2 ? tf.mean(q2).dataSync()[0] : Number.NaN,
-          targetQ: tf.mean(y).dataSync()[0],
-          actorUpdated,
-        };
-        this.lastUpdateFinite = Number.isFinite(stats.criticLoss) && Number.isFinite(stats.q1);
-      } else if (tf.getBackend() === 'cpu') {
-        this.lastUpdateFinite = Number.isFinite(criticLoss());
-      } else {
-        this.pendingLosses.push({ update: this.updates, loss: tf.keep(lossTensor()) });
-      }
-    });
-    // Kept losses are read in lists of at most this many, so an agent trained without checks stays bounded.
-    if (this.pendingLosses.length >= 256) this.readPendingLosses();
-    return stats;
+    if (result.finite !== null) this.lastUpdateFinite = result.finite;
+    return result.stats && { update, actorUpdated: result.actorUpdated, ...result.stats };
   }
 
   /**
@@ -368,26 +203,11 @@ export class TD3 {
    * none): one read-back for all of them. Backends that check every update as it runs keep none.
    */
   firstNonFiniteLoss(): number | null {
-    this.readPendingLosses();
-    const bad = this.firstBadUpdate;
-    this.firstBadUpdate = null;
-    return bad;
-  }
-
-  private readPendingLosses(): void {
-    const pending = this.pendingLosses;
-    if (!pending.length) return;
-    this.pendingLosses = [];
-    const stacked = tf.stack(pending.map((p) => p.loss));
-    const values = stacked.dataSync();
-    stacked.dispose();
-    for (const p of pending) p.loss.dispose();
-    const at = values.findIndex((v) => !Number.isFinite(v));
-    if (at >= 0 && this.firstBadUpdate === null) this.firstBadUpdate = pending[at].update;
+    return this.tfjsOps.firstNonFiniteLoss();
   }
 
   /** The in-place update when the wasm kernels can run it (and TD3_IN_PLACE is on); null otherwise. */
-  private inPlaceUpdate(): InPlaceUpdate | null {
+  private inPlaceUpdate(): InPlaceOps | null {
     const kernels = tf.env().getBool(IN_PLACE_FLAG) ? inPlaceKernels() : null;
     if (!kernels) return null;
     if (this.inPlace?.kernels !== kernels) {
@@ -406,27 +226,9 @@ export class TD3 {
         halfRange: this.halfRange,
         center: this.center,
       };
-      this.inPlace = { kernels, update: new InPlaceUpdate(kernels, agent) };
+      this.inPlace = { kernels, ops: new InPlaceOps(kernels, agent) };
     }
-    return this.inPlace.update;
-  }
-
-  /** tanh(pre-activation) scaled onto [low, high], as policy() does. */
-  private scaleAction(preActivation: tf.Tensor2D): tf.Tensor2D {
-    return tf.add(tf.mul(tf.tanh(preActivation), this.actionScale), this.actionCenter);
-  }
-
-  /** [s | a] rows of a batch, laid out on the CPU: one upload instead of two and a concat on the device. */
-  private stateActionRows(batch: Batch): Float32Array {
-    const { observationSize: os, actionSize: as } = this.space;
-    const width = os + as;
-    if (this.rowsBuffer.length !== batch.size * width) this.rowsBuffer = new Float32Array(batch.size * width);
-    const rows = this.rowsBuffer;
-    for (let k = 0; k < batch.size; k++) {
-      rows.set(batch.observations.subarray(k * os, (k + 1) * os), k * width);
-      rows.set(batch.actions.subarray(k * as, (k + 1) * as), k * width + os);
-    }
-    return rows;
+    return this.inPlace.ops;
   }
 
   /**
@@ -504,12 +306,10 @@ export class TD3 {
       net.dispose();
     }
     this.actorOptimizer.dispose();
-    if (this.inPlace && this.inPlace.kernels === inPlaceKernels()) this.inPlace.update.dispose();
+    if (this.inPlace && this.inPlace.kernels === inPlaceKernels()) this.inPlace.ops.dispose();
     this.inPlace = null;
     this.lastActorLoss.dispose();
-    for (const p of this.pendingLosses) p.loss.dispose();
-    this.pendingLosses = [];
+    this.tfjsOps.dispose();
     this.criticOptimizer.dispose();
-    for (const t of [this.actionScale, this.actionCenter]) t.dispose();
   }
 }

@@ -6,6 +6,7 @@ import { EnvAndPreset, ParamControls, RunBar, TrickToggles } from './Controls';
 import { EnvView } from './EnvView';
 import { Landscape } from './Landscape';
 import { LabPage } from './lab/LabPage';
+import { PanelBoundary } from './PanelBoundary';
 import { Notices, SmoothingControl, StatusBar } from './StatusBar';
 import { usePlayground } from './store';
 import { GuidedTour } from './teaching/GuidedTour';
@@ -112,11 +113,17 @@ function PlaygroundPage() {
         <StatusBar />
         <Notices />
         <section className="views">
-          <EnvView />
-          <Landscape />
+          <PanelBoundary name="the environment">
+            <EnvView />
+          </PanelBoundary>
+          <PanelBoundary name="the Q landscape">
+            <Landscape />
+          </PanelBoundary>
         </section>
         <SmoothingControl />
-        <Charts />
+        <PanelBoundary name="the charts">
+          <Charts />
+        </PanelBoundary>
       </main>
     </>
   );

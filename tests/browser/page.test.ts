@@ -300,12 +300,14 @@ describe('the playground', () => {
     await page.getByTestId('run-state').getByText('paused').waitFor();
     await page.getByRole('button', { name: 'Resume', exact: true }).click();
 
-    // What the page says, the divergence's reason or else its state and notices (for a failure's message).
+    // What the page says, the divergence's reason or else its state, notices and errors (for a failure's
+    // message); each read waits briefly, so that a page that stopped answering is described, not waited on.
     const reason = page.locator('.status-bar .badge.error');
+    const read = (what: Promise<string | null>) => what.catch((e: Error) => `(unreadable: ${e.message})`);
     const said = async () =>
       (await reason.count())
         ? ((await reason.textContent()) ?? '')
-        : `no reason yet; state ${await page.getByTestId('run-state').textContent()}, step ${await stepCount(page)}; notices: ${(await page.locator('.notices').allTextContents()).join(' | ')}`;
+        : `no reason yet; state ${await read(page.getByTestId('run-state').textContent({ timeout: 3_000 }))}, step ${await read(page.getByTestId('step-counter').textContent({ timeout: 3_000 }))}; notices: ${(await page.locator('.notices').allTextContents()).join(' | ')}; errors: ${errors.join(' | ')}`;
     await expect.poll(said, { timeout: 90_000, interval: 500 }).toMatch(/^Diverged/);
     expect(await reason.textContent()).toMatch(
       // wasm and cpu check every update's loss; webgl and webgpu are caught by the checksum after the batch.

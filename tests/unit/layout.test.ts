@@ -116,9 +116,24 @@ describe('the layout of src/', () => {
     expect(cycles).toEqual([]);
   });
 
+  it('writes the TD3 update once, against its operations: it knows no tfjs and no kernels, only their types', () => {
+    const update = graph.get(join(SRC, 'rl/td3Update.ts'));
+    expect(update?.packages).toEqual([]);
+    const text = readFileSync(join(SRC, 'rl/td3Update.ts'), 'utf8');
+    // Every import of the update is of types alone; the operations come in as an argument.
+    const imports = [...text.matchAll(/^import (type )?.*$/gm)];
+    expect(imports.length).toBeGreaterThan(0);
+    expect(imports.filter((m) => !m[1]).map((m) => m[0])).toEqual([]);
+    // Both implementations of the operations are used by the agent, and neither knows the agent.
+    const td3 = graph.get(join(SRC, 'rl/td3.ts'))?.local.map((f) => relative(SRC, f));
+    expect(td3).toEqual(expect.arrayContaining(['rl/td3Update.ts', 'rl/tfjsOps.ts', 'rl/inPlaceOps.ts']));
+    for (const ops of ['rl/tfjsOps.ts', 'rl/inPlaceOps.ts'])
+      expect(graph.get(join(SRC, ops))?.local.map((f) => relative(SRC, f))).not.toContain('rl/td3.ts');
+  });
+
   it('reads the imports it checks (the check itself can fail)', () => {
     const td3 = graph.get(join(SRC, 'rl/td3.ts'));
-    expect(td3?.local.map((f) => relative(SRC, f))).toContain('rl/td3InPlace.ts');
+    expect(td3?.local.map((f) => relative(SRC, f))).toContain('rl/inPlaceOps.ts');
     expect(td3?.packages).toContain('@tensorflow/tfjs');
   });
 });

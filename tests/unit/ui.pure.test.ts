@@ -120,3 +120,24 @@ describe('the lost-worker watch', () => {
     expect(heard.check(12_000, true)).toBe(false);
   });
 });
+
+describe('a panel that fails to draw', () => {
+  it('says which panel failed and why, and draws its children again when asked', async () => {
+    const { createElement } = await import('react');
+    const { renderToStaticMarkup } = await import('react-dom/server');
+    const { PanelBoundary } = await import('../../src/ui/PanelBoundary');
+    const child = createElement('p', null, 'the chart');
+    const boundary = new PanelBoundary({ name: 'the charts', children: child });
+    expect(renderToStaticMarkup(createElement('div', null, boundary.render()))).toBe(
+      '<div><p>the chart</p></div>',
+    );
+
+    boundary.state = PanelBoundary.getDerivedStateFromError(new RangeError('Invalid array length'));
+    const failed = renderToStaticMarkup(createElement('div', null, boundary.render()));
+    expect(failed).toContain('role="alert"');
+    expect(failed).toContain('Could not draw the charts: Invalid array length. Training is not affected.');
+    expect(failed).toContain('Draw again');
+    // A thrown non-Error still gives words.
+    expect(PanelBoundary.getDerivedStateFromError('lost').error?.message).toBe('lost');
+  });
+});

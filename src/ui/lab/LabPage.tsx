@@ -25,6 +25,7 @@ import {
 import { type Config, FIELD_NAMES, FIELDS } from '../../rl/hyperparameters';
 import { configFromPreset, PRESET_NAMES, type PresetName, presetAvailable } from '../../rl/presets';
 import { saveText } from '../download';
+import { PanelBoundary } from '../PanelBoundary';
 import { NoticeList } from '../StatusBar';
 import { LabCharts, useLabRuns, variantColor } from './LabCharts';
 import { runQueued, stopAll } from './labRunner';
@@ -602,7 +603,9 @@ function LabMain() {
       {runs.length ? (
         <>
           <ResultsTable runs={runs} />
-          <LabCharts runs={runs} />
+          <PanelBoundary name="the lab's charts">
+            <LabCharts runs={runs} />
+          </PanelBoundary>
         </>
       ) : (
         <p className="hint lab-empty">

@@ -1,26 +1,27 @@
 /**
- * The TD3 update of src/rl/td3.ts, step for step, on the wasm backend without tfjs operations (and the policy's
- * actions, TD3.actBatch, likewise): the same kernels
- * (src/compute/wasmKernels.ts) called on addresses in tfjs-wasm's memory, the few elementwise steps as float32
- * arithmetic in JavaScript, the parameters and Adam moments written in place.
+ * The update's array operations (src/rl/td3Update.ts) in place on the wasm backend, without tfjs operations
+ * (and the policy's actions, TD3.actBatch, likewise): the same kernels (src/compute/wasmKernels.ts) called on
+ * addresses in tfjs-wasm's memory, the few elementwise steps as float32 arithmetic in JavaScript, the
+ * parameters and Adam moments written in place.
  *
  * Why: at the authors' sizes an update is ≈11 ms of products and ≈1.5 ms of tfjs's bookkeeping around ≈100
  * small operations (tensors made, tracked, disposed, variables reassigned). With the products shared between
- * two cores, that bookkeeping was a fifth of the update. `TD3.train` reads as the paper; this file follows it
- * line by line, and tests hold the two to the same results.
+ * two cores, that bookkeeping was a fifth of the update. Each operation here does in float32 what its tfjs
+ * form (src/rl/tfjsOps.ts) does, in the same order; tests hold the two to the same results.
  */
 import * as tf from '@tensorflow/tfjs';
 import { cachedIn } from '../common/cached';
 import { AdamStepAddresses, type InPlaceKernels } from '../compute/wasmKernels';
 import type { Adam } from './adam';
-import type { ActionSpace, Batch, LiveAgentConfig, UpdateStats } from './agentTypes';
+import type { ActionSpace, Batch } from './agentTypes';
 import type { Mlp } from './mlp';
+import type { UpdateNumbers, UpdateOps } from './td3Update';
 
 const f = Math.fround;
 /** The buffers of ∂loss/∂Q for each critic. */
 const DQ = ['dq1', 'dq2'];
 
-/** What the update reads and writes of the agent. */
+/** What the operations read and write of the agent. */
 export interface InPlaceAgent {
   space: ActionSpace;
   actor: Mlp;
@@ -65,17 +66,17 @@ function addresses(count: number, at: (t: number) => number): number[] {
   return out;
 }
 
-export class InPlaceUpdate {
-  /** Whether the last update's critic loss was finite (checked on every update). */
-  lossFinite = true;
+export class InPlaceOps implements UpdateOps<number, number, TraceAt> {
   /** Buffers in tfjs-wasm's memory, by name, for one batch size. */
   private readonly buffers = new Map<string, { at: number; floats: number }>();
   private heapView = new Float32Array(0);
+  /** The batch of the update under way. */
+  private batch: Batch | null = null;
+  /** Σ (Q − y)² of the critics in use, as the statistics' critic loss sums it: the update's guard. */
+  private check = 0;
 
   /** Everything the update writes in place (see `claimData`). */
   private readonly written: tf.Variable[];
-  /** Both critics' parameters, in the critic optimizer's order. */
-  private readonly criticParams: tf.Variable[];
 
   constructor(
     private readonly k: InPlaceKernels,
@@ -90,221 +91,236 @@ export class InPlaceUpdate {
       ...agent.criticOptimizer.moments(),
       agent.lastActorLoss,
     ];
-    this.criticParams = [...critic1.variables(), ...critic2.variables()];
   }
 
-  /** Algorithm 1's update for one minibatch; `actorUpdated`: this is a d-th update (the actor's turn). */
-  train(
-    config: LiveAgentConfig,
-    batch: Batch,
-    smoothingNoise: Float32Array | null,
-    actorUpdated: boolean,
-    wantStats: boolean,
-    /** Prioritized replay: filled with each row's larger |Q − y| of the critics in use. */
-    tdErrors: Float32Array | null = null,
-  ): Omit<UpdateStats, 'update' | 'actorUpdated'> | null {
-    const { agent } = this;
-    const { twinCritics, tau, discount } = config;
-    const n = batch.size;
-    const { observationSize: os, actionSize: as } = agent.space;
-    const width = os + as;
+  upload(batch: Batch): { s: number; sa: number; sNext: number } {
     this.claimData();
-    const actor = this.netAt(agent.actor);
-    const critic1 = this.netAt(agent.critic1);
-    const critic2 = this.netAt(agent.critic2);
-    // Both critics learn; with twin critics off, critic 2 is unused by y and the actor (as in TD3.train).
-    const critics = [critic1, critic2];
-    const inUse = twinCritics ? 2 : 1;
-
-    // The batch, uploaded: s, [s | a], s′.
+    this.batch = batch;
+    this.check = 0;
+    const n = batch.size;
+    const { observationSize: os, actionSize: as } = this.agent.space;
+    const width = os + as;
     const s = this.put('s', batch.observations);
     const sa = this.buffer('sa', n * width);
-    const next = this.buffer('next', n * width);
-    let heap = this.heap();
-    const { observations, actions, nextObservations } = batch;
+    const sNext = this.put('sNext', batch.nextObservations);
+    const heap = this.heap();
+    const { observations, actions } = batch;
     for (let i = 0; i < n; i++) {
       const row = i * width;
-      for (let d = 0; d < os; d++) {
-        heap[(sa >> 2) + row + d] = observations[i * os + d];
-        heap[(next >> 2) + row + d] = nextObservations[i * os + d];
-      }
+      for (let d = 0; d < os; d++) heap[(sa >> 2) + row + d] = observations[i * os + d];
       for (let d = 0; d < as; d++) heap[(sa >> 2) + row + os + d] = actions[i * as + d];
     }
+    return { s, sa, sNext };
+  }
 
-    // The target: ã′ = clip(π′(s′) + ε, low, high), computed as in TD3.targetQ (in units of half the range),
-    // then y = r + γ (1 − terminated) min(Q1′(s′, ã′), Q2′(s′, ã′)).
-    const sNext = this.put('sNext', batch.nextObservations);
-    const targetTrace = this.forward(
-      'actorTarget',
-      [this.netAt(agent.actorTarget)],
-      addresses(1, () => sNext),
-      n,
-    )[0];
-    heap = this.heap();
-    const z = targetTrace.output >> 2;
+  forward(site: string, nets: Mlp[], inputs: number[]): TraceAt[] {
+    return this.forwardAt(
+      site,
+      nets.map((net) => this.netAt(net)),
+      addresses(inputs.length, (t) => inputs[t]),
+      this.rows(),
+    );
+  }
+
+  backward(
+    site: string,
+    nets: Mlp[],
+    traces: TraceAt[],
+    dOutputs: number[],
+    want: { weights: boolean; input: boolean },
+  ): { grads: number[][]; dInputs: number[] } {
+    return this.backwardAt(
+      site,
+      nets.map((net) => this.netAt(net)),
+      traces,
+      addresses(dOutputs.length, (t) => dOutputs[t]),
+      this.rows(),
+      want.weights,
+      want.input,
+    );
+  }
+
+  followBatchStatistics(nets: Mlp[]): void {
+    // Normalised networks run on tfjs operations (TD3.train); nothing here keeps running statistics.
+    if (nets.some((net) => net.norm)) throw new Error('the in-place update has no normalised layers');
+  }
+
+  stateAction(
+    site: string,
+    s: number,
+    z: number,
+    smoothingNoise: Float32Array | null,
+  ): { rows: number; squashed: number } {
+    const { agent } = this;
+    const n = this.rows();
+    const { observationSize: os, actionSize: as } = agent.space;
+    const width = os + as;
+    const names = cachedIn(this.siteNames, site, () => ({ rows: `${site} rows`, squashed: `${site} tanh` }));
+    const rows = this.buffer(names.rows, n * width);
+    const squashed = this.buffer(names.squashed, n * as);
+    const heap = this.heap();
+    const [at, th, zs, ss] = [rows >> 2, squashed >> 2, z >> 2, s >> 2];
     for (let i = 0; i < n; i++) {
+      for (let d = 0; d < os; d++) heap[at + i * width + d] = heap[ss + i * os + d];
       for (let d = 0; d < as; d++) {
         const half = agent.halfRange[d];
-        let u = f(Math.tanh(heap[z + i * as + d]));
-        if (smoothingNoise) u = Math.min(Math.max(f(u + f(smoothingNoise[i * as + d] / half)), -1), 1);
-        heap[(next >> 2) + i * width + os + d] = f(f(u * f(half)) + f(agent.center[d]));
+        const tanh = f(Math.tanh(heap[zs + i * as + d]));
+        heap[th + i * as + d] = tanh;
+        // As tfjsOps: in units of half the range, clip(tanh(z) + ε / half, −1, 1), then onto [low, high].
+        const u = smoothingNoise
+          ? Math.min(Math.max(f(tanh + f(smoothingNoise[i * as + d] / half)), -1), 1)
+          : tanh;
+        heap[at + i * width + os + d] = f(f(u * f(half)) + f(agent.center[d]));
       }
     }
-    const targets = twinCritics
-      ? [this.netAt(agent.critic1Target), this.netAt(agent.critic2Target)]
-      : [this.netAt(agent.critic1Target)];
-    const qNext = this.forward(
-      'criticTarget',
-      targets,
-      addresses(targets.length, () => next),
-      n,
-    ).map((trace) => trace.output >> 2);
+    return { rows, squashed };
+  }
+  private readonly siteNames = new Map<string, { rows: string; squashed: string }>();
+
+  bellmanTarget(batch: Batch, qNext: number[], discount: number): number {
+    const n = batch.size;
     const y = this.buffer('y', n) >> 2;
-    heap = this.heap();
+    const heap = this.heap();
     const gamma = f(discount);
+    const q1 = qNext[0] >> 2;
+    const q2 = qNext.length > 1 ? qNext[1] >> 2 : -1;
     for (let i = 0; i < n; i++) {
-      const q = twinCritics ? Math.min(heap[qNext[0] + i], heap[qNext[1] + i]) : heap[qNext[0] + i];
+      const q = q2 >= 0 ? Math.min(heap[q1 + i], heap[q2 + i]) : heap[q1 + i];
       heap[y + i] = f(batch.rewards[i] + f(f(batch.notDone[i] * gamma) * q));
     }
+    return y << 2;
+  }
 
-    // The critics: MSE(Q(s, a), y) for each; ∂/∂Q = 2(Q − y)/n.
-    const traces = this.forward(
-      'critic',
-      critics,
-      addresses(critics.length, () => sa),
-      n,
-    );
-    const dq = addresses(critics.length, (t) => this.buffer(DQ[t], n));
-    heap = this.heap();
+  squaredErrorGradients(
+    qs: number[],
+    yAt: number,
+    weights: Float32Array | undefined,
+    inUse: number,
+    tdErrors: Float32Array | null,
+  ): number[] {
+    const n = this.rows();
+    const dq = addresses(qs.length, (t) => this.buffer(DQ[t], n));
+    const heap = this.heap();
     const scale = f(2 / n);
-    // Σ (Q − y)², as the statistics' critic loss sums it: a guard on every update for one multiply-add a term.
+    const y = yAt >> 2;
+    // The guard sums the squared errors anyway: a check on every update for one multiply-add a term.
     let check = 0;
-    const w = batch.weights;
     if (tdErrors) tdErrors.fill(0);
-    for (let t = 0; t < critics.length; t++) {
+    for (let t = 0; t < qs.length; t++) {
       const at = dq[t] >> 2;
-      const q = traces[t].output >> 2;
+      const q = qs[t] >> 2;
       const guarded = t < inUse;
       for (let i = 0; i < n; i++) {
         const error = heap[q + i] - heap[y + i];
         if (guarded) check += error * error;
-        // Prioritized replay weighs the row's squared error by wᵢ (as TD3.train: sub, mul w, mul 2/n).
-        heap[at + i] = w ? f(f(f(error) * w[i]) * scale) : f(f(error) * scale);
+        // Prioritized replay weighs the row's squared error by wᵢ (as tfjsOps: sub, mul w, mul 2/n).
+        heap[at + i] = weights ? f(f(f(error) * weights[i]) * scale) : f(f(error) * scale);
         if (tdErrors && guarded) tdErrors[i] = Math.max(tdErrors[i], Math.abs(f(error)));
       }
     }
-    this.lossFinite = Number.isFinite(check);
-    let stats: Omit<UpdateStats, 'update' | 'actorUpdated'> | null = null;
-    if (wantStats) {
-      const mean = (at: number) => {
-        let sum = 0;
-        for (let i = 0; i < n; i++) sum += heap[at + i];
-        return sum / n;
-      };
-      let criticLoss = 0;
-      for (const trace of traces.slice(0, inUse))
-        for (let i = 0; i < n; i++) criticLoss += (heap[(trace.output >> 2) + i] - heap[y + i]) ** 2 / n;
-      stats = {
-        criticLoss,
-        actorLoss: Number.NaN,
-        q1: mean(traces[0].output >> 2),
-        q2: twinCritics ? mean(traces[1].output >> 2) : Number.NaN,
-        targetQ: mean(y),
-      };
-    }
-    const criticGrads = this.backward('critic', critics, traces, dq, n, true, false).grads;
-    const [g1, g2] = criticGrads;
-    const perCritic = g1.length;
-    const bothGrads = addresses(2 * perCritic, (i) => (i < perCritic ? g1[i] : g2[i - perCritic]));
-    this.clip(bothGrads, this.criticParams, config.criticGradClip);
-    this.adam(agent.criticOptimizer, bothGrads, this.criticParams);
+    this.check = check;
+    return dq;
+  }
 
-    // Delayed policy updates: the actor ascends Q1(s, π(s)); the targets follow.
-    if (actorUpdated) {
-      const actorTrace = this.forward(
-        'actor',
-        [actor],
-        addresses(1, () => s),
-        n,
-      )[0];
-      const squashed = this.buffer('squashed', n * as) >> 2;
-      const sPi = this.buffer('sPi', n * width);
-      const dOut = this.buffer('dQ1', n);
-      const dPre = this.buffer('dPre', n * as);
-      heap = this.heap();
-      const a = actorTrace.output >> 2;
+  actorObjectiveGradients(qs: number[]): number[] {
+    const n = this.rows();
+    const lossAt = this.k.address(this.agent.lastActorLoss) >> 2;
+    const dOut = this.buffer('dQ1', n);
+    if (qs.length > 1) {
+      // −mean min(Q1, Q2): each row's gradient flows through the smaller critic.
+      const dOut2 = this.buffer('dQ2', n);
+      const heap = this.heap();
+      const [q1, q2] = [qs[0] >> 2, qs[1] >> 2];
+      let sum = 0;
       for (let i = 0; i < n; i++) {
-        for (let d = 0; d < os; d++) heap[(sPi >> 2) + i * width + d] = observations[i * os + d];
-        for (let d = 0; d < as; d++) {
-          const u = f(Math.tanh(heap[a + i * as + d]));
-          heap[squashed + i * as + d] = u;
-          heap[(sPi >> 2) + i * width + os + d] = f(f(u * f(agent.halfRange[d])) + f(agent.center[d]));
-        }
+        const first = heap[q1 + i] <= heap[q2 + i];
+        sum = f(sum + (first ? heap[q1 + i] : heap[q2 + i]));
+        heap[(dOut >> 2) + i] = first ? f(-1 / n) : 0;
+        heap[(dOut2 >> 2) + i] = first ? 0 : f(-1 / n);
       }
-      let dInput: number;
-      if (config.actorMinQ && twinCritics) {
-        // Beyond the paper: ascend min(Q1, Q2); each row's gradient flows through the smaller critic.
-        const both = [critic1, critic2];
-        const qTraces = this.forward(
-          'qMin',
-          both,
-          addresses(2, () => sPi),
-          n,
-        );
-        const dOut2 = this.buffer('dQ2', n);
-        heap = this.heap();
-        const [q1, q2] = [qTraces[0].output >> 2, qTraces[1].output >> 2];
-        let sum = 0;
-        for (let i = 0; i < n; i++) {
-          const first = heap[q1 + i] <= heap[q2 + i];
-          sum = f(sum + (first ? heap[q1 + i] : heap[q2 + i]));
-          heap[(dOut >> 2) + i] = first ? f(-1 / n) : 0;
-          heap[(dOut2 >> 2) + i] = first ? 0 : f(-1 / n);
-        }
-        heap[this.k.address(agent.lastActorLoss) >> 2] = -f(sum / n);
-        const dOutputs = addresses(2, (t) => (t === 0 ? dOut : dOut2));
-        const [d1, d2] = this.backward('qMin', both, qTraces, dOutputs, n, false, true).dInputs;
-        // ∂/∂[s | a] of both critics, summed (as tf.add does, in float32).
-        dInput = this.buffer('dInputMin', n * width) >> 2;
-        heap = this.heap();
-        for (let j = 0; j < n * width; j++) heap[dInput + j] = f(heap[(d1 >> 2) + j] + heap[(d2 >> 2) + j]);
-      } else {
-        const criticTrace = this.forward(
-          'q1',
-          [critic1],
-          addresses(1, () => sPi),
-          n,
-        )[0];
-        heap = this.heap();
-        let sum = 0;
-        for (let i = 0; i < n; i++) sum = f(sum + heap[(criticTrace.output >> 2) + i]);
-        const actorLoss = -f(sum / n);
-        heap[this.k.address(agent.lastActorLoss) >> 2] = actorLoss;
-        // ∂(−mean Q1)/∂Q1 = −1/n, back through critic1 to its action input, then through scale·tanh.
-        heap.fill(f(-1 / n), dOut >> 2, (dOut >> 2) + n);
-        const dOutputs = addresses(1, () => dOut);
-        dInput = this.backward('q1', [critic1], [criticTrace], dOutputs, n, false, true).dInputs[0] >> 2;
-      }
-      heap = this.heap();
-      for (let i = 0; i < n; i++) {
-        for (let d = 0; d < as; d++) {
-          const u = heap[squashed + i * as + d];
-          const dAction = heap[dInput + i * width + os + d];
-          heap[(dPre >> 2) + i * as + d] = f(f(dAction * f(agent.halfRange[d])) * f(1 - f(u * u)));
-        }
-      }
-      const dPres = addresses(1, () => dPre);
-      const actorGrads = this.backward('actor', [actor], [actorTrace], dPres, n, true, false).grads[0];
-      this.clip(actorGrads, agent.actor.variables(), config.actorGradClip);
-      this.adam(agent.actorOptimizer, actorGrads, agent.actor.variables());
-      // Soft target updates: θ′ ← τθ + (1 − τ)θ′.
-      this.polyak(agent.actorTarget, agent.actor, tau);
-      this.polyak(agent.critic1Target, agent.critic1, tau);
-      this.polyak(agent.critic2Target, agent.critic2, tau);
+      heap[lossAt] = -f(sum / n);
+      return addresses(2, (t) => (t === 0 ? dOut : dOut2));
     }
-    // The actor's loss as of its last update (NaN before the first), as TD3.train reports it.
-    if (stats) stats.actorLoss = this.heap()[this.k.address(agent.lastActorLoss) >> 2];
-    return stats;
+    const heap = this.heap();
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum = f(sum + heap[(qs[0] >> 2) + i]);
+    heap[lossAt] = -f(sum / n);
+    // ∂(−mean Q1)/∂Q1 = −1/n.
+    heap.fill(f(-1 / n), dOut >> 2, (dOut >> 2) + n);
+    return addresses(1, () => dOut);
+  }
+
+  sum(rows: number[]): number {
+    if (rows.length === 1) return rows[0];
+    const { observationSize: os, actionSize: as } = this.agent.space;
+    const size = this.rows() * (os + as);
+    const out = this.buffer('dInputMin', size) >> 2;
+    const heap = this.heap();
+    const [a, b] = [rows[0] >> 2, rows[1] >> 2];
+    // As tf.add does, in float32.
+    for (let j = 0; j < size; j++) heap[out + j] = f(heap[a + j] + heap[b + j]);
+    return out << 2;
+  }
+
+  throughSquash(dStateAction: number, squashed: number): number {
+    const { agent } = this;
+    const n = this.rows();
+    const { observationSize: os, actionSize: as } = agent.space;
+    const width = os + as;
+    const dPre = this.buffer('dPre', n * as) >> 2;
+    const heap = this.heap();
+    const [dIn, th] = [dStateAction >> 2, squashed >> 2];
+    for (let i = 0; i < n; i++) {
+      for (let d = 0; d < as; d++) {
+        const u = heap[th + i * as + d];
+        const dAction = heap[dIn + i * width + os + d];
+        heap[dPre + i * as + d] = f(f(dAction * f(agent.halfRange[d])) * f(1 - f(u * u)));
+      }
+    }
+    return dPre << 2;
+  }
+
+  step(optimizer: Adam, grads: number[], maxNorm: number | undefined): void {
+    const at = addresses(grads.length, (i) => grads[i]);
+    this.clip(at, optimizer.params, maxNorm);
+    this.adam(optimizer, at, optimizer.params);
+  }
+
+  polyak(target: Mlp, source: Mlp, tau: number): void {
+    const from = source.variables();
+    target.variables().forEach((v, i) => {
+      this.k.polyak(this.k.address(from[i]), this.k.address(v), v.size, tau);
+    });
+  }
+
+  finish(qs: number[], yAt: number, wantStats: boolean): { stats: UpdateNumbers | null; finite: boolean } {
+    const finite = Number.isFinite(this.check);
+    if (!wantStats) return { stats: null, finite };
+    const n = this.rows();
+    const heap = this.heap();
+    const y = yAt >> 2;
+    const mean = (at: number) => {
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += heap[at + i];
+      return sum / n;
+    };
+    let criticLoss = 0;
+    for (const q of qs) for (let i = 0; i < n; i++) criticLoss += (heap[(q >> 2) + i] - heap[y + i]) ** 2 / n;
+    const stats: UpdateNumbers = {
+      criticLoss,
+      // The actor's loss as of its last update (NaN before the first), as tfjsOps reports it.
+      actorLoss: heap[this.k.address(this.agent.lastActorLoss) >> 2],
+      q1: mean(qs[0] >> 2),
+      q2: qs.length > 1 ? mean(qs[1] >> 2) : Number.NaN,
+      targetQ: mean(y),
+    };
+    return { stats, finite };
+  }
+
+  /** The rows of the update under way. */
+  private rows(): number {
+    if (!this.batch) throw new Error('InPlaceOps: upload a batch first');
+    return this.batch.size;
   }
 
   /**
@@ -322,7 +338,7 @@ export class InPlaceUpdate {
     const name = cachedIn(this.actNames, n, () => `act ${n}`);
     const s = this.put(name, observations);
     const z =
-      this.forward(
+      this.forwardAt(
         name,
         [this.netAt(agent.actor)],
         addresses(1, () => s),
@@ -345,7 +361,7 @@ export class InPlaceUpdate {
   }
 
   /** Mlp.forwardEach on addresses: each layer's products in one call. */
-  private forward(name: string, nets: NetAt[], xs: number[], n: number): TraceAt[] {
+  private forwardAt(name: string, nets: NetAt[], xs: number[], n: number): TraceAt[] {
     const sizes = nets[0].sizes;
     const inputs: number[][] = [];
     for (let t = 0; t < nets.length; t++) inputs.push([]);
@@ -375,7 +391,7 @@ export class InPlaceUpdate {
    * Mlp.backwardEach on addresses: dW = xᵀ·dz, db = Σ dz, dx = dz·Wᵀ ⊙ (x > 0). `grads`: per network, each
    * layer's dW and db addresses in the order of Mlp.variables().
    */
-  private backward(
+  private backwardAt(
     name: string,
     nets: NetAt[],
     traces: TraceAt[],
@@ -417,7 +433,6 @@ export class InPlaceUpdate {
     return { grads, dInputs };
   }
 
-  /** One Adam step of `params` from gradients by address (0: none, the parameter is left alone). */
   /** clipByGlobalNorm (src/rl/linalg.ts) in place: the gradients times min(1, max / (‖g‖ + 10⁻⁶)). */
   private clip(grads: number[], params: tf.Variable[], maxNorm: number | undefined): void {
     if (!maxNorm) return;
@@ -438,6 +453,7 @@ export class InPlaceUpdate {
     }
   }
 
+  /** One Adam step of `params` from gradients by address (0: none, the parameter is left alone). */
   private adam(optimizer: Adam, grads: number[], params: tf.Variable[]): void {
     const has: boolean[] = [];
     for (let i = 0; i < grads.length; i++) has.push(grads[i] !== 0);
@@ -458,13 +474,6 @@ export class InPlaceUpdate {
       );
     }
     this.k.adam(steps, optimizer.beta1, optimizer.beta2, optimizer.epsilon);
-  }
-
-  private polyak(target: Mlp, source: Mlp, tau: number): void {
-    const from = source.variables();
-    target.variables().forEach((v, i) => {
-      this.k.polyak(this.k.address(from[i]), this.k.address(v), v.size, tau);
-    });
   }
 
   private netAt(net: Mlp): NetAt {

@@ -1,5 +1,6 @@
 /**
- * The in-place update (src/rl/td3InPlace.ts) against TD3.train's tfjs operations on the same wasm backend: the
+ * The update in place (src/rl/inPlaceOps.ts) against the same update on tfjs operations (src/rl/tfjsOps.ts), on
+ * the same wasm backend: the
  * same weights, Adam moments, statistics and random draws for every combination of the three tricks, and
  * nothing shared with another tensor is written through.
  */
