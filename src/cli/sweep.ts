@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { resultsMarkdown, variantResults } from '../lab/results';
 import { type LabRun, parseRunJsonl } from '../lab/runs';
-import { ABLATION_VARIANTS, type Variant, variantFlags } from '../lab/variants';
+import { NAMED_VARIANTS, type Variant, variantFlags } from '../lab/variants';
 import { DEFAULT_CONFIG } from '../rl/hyperparameters';
 import { parseTrainArgs } from './args';
 import { isScript } from './script';
@@ -24,8 +24,8 @@ const LANE_SCRIPT = fileURLToPath(new URL('./trainLane.ts', import.meta.url));
 /** Lanes run under tsx's loader, as `npm run train` does. */
 const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
-/** Variants by id: the ablation's rows (src/lab/variants.ts), each setting all three tricks. */
-export const VARIANTS: Record<string, Variant> = ABLATION_VARIANTS;
+/** Variants by id: the ablation's rows and TD3 with one extension (src/lab/variants.ts), each setting all three tricks. */
+export const VARIANTS: Record<string, Variant> = NAMED_VARIANTS;
 
 export interface SweepArgs {
   seeds: number[];

@@ -3,9 +3,9 @@
  * `npm run train --out` writes one per line (a config record first, a summary last). So a run trained in the
  * page and a run of `npm run sweep` are the same thing, and files of either load into the lab.
  */
-import { type Config, validateConfig } from '../rl/hyperparameters';
+import { type Config, FIELDS, type FieldName, validateConfig } from '../rl/hyperparameters';
 import type { EvalRecord, MetricRecord, ProbeRecord, SummaryRecord } from '../train/metrics';
-import { ABLATION_VARIANTS } from './variants';
+import { ABLATION_VARIANTS, EXTENSION_VARIANTS, NAMED_VARIANTS } from './variants';
 
 /** stopped: ended early by itself (divergence, env error); cancelled: by the user. */
 export type RunState = 'queued' | 'running' | 'done' | 'stopped' | 'failed' | 'cancelled';
@@ -147,12 +147,38 @@ export function parseRunJsonl(
 function variantFromFileName(name: string): string | null {
   const match = /(?:^|[/\\])([^/\\]+)-s\d+\.jsonl$/.exec(name);
   if (!match) return null;
-  const known = ABLATION_VARIANTS[match[1] as keyof typeof ABLATION_VARIANTS];
+  const known = NAMED_VARIANTS[match[1]];
   return known ? known.label : match[1];
 }
 
-/** A run without a variant name: named after its three switches, when they match an ablation row. */
+/** The settings the extension variants change beyond the three tricks. */
+const EXTENSION_FIELDS = [
+  ...new Set(
+    Object.values(EXTENSION_VARIANTS).flatMap((v) =>
+      (Object.keys(v.overrides) as FieldName[]).filter(
+        (k) => !['twinCritics', 'policyDelay', 'targetSmoothing'].includes(k),
+      ),
+    ),
+  ),
+];
+
+/**
+ * A run without a variant name: named after its three switches when they match an ablation row, or after
+ * the extension it uses; "custom" when it is none of them.
+ */
 function variantFromTricks(config: Config): string {
+  const beyond = EXTENSION_FIELDS.filter((k) => config[k] !== FIELDS[k].default);
+  if (beyond.length) {
+    const extension = Object.values(EXTENSION_VARIANTS).find((v) => {
+      const o = v.overrides as Partial<Config>;
+      return (
+        beyond.every((k) => k in o) &&
+        (Object.keys(o) as FieldName[]).every((k) => config[k] === o[k]) &&
+        config.policyDelay > 1
+      );
+    });
+    return extension?.label ?? 'custom';
+  }
   for (const variant of Object.values(ABLATION_VARIANTS)) {
     const o = variant.overrides;
     if (

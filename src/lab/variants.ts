@@ -2,7 +2,8 @@
  * What the lab compares: variants, each a set of settings on top of one base configuration. The ablation's
  * variants (the paper's Table 2 rows, plus clipped double Q alone, its Figure 1) set all three tricks, so
  * "TD3 − twin critics" means exactly one trick removed whatever the base preset says; a sensitivity sweep
- * makes one variant per value of one hyperparameter; a custom variant is any set of settings.
+ * makes one variant per value of one hyperparameter; the extensions are TD3 with one option beyond the paper
+ * (docs/extensions.md); a custom variant is any set of settings.
  */
 import { type Config, FIELD_NAMES, FIELDS, type FieldName, validateConfig } from '../rl/hyperparameters';
 
@@ -49,6 +50,99 @@ export const ABLATION_VARIANT_IDS = Object.keys(ABLATION_VARIANTS) as AblationVa
 export const TABLE2_VARIANTS: AblationVariantId[] = ['td3', 'no-delay', 'no-smoothing', 'no-twin', 'ddpg'];
 /** The paper's Figure 1: one critic (DDPG) against clipped double Q. */
 export const FIGURE1_VARIANTS: AblationVariantId[] = ['ddpg', 'cdq'];
+
+/** TD3 with one option beyond the paper, as README's "Beyond the paper" table measures them. */
+export interface ExtensionVariant extends Variant {
+  /** What the option does, in a sentence, for the page. */
+  about: string;
+}
+
+const extension = (
+  id: string,
+  label: string,
+  about: string,
+  overrides: Partial<Config>,
+): ExtensionVariant => ({
+  id,
+  label,
+  about,
+  overrides: { ...TD3_TRICKS, ...overrides },
+});
+
+export const EXTENSION_VARIANTS = {
+  'n-step-3': extension(
+    'n-step-3',
+    'TD3 + 3-step returns',
+    'The target sums three real rewards before bootstrapping with γ³: faster credit, some bias.',
+    { nStep: 3 },
+  ),
+  per: extension(
+    'per',
+    'TD3 + prioritized replay',
+    'Transitions with larger TD errors are replayed more often, importance-weighted (α 0.6, β → 1).',
+    { per: true },
+  ),
+  'per-n-step-3': extension(
+    'per-n-step-3',
+    'TD3 + prioritized replay + 3-step',
+    'Both of the above together.',
+    { per: true, nStep: 3 },
+  ),
+  'layer-norm': extension(
+    'layer-norm',
+    'TD3 + LayerNorm critics',
+    'Each hidden layer of the critics normalised over its units before the ReLU.',
+    { criticNorm: 'layer' },
+  ),
+  'batch-norm': extension(
+    'batch-norm',
+    'TD3 + BatchNorm critics',
+    'Each hidden layer of the critics normalised over the batch; beside target networks it tends to fail.',
+    { criticNorm: 'batch' },
+  ),
+  'min-q-actor': extension(
+    'min-q-actor',
+    'TD3 + actor on min(Q1, Q2)',
+    'The actor ascends the smaller of the two critics instead of Q1.',
+    { actorMinQ: true },
+  ),
+  orthogonal: extension(
+    'orthogonal',
+    'TD3 + orthogonal init',
+    'Weights start as (seeded) orthogonal matrices instead of PyTorch’s uniform initialisation.',
+    { init: 'orthogonal' },
+  ),
+  'normalized-obs': extension(
+    'normalized-obs',
+    'TD3 + normalised observations',
+    'Observations scaled by running mean and variance before the networks see them.',
+    { normalizeObservations: true },
+  ),
+  'grad-clip': extension(
+    'grad-clip',
+    'TD3 + gradient clipping',
+    'Gradient norms clipped: the actor’s to 1, the critics’ (together) to 10.',
+    { actorGradClip: 1, criticGradClip: 10 },
+  ),
+  'noise-decay': extension(
+    'noise-decay',
+    'TD3 + decaying exploration',
+    'Exploration σ falls linearly from its start value to 0.01 over the run.',
+    { explNoiseSchedule: 'linear', explNoiseFinal: 0.01 },
+  ),
+  'cosine-lr': extension(
+    'cosine-lr',
+    'TD3 + cosine learning rates',
+    'Both learning rates follow a cosine from their value to a tenth of it over the run.',
+    { lrSchedule: 'cosine', lrFinalFraction: 0.1 },
+  ),
+} as const satisfies Record<string, ExtensionVariant>;
+
+export type ExtensionVariantId = keyof typeof EXTENSION_VARIANTS;
+export const EXTENSION_VARIANT_IDS = Object.keys(EXTENSION_VARIANTS) as ExtensionVariantId[];
+
+/** Every variant with an id of its own (the ablation's rows and the extensions), for the CLI and file names. */
+export const NAMED_VARIANTS: Record<string, Variant> = { ...ABLATION_VARIANTS, ...EXTENSION_VARIANTS };
 
 /** Flags for `npm run train` that apply a variant's settings (`--policy-delay=1`). */
 export function variantFlags(variant: Variant): string[] {

@@ -264,4 +264,62 @@ describe('the ablation lab', () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 180_000);
+
+  it('compares TD3 with extensions ticked from the list: each run trains with its option', async () => {
+    const context = await browser.newContext({
+      viewport: { width: 1400, height: 1000 },
+      acceptDownloads: true,
+    });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await page.goto(`${server.url}#lab`);
+    await page.getByRole('heading', { name: 'Compare variants over seeds' }).waitFor();
+    await page.getByLabel('Env steps per run', { exact: true }).fill('1500');
+    await page.getByLabel('Evaluate every', { exact: true }).fill('500');
+    await page.getByLabel('Seeds', { exact: true }).fill('1');
+    for (const name of ['TD3', 'TD3 − delayed policy', 'TD3 − target smoothing', 'TD3 − twin critics'])
+      await page.getByLabel(name, { exact: true }).uncheck();
+    await page.getByLabel('DDPG (all three off)', { exact: true }).uncheck();
+    await page.locator('summary', { hasText: 'beyond the paper' }).click();
+    // Prioritized replay with 3-step returns, and LayerNorm critics (which train on tfjs operations).
+    for (const name of ['TD3 + prioritized replay + 3-step', 'TD3 + LayerNorm critics'])
+      await page.getByLabel(name, { exact: true }).check();
+    const described = await page
+      .getByLabel('TD3 + LayerNorm critics', { exact: true })
+      .getAttribute('aria-describedby');
+    expect(await page.locator(`#${described}`).textContent()).toMatch(/normalised over its units/);
+    await page.getByRole('button', { name: 'Run comparison' }).click();
+    await expect
+      .poll(() => page.getByTestId('lab-progress').textContent(), { timeout: 150_000, interval: 1000 })
+      .toMatch(/^2 done/);
+    const rows = page.getByTestId('lab-results').locator('tbody tr td:first-child');
+    await expect
+      .poll(() => rows.allTextContents())
+      .toEqual(['TD3 + prioritized replay + 3-step', 'TD3 + LayerNorm critics']);
+    const all = await saved(page, () => page.getByRole('button', { name: 'everything (JSON)' }).click());
+    const parsed = parseLabJson(all.bytes.toString('utf8'));
+    expect(parsed.ok).toBe(true);
+    if (parsed.ok) {
+      const byVariant = Object.fromEntries(parsed.runs.map((r) => [r.variant, r]));
+      const per = byVariant['TD3 + prioritized replay + 3-step'];
+      expect([per.config.per, per.config.nStep, per.config.criticNorm, per.config.policyDelay]).toEqual([
+        true,
+        3,
+        'none',
+        2,
+      ]);
+      const norm = byVariant['TD3 + LayerNorm critics'];
+      expect([norm.config.per, norm.config.nStep, norm.config.criticNorm]).toEqual([false, 1, 'layer']);
+      for (const run of parsed.runs) {
+        expect(run.state).toBe('done');
+        const evals = run.records.filter((x) => x.type === 'eval');
+        expect(evals.map((x) => x.step)).toEqual([500, 1000, 1500]);
+        for (const x of evals) expect(Number.isFinite(x.type === 'eval' ? x.mean : Number.NaN)).toBe(true);
+      }
+    }
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 240_000);
 });

@@ -44,10 +44,20 @@ describe('npm run sweep', () => {
       '--target-smoothing=false',
     ]);
     expect(parseSweepArgs(['--threshold', '-200']).threshold).toBe(-200);
+    // TD3 with one extension, by the lab's ids: its three tricks and its option.
+    expect(parseSweepArgs(['--variants', 'td3,per,n-step-3']).variants).toEqual(['td3', 'per', 'n-step-3']);
+    expect(variantFlags(VARIANTS['n-step-3'])).toEqual([
+      '--twin-critics=true',
+      '--policy-delay=2',
+      '--target-smoothing=true',
+      '--n-step=3',
+    ]);
   });
 
   it('rejects bad sweeps before running anything', () => {
-    expect(() => parseSweepArgs(['--variants', 'td3,td4'])).toThrow(/unknown variant td4/);
+    expect(() => parseSweepArgs(['--variants', 'td3,td4'])).toThrow(
+      /unknown variant td4: known are .*layer-norm/,
+    );
     expect(() => parseSweepArgs(['--seeds', '-1,2'])).toThrow(/--seeds/);
     expect(() => parseSweepArgs(['--parallel', '0'])).toThrow(/--parallel/);
     expect(() => parseSweepArgs(['--seed', '3'])).toThrow(/set by the sweep/);

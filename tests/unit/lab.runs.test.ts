@@ -3,12 +3,24 @@
  * with the line and the reason, the results table summarises seeds, and every export parses back.
  */
 import { describe, expect, it } from 'vitest';
+import { parseTrainArgs } from '../../src/cli/args';
+import { envIds } from '../../src/envs';
 import { band, variantBands } from '../../src/lab/aggregate';
 import { bandsCsv, curvesCsv, labJson, parseLabJson } from '../../src/lab/export';
 import { resultsMarkdown, variantResults } from '../../src/lab/results';
 import { type LabRun, parseRunJsonl, runToJsonl } from '../../src/lab/runs';
-import { ABLATION_VARIANTS, customVariant, sensitivityVariants, variantConfig } from '../../src/lab/variants';
-import { configFromPreset } from '../../src/rl/presets';
+import {
+  ABLATION_VARIANTS,
+  customVariant,
+  EXTENSION_VARIANT_IDS,
+  EXTENSION_VARIANTS,
+  NAMED_VARIANTS,
+  sensitivityVariants,
+  variantConfig,
+  variantFlags,
+} from '../../src/lab/variants';
+import { type Config, FIELD_NAMES } from '../../src/rl/hyperparameters';
+import { configFromPreset, defaultPresetFor } from '../../src/rl/presets';
 import type { MetricRecord } from '../../src/train/metrics';
 
 const base = configFromPreset('quick', { env: 'Pendulum-v1', totalSteps: 3000, evalEvery: 1000 });
@@ -250,6 +262,63 @@ describe('lab variants', () => {
     });
     expect(sensitivityVariants('wings', '1,2', base)).toMatchObject({ ok: false, error: /unknown setting/ });
     expect(sensitivityVariants('tau', '0.1, 0.1', base)).toMatchObject({ ok: false, error: /twice/ });
+  });
+
+  it('each extension is TD3 with its option on and nothing else changed, valid on every env', () => {
+    const ddpgBase = configFromPreset('ddpg');
+    const td3 = variantConfig(ddpgBase, ABLATION_VARIANTS.td3, 0);
+    for (const id of EXTENSION_VARIANT_IDS) {
+      const variant = EXTENSION_VARIANTS[id];
+      const config = variantConfig(ddpgBase, variant, 0);
+      const changed = FIELD_NAMES.filter((k) => config[k] !== td3[k]);
+      const options = Object.keys(variant.overrides).filter(
+        (k) => !['twinCritics', 'policyDelay', 'targetSmoothing'].includes(k),
+      );
+      expect(options.length, id).toBeGreaterThan(0);
+      // It changes something, only what it names, and holds each named option at its own value (some, such
+      // as the final σ of a decay, are named so that the variant means the same on any base).
+      expect(changed.length, id).toBeGreaterThan(0);
+      expect(
+        changed.filter((k) => !options.includes(k)),
+        id,
+      ).toEqual([]);
+      for (const k of options)
+        expect(config[k as keyof Config], `${id} ${k}`).toBe(
+          variant.overrides[k as keyof typeof variant.overrides],
+        );
+      expect([config.twinCritics, config.policyDelay, config.targetSmoothing], id).toEqual([true, 2, true]);
+      for (const env of envIds) variantConfig(configFromPreset(defaultPresetFor(env), { env }), variant, 0);
+      // The flags the sweep gives its runs are the same settings, as the train command reads them.
+      expect(parseTrainArgs(variantFlags(variant)).overrides, id).toEqual(variant.overrides);
+      expect(NAMED_VARIANTS[id], id).toBe(variant);
+    }
+    // Ids are unique across the ablation's rows and the extensions.
+    expect(Object.keys(NAMED_VARIANTS).length).toBe(
+      Object.keys(ABLATION_VARIANTS).length + EXTENSION_VARIANT_IDS.length,
+    );
+  });
+
+  it('a run file of an extension without its variant in the summary is named after it', () => {
+    const run = fakeRun('ignored', 2, [-300]);
+    /** The run's file, as trained with `config`, without its summary (so without its variant's name). */
+    const fileOf = (config: Config) =>
+      runToJsonl({
+        ...run,
+        records: [{ type: 'config', step: 0, config, backend: 'cpu' }, ...run.records.slice(1)],
+      })
+        .trim()
+        .split('\n')
+        .slice(0, -1)
+        .join('\n');
+    const perConfig = variantConfig(base, EXTENSION_VARIANTS.per, 2);
+    const noSummary = fileOf(perConfig);
+    const anonymous = parseRunJsonl('pendulum.jsonl', noSummary);
+    expect(anonymous.ok && anonymous.run.variant).toBe('TD3 + prioritized replay');
+    const named = parseRunJsonl('runs/sweep/n-step-3-s2.jsonl', noSummary);
+    expect(named.ok && named.run.variant).toBe('TD3 + 3-step returns');
+    // An option no extension variant has on its own, or in another combination, is "custom".
+    const custom = parseRunJsonl('x.jsonl', fileOf({ ...perConfig, nStep: 5 }));
+    expect(custom.ok && custom.run.variant).toBe('custom');
   });
 
   it('a custom variant is a name and validated settings', () => {

@@ -16,11 +16,14 @@ import {
   ABLATION_VARIANT_IDS,
   ABLATION_VARIANTS,
   customVariant,
+  EXTENSION_VARIANT_IDS,
+  EXTENSION_VARIANTS,
   FIGURE1_VARIANTS,
   sensitivityVariants,
   TABLE2_VARIANTS,
   type Variant,
   variantConfig,
+  variantFlags,
 } from '../../lab/variants';
 import { type Config, FIELD_NAMES, FIELDS } from '../../rl/hyperparameters';
 import { configFromPreset, PRESET_NAMES, type PresetName, presetAvailable } from '../../rl/presets';
@@ -278,7 +281,7 @@ function LabSetup() {
           </label>
         ))}
         {variants
-          .filter((v) => !(v.id in ABLATION_VARIANTS))
+          .filter((v) => !(v.id in ABLATION_VARIANTS) && !(v.id in EXTENSION_VARIANTS))
           .map((v) => (
             <label key={v.id} className="toggle">
               <input type="checkbox" checked onChange={() => toggle(v, false)} /> {v.label}
@@ -290,6 +293,33 @@ function LabSetup() {
             </label>
           ))}
       </fieldset>
+
+      <details className="lab-add lab-extensions" open={variants.some((v) => v.id in EXTENSION_VARIANTS)}>
+        <summary>TD3 with one option beyond the paper</summary>
+        <p className="hint">
+          What practitioners try when TD3 stalls; each is TD3 with that one option on (see README, Beyond the
+          paper, for what each did on Pendulum).
+        </p>
+        {EXTENSION_VARIANT_IDS.map((id) => {
+          const variant = EXTENSION_VARIANTS[id];
+          return (
+            <div key={id} className="extension" title={variantFlags(variant).join(' ')}>
+              <label className="toggle">
+                <input
+                  type="checkbox"
+                  checked={has(id)}
+                  aria-describedby={`about-${id}`}
+                  onChange={(e) => toggle(variant, e.target.checked)}
+                />{' '}
+                {variant.label}
+              </label>
+              <span id={`about-${id}`} className="hint extension-about">
+                {variant.about}
+              </span>
+            </div>
+          );
+        })}
+      </details>
 
       <details className="lab-add">
         <summary>Add a custom variant</summary>
