@@ -1,7 +1,7 @@
 /**
  * LayerNorm and BatchNorm of src/rl/normLayers.ts in float32 on a Float32Array (tfjs-wasm's memory), for the
- * in-place update (src/rl/inPlaceOps.ts): the same equations, each step rounded to float32 as tfjs rounds it.
- * Offsets are in floats. Rows are the batch, features the layer's units; LayerNorm takes its statistics over
+ * in-place update (src/rl/inPlaceOps.ts): the same equations, in float64 between float32 loads and stores (so
+ * within float32 rounding of the tfjs operations, not bit for bit). Offsets are in floats. Rows are the batch, features the layer's units; LayerNorm takes its statistics over
  * each row's features, BatchNorm over each feature's rows.
  *
  *   forward   x̂ = (z − μ) / √(σ² + ε),  h = ReLU(γ ⊙ x̂ + β)       (σ² biased, ε = 10⁻⁵)
@@ -11,7 +11,13 @@
 import { BATCH_NORM_MOMENTUM, NORM_EPSILON, type NormKind } from './normLayers';
 
 const f = Math.fround;
-const EPSILON = f(NORM_EPSILON);
+
+/** float64 accumulators, kept between calls (grown as needed). */
+let accumulators = new Float64Array(0);
+const scratch = (size: number): Float64Array => {
+  if (accumulators.length < size) accumulators = new Float64Array(size);
+  return accumulators;
+};
 
 /** Where one normalised layer's numbers are. */
 export interface NormAt {
@@ -37,7 +43,8 @@ export const statisticSize = (kind: NormKind, rows: number, features: number) =>
 
 /**
  * h = ReLU(γ ⊙ x̂ + β) of the pre-activations at `z` (rows × features, row-major), written to `out`; x̂, the
- * inverse standard deviations, and the mean and variance kept at `trace`.
+ * inverse standard deviations, and the mean and variance kept at `trace`. Sums run in float64 (rounded once,
+ * when stored), row by row in memory order for both kinds.
  */
 export function normForwardAt(
   heap: Float32Array,
@@ -48,34 +55,62 @@ export function normForwardAt(
   trace: NormTraceAt,
   out: number,
 ): void {
-  const layer = norm.kind === 'layer';
-  const groups = layer ? rows : features;
-  const count = layer ? features : rows;
-  // Element k of group g: row g, feature k (LayerNorm), or row k, feature g (BatchNorm).
-  const [rowStep, featureStep] = layer ? [features, 1] : [1, features];
   const { normalized, invStd, mean, variance } = trace;
-  for (let g = 0; g < groups; g++) {
-    const base = g * rowStep;
-    let sum = 0;
-    for (let k = 0; k < count; k++) sum = f(sum + heap[z + base + k * featureStep]);
-    const mu = f(sum / count);
-    let squares = 0;
-    for (let k = 0; k < count; k++) {
-      const c = f(heap[z + base + k * featureStep] - mu);
-      squares = f(squares + f(c * c));
+  const { scale, shift } = norm;
+  if (norm.kind === 'layer') {
+    for (let i = 0; i < rows; i++) {
+      const row = z + i * features;
+      // Σz and Σz² in one pass, in float64 (float32 inputs: E[z²] − μ² loses nothing that matters here).
+      let sum = 0;
+      let sumSquares = 0;
+      for (let j = 0; j < features; j++) {
+        const v = heap[row + j];
+        sum += v;
+        sumSquares += v * v;
+      }
+      const mu = sum / features;
+      const sigma2 = Math.max(sumSquares / features - mu * mu, 0);
+      const inv = f(1 / Math.sqrt(sigma2 + NORM_EPSILON));
+      heap[invStd + i] = inv;
+      heap[mean + i] = mu;
+      heap[variance + i] = sigma2;
+      const at = i * features;
+      for (let j = 0; j < features; j++) {
+        const xhat = f((heap[row + j] - mu) * inv);
+        heap[normalized + at + j] = xhat;
+        const y = xhat * heap[scale + j] + heap[shift + j];
+        heap[out + at + j] = y > 0 ? y : y !== y ? y : 0;
+      }
     }
-    const sigma2 = f(squares / count);
-    const inv = f(1 / f(Math.sqrt(f(sigma2 + EPSILON))));
-    heap[invStd + g] = inv;
-    heap[mean + g] = mu;
-    heap[variance + g] = sigma2;
-    for (let k = 0; k < count; k++) {
-      const at = base + k * featureStep;
-      const xhat = f(f(heap[z + at] - mu) * inv);
-      heap[normalized + at] = xhat;
-      const j = layer ? k : g;
-      const y = f(f(xhat * heap[norm.scale + j]) + heap[norm.shift + j]);
-      heap[out + at] = Math.max(y, 0);
+    return;
+  }
+  // BatchNorm: the statistics per feature, accumulated row by row.
+  // Σz and Σz² per feature (sums at [0, features), squares at [features, 2 features)), in float64.
+  const sums = scratch(2 * features);
+  sums.fill(0, 0, 2 * features);
+  for (let i = 0; i < rows; i++) {
+    const row = z + i * features;
+    for (let j = 0; j < features; j++) {
+      const v = heap[row + j];
+      sums[j] += v;
+      sums[features + j] += v * v;
+    }
+  }
+  for (let j = 0; j < features; j++) {
+    const mu = sums[j] / rows;
+    const sigma2 = Math.max(sums[features + j] / rows - mu * mu, 0);
+    heap[mean + j] = mu;
+    heap[variance + j] = sigma2;
+    heap[invStd + j] = 1 / Math.sqrt(sigma2 + NORM_EPSILON);
+  }
+  for (let i = 0; i < rows; i++) {
+    const row = z + i * features;
+    const at = i * features;
+    for (let j = 0; j < features; j++) {
+      const xhat = f((heap[row + j] - heap[mean + j]) * heap[invStd + j]);
+      heap[normalized + at + j] = xhat;
+      const y = xhat * heap[scale + j] + heap[shift + j];
+      heap[out + at + j] = y > 0 ? y : y !== y ? y : 0;
     }
   }
 }
@@ -96,39 +131,52 @@ export function normBackwardAt(
   dShift: number,
 ): void {
   const { normalized, invStd } = trace;
+  const { scale } = norm;
   for (let j = 0; j < features; j++) {
-    let sumDy = 0;
-    let sumDyX = 0;
-    for (let i = 0; i < rows; i++) {
-      const at = i * features + j;
-      sumDy = f(sumDy + heap[dy + at]);
-      sumDyX = f(sumDyX + f(heap[dy + at] * heap[normalized + at]));
-    }
-    heap[dShift + j] = sumDy;
-    heap[dScale + j] = sumDyX;
+    heap[dShift + j] = 0;
+    heap[dScale + j] = 0;
   }
-  const layer = norm.kind === 'layer';
-  const groups = layer ? rows : features;
-  const count = layer ? features : rows;
-  const [rowStep, featureStep] = layer ? [features, 1] : [1, features];
-  for (let g = 0; g < groups; g++) {
-    const base = g * rowStep;
-    let sumD = 0;
-    let sumDx = 0;
-    for (let k = 0; k < count; k++) {
-      const at = base + k * featureStep;
-      const dNormalized = f(heap[dy + at] * heap[norm.scale + (layer ? k : g)]);
-      sumD = f(sumD + dNormalized);
-      sumDx = f(sumDx + f(dNormalized * heap[normalized + at]));
+  if (norm.kind === 'layer') {
+    for (let i = 0; i < rows; i++) {
+      const at = i * features;
+      let sumD = 0;
+      let sumDx = 0;
+      for (let j = 0; j < features; j++) {
+        const g = heap[dy + at + j];
+        const x = heap[normalized + at + j];
+        heap[dShift + j] += g;
+        heap[dScale + j] += g * x;
+        const d = g * heap[scale + j];
+        sumD += d;
+        sumDx += d * x;
+      }
+      const meanD = sumD / features;
+      const meanDx = sumDx / features;
+      const inv = heap[invStd + i];
+      for (let j = 0; j < features; j++) {
+        const d = heap[dy + at + j] * heap[scale + j];
+        heap[dz + at + j] = (d - meanD - heap[normalized + at + j] * meanDx) * inv;
+      }
     }
-    const meanD = f(sumD / count);
-    const meanDx = f(sumDx / count);
-    const inv = heap[invStd + g];
-    for (let k = 0; k < count; k++) {
-      const at = base + k * featureStep;
-      const xhat = heap[normalized + at];
-      const dNormalized = f(heap[dy + at] * heap[norm.scale + (layer ? k : g)]);
-      heap[dz + at] = f(f(f(dNormalized - meanD) - f(xhat * meanDx)) * inv);
+    return;
+  }
+  // BatchNorm: the means of dx̂ and dx̂ ⊙ x̂ over the rows are dβ·γ/rows and dγ·γ/rows.
+  for (let i = 0; i < rows; i++) {
+    const at = i * features;
+    for (let j = 0; j < features; j++) {
+      const g = heap[dy + at + j];
+      heap[dShift + j] += g;
+      heap[dScale + j] += g * heap[normalized + at + j];
+    }
+  }
+  for (let i = 0; i < rows; i++) {
+    const at = i * features;
+    for (let j = 0; j < features; j++) {
+      const gamma = heap[scale + j];
+      const meanD = (heap[dShift + j] * gamma) / rows;
+      const meanDx = (heap[dScale + j] * gamma) / rows;
+      const d = heap[dy + at + j] * gamma;
+      heap[dz + at + j] = (d - meanD - heap[normalized + at + j] * meanDx) * heap[invStd + j];
     }
   }
 }
