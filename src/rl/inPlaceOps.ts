@@ -14,16 +14,7 @@ import { cachedIn } from '../common/cached';
 import { AdamStepAddresses, type InPlaceKernels } from '../compute/wasmKernels';
 import type { Adam } from './adam';
 import type { ActionSpace, Batch } from './agentTypes';
-import {
-  type NormAt,
-  type NormTraceAt,
-  normBackwardAt,
-  normForwardAt,
-  runningAveragesAt,
-  statisticSize,
-} from './inPlaceNorm';
 import type { Mlp } from './mlp';
-import type { NormKind } from './normLayers';
 import type { UpdateNumbers, UpdateOps } from './td3Update';
 
 const f = Math.fround;
@@ -47,20 +38,14 @@ export interface InPlaceAgent {
   center: Float64Array;
 }
 
-/**
- * The kinds of buffers a call site keeps, each [layer][network]: layer outputs, dW, db, dx; and for normalised
- * layers the products before the normalisation, x̂, 1/√(σ² + ε), μ, σ², dz, dγ and dβ.
- */
-type SlotKind = 'h' | 'dW' | 'db' | 'dx' | 'z' | 'xhat' | 'inv' | 'mu' | 'var' | 'dz' | 'dg' | 'dbeta';
-type SlotSet = Partial<Record<SlotKind, { rows: number; addresses: number[][] }>>;
+/** A call site's buffers by kind (layer outputs, dW, db, dx), each [layer][network], for `rows` rows. */
+type SlotSet = Partial<Record<'h' | 'dW' | 'db' | 'dx', { rows: number; addresses: number[][] }>>;
 
-/** One network's weights and biases by address, layer by layer, and its hidden layers' normalisations. */
+/** One network's weights and biases by address, layer by layer. */
 interface NetAt {
   weights: number[];
   biases: number[];
   sizes: number[];
-  /** Per hidden layer (null: the network has none, src/rl/normLayers.ts). */
-  norms: NormAt[] | null;
 }
 
 /** Activations kept by a forward pass (each layer's input, then the output), by address. */
@@ -68,8 +53,6 @@ class TraceAt {
   constructor(
     readonly inputs: number[],
     readonly output: number,
-    /** Per hidden layer, what its normalisation kept (null: none). */
-    readonly norms: NormTraceAt[] | null = null,
   ) {}
 }
 
@@ -101,10 +84,9 @@ export class InPlaceOps implements UpdateOps<number, number, TraceAt> {
   ) {
     const { actor, actorTarget, critic1, critic2, critic1Target, critic2Target } = agent;
     this.written = [
-      ...[actor, actorTarget, critic1, critic2, critic1Target, critic2Target].flatMap((net) => [
-        ...net.variables(),
-        ...net.statistics(),
-      ]),
+      ...[actor, actorTarget, critic1, critic2, critic1Target, critic2Target].flatMap((net) =>
+        net.variables(),
+      ),
       ...agent.actorOptimizer.moments(),
       ...agent.criticOptimizer.moments(),
       agent.lastActorLoss,
@@ -158,18 +140,9 @@ export class InPlaceOps implements UpdateOps<number, number, TraceAt> {
     );
   }
 
-  followBatchStatistics(nets: Mlp[], traces: TraceAt[]): void {
-    if (nets[0].norm !== 'batch') return;
-    const n = this.rows();
-    const heap = this.heap();
-    nets.forEach((net, t) => {
-      const at = this.netAt(net);
-      const kept = traces[t].norms;
-      if (!at.norms || !kept) return;
-      at.norms.forEach((norm, l) => {
-        runningAveragesAt(heap, norm, kept[l], n, at.sizes[l + 1]);
-      });
-    });
+  followBatchStatistics(nets: Mlp[]): void {
+    // Normalised networks run on tfjs operations (TD3.train); nothing here keeps running statistics.
+    if (nets.some((net) => net.norm)) throw new Error('the in-place update has no normalised layers');
   }
 
   stateAction(
@@ -318,11 +291,6 @@ export class InPlaceOps implements UpdateOps<number, number, TraceAt> {
     target.variables().forEach((v, i) => {
       this.k.polyak(this.k.address(from[i]), this.k.address(v), v.size, tau);
     });
-    // A target's BatchNorm running averages follow the source's as its parameters do.
-    const statistics = source.statistics();
-    target.statistics().forEach((v, i) => {
-      this.k.polyak(this.k.address(statistics[i]), this.k.address(v), v.size, tau);
-    });
   }
 
   finish(qs: number[], yAt: number, wantStats: boolean): { stats: UpdateNumbers | null; finite: boolean } {
@@ -398,47 +366,24 @@ export class InPlaceOps implements UpdateOps<number, number, TraceAt> {
     const inputs: number[][] = [];
     for (let t = 0; t < nets.length; t++) inputs.push([]);
     const layerOutputs = this.slots(name, 'h', nets.length, n, sizes.length - 1, (l) => sizes[l + 1]);
-    const kind = nets[0].norms?.[0]?.kind;
-    const normed = kind ? this.normSlots(name, kind, nets.length, n, sizes) : null;
-    const kept: NormTraceAt[][] = [];
-    for (let t = 0; t < nets.length; t++) kept.push([]);
     let hs = xs;
     for (let l = 0; l + 1 < sizes.length; l++) {
       for (let t = 0; t < nets.length; t++) inputs[t].push(hs[t]);
       const outs = layerOutputs[l];
-      const hidden = l + 2 < sizes.length;
-      // A normalised hidden layer: the product first (into z), then the normalisation and its ReLU.
-      const products = normed && hidden ? normed.z[l] : outs;
       this.k.linearEach(
         hs,
         addresses(nets.length, (t) => nets[t].weights[l]),
         addresses(nets.length, (t) => nets[t].biases[l]),
-        products,
+        outs,
         n,
         sizes[l],
         sizes[l + 1],
-        hidden && !normed,
+        l + 2 < sizes.length,
       );
-      if (normed && hidden) {
-        const heap = this.heap();
-        for (let t = 0; t < nets.length; t++) {
-          const trace = normed.trace(l, t);
-          normForwardAt(
-            heap,
-            (nets[t].norms as NormAt[])[l],
-            products[t] >> 2,
-            n,
-            sizes[l + 1],
-            trace,
-            outs[t] >> 2,
-          );
-          kept[t].push(trace);
-        }
-      }
       hs = outs;
     }
     const traces: TraceAt[] = [];
-    for (let t = 0; t < nets.length; t++) traces.push(new TraceAt(inputs[t], hs[t], normed ? kept[t] : null));
+    for (let t = 0; t < nets.length; t++) traces.push(new TraceAt(inputs[t], hs[t]));
     return traces;
   }
 
@@ -462,11 +407,6 @@ export class InPlaceOps implements UpdateOps<number, number, TraceAt> {
     const dWs = this.slots(name, 'dW', nets.length, 1, layers, (l) => sizes[l] * sizes[l + 1]);
     const dbs = this.slots(name, 'db', nets.length, 1, layers, (l) => sizes[l + 1]);
     const dxs = this.slots(name, 'dx', nets.length, n, layers, (l) => sizes[l]);
-    const kind = nets[0].norms?.[0]?.kind;
-    const normed = kind ? this.normBackwardSlots(name, kind, nets.length, n, sizes) : null;
-    // A normalised network's gradients: per hidden layer dW, db, dγ, dβ (the order of Mlp.variables()).
-    const normGrads: number[][][] = [];
-    for (let t = 0; t < nets.length; t++) normGrads.push([]);
     let dzs = dOutputs;
     let dInputs: number[] = [];
     for (let l = sizes.length - 2; l >= 0; l--) {
@@ -485,34 +425,9 @@ export class InPlaceOps implements UpdateOps<number, number, TraceAt> {
       const ws = addresses(nets.length, (t) => nets[t].weights[l]);
       if (l > 0 || input) {
         const outs = dxs[l];
-        // Through ReLU: the gradient passes where the layer's output (this layer's input) is positive.
         this.k.matMulNTEach(dzs, ws, l > 0 ? xs : null, outs, n, outSize, inSize);
         if (l > 0) dzs = outs;
         else dInputs = outs;
-        if (l > 0 && normed) {
-          // Then back through layer l − 1's normalisation, to its product.
-          const heap = this.heap();
-          const dz = normed.dz[l - 1];
-          for (let t = 0; t < nets.length; t++) {
-            const norm = (nets[t].norms as NormAt[])[l - 1];
-            const kept = (traces[t].norms as NormTraceAt[])[l - 1];
-            const [dg, dbeta] = [normed.dg[l - 1][t], normed.dbeta[l - 1][t]];
-            normBackwardAt(heap, norm, kept, outs[t] >> 2, n, inSize, dz[t] >> 2, dg >> 2, dbeta >> 2);
-            normGrads[t][l - 1] = [dg, dbeta];
-          }
-          dzs = dz;
-        }
-      }
-    }
-    if (normed && weights) {
-      const layers = sizes.length - 1;
-      for (let t = 0; t < nets.length; t++) {
-        const flat: number[] = [];
-        for (let l = 0; l < layers; l++) {
-          flat.push(grads[t][2 * l], grads[t][2 * l + 1]);
-          if (l + 1 < layers) flat.push(normGrads[t][l][0], normGrads[t][l][1]);
-        }
-        grads[t] = addresses(flat.length, (i) => flat[i]);
       }
     }
     return { grads, dInputs };
@@ -562,57 +477,10 @@ export class InPlaceOps implements UpdateOps<number, number, TraceAt> {
   }
 
   private netAt(net: Mlp): NetAt {
-    const float = (v: tf.Variable | undefined) => (v ? this.k.address(v) >> 2 : -1);
     return {
       weights: addresses(net.layers.length, (l) => this.k.address(net.layers[l].weight)),
       biases: addresses(net.layers.length, (l) => this.k.address(net.layers[l].bias)),
       sizes: net.sizes,
-      norms: net.norm
-        ? net.layers.slice(0, -1).map(({ norm }) => {
-            if (!norm) throw new Error('a normalised network without a hidden layer’s normalisation');
-            return {
-              kind: norm.kind,
-              scale: float(norm.scale),
-              shift: float(norm.shift),
-              runningMean: float(norm.runningMean),
-              runningVariance: float(norm.runningVariance),
-            };
-          })
-        : null,
-    };
-  }
-
-  /** The forward pass's buffers for normalised hidden layers: products, and what each normalisation keeps. */
-  private normSlots(name: string, kind: NormKind, count: number, n: number, sizes: number[]) {
-    const hidden = sizes.length - 2;
-    const features = (l: number) => sizes[l + 1];
-    // One statistic per row (LayerNorm: `n` of size 1) or per feature (BatchNorm: 1 of size features).
-    const [statRows, statistic] =
-      kind === 'layer' ? [n, () => 1] : [1, (l: number) => statisticSize(kind, n, features(l))];
-    const z = this.slots(name, 'z', count, n, hidden, features);
-    const xhat = this.slots(name, 'xhat', count, n, hidden, features);
-    const inv = this.slots(name, 'inv', count, statRows, hidden, statistic);
-    const mu = this.slots(name, 'mu', count, statRows, hidden, statistic);
-    const variance = this.slots(name, 'var', count, statRows, hidden, statistic);
-    return {
-      z,
-      trace: (l: number, t: number): NormTraceAt => ({
-        normalized: xhat[l][t] >> 2,
-        invStd: inv[l][t] >> 2,
-        mean: mu[l][t] >> 2,
-        variance: variance[l][t] >> 2,
-      }),
-    };
-  }
-
-  /** The backward pass's buffers for normalised hidden layers: dz, dγ, dβ. */
-  private normBackwardSlots(name: string, _kind: NormKind, count: number, n: number, sizes: number[]) {
-    const hidden = sizes.length - 2;
-    const features = (l: number) => sizes[l + 1];
-    return {
-      dz: this.slots(name, 'dz', count, n, hidden, features),
-      dg: this.slots(name, 'dg', count, 1, hidden, features),
-      dbeta: this.slots(name, 'dbeta', count, 1, hidden, features),
     };
   }
 
@@ -632,7 +500,7 @@ export class InPlaceOps implements UpdateOps<number, number, TraceAt> {
    */
   private slots(
     name: string,
-    kind: SlotKind,
+    kind: 'h' | 'dW' | 'db' | 'dx',
     count: number,
     rows: number,
     layers: number,

@@ -186,7 +186,8 @@ export class TD3 {
     if (batch.weights && this.lastTdErrors.length !== batch.size)
       this.lastTdErrors = new Float32Array(batch.size);
     const tdErrors = batch.weights ? this.lastTdErrors : null;
-    const inPlace = this.inPlaceUpdate();
+    // Normalised critics are differentiated through tfjs operations only (src/rl/normLayers.ts).
+    const inPlace = this.critic1.norm ? null : this.inPlaceUpdate();
     const noise = this.sampleSmoothingNoise(batch.size);
     const result = inPlace
       ? td3Update(inPlace, this, this.config, batch, noise, update, wantStats, tdErrors)
