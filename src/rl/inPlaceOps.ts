@@ -15,23 +15,15 @@ import { AdamStepAddresses, type InPlaceKernels } from '../compute/wasmKernels';
 import type { Adam } from './adam';
 import type { ActionSpace, Batch } from './agentTypes';
 import type { Mlp } from './mlp';
-import type { UpdateNumbers, UpdateOps } from './td3Update';
+import type { TD3Parts, UpdateNumbers, UpdateOps } from './td3Update';
 
 const f = Math.fround;
 /** The buffers of ∂loss/∂Q for each critic. */
 const DQ = ['dq1', 'dq2'];
 
-/** What the operations read and write of the agent. */
-export interface InPlaceAgent {
+/** What the operations read and write of the agent: its networks and optimizers, and these. */
+export interface InPlaceAgent extends TD3Parts {
   space: ActionSpace;
-  actor: Mlp;
-  actorTarget: Mlp;
-  critic1: Mlp;
-  critic2: Mlp;
-  critic1Target: Mlp;
-  critic2Target: Mlp;
-  actorOptimizer: Adam;
-  criticOptimizer: Adam;
   lastActorLoss: tf.Variable;
   /** Half the action range and its centre, per action dimension. */
   halfRange: Float64Array;

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../src/cli/chromium';
 import { type Served, startPreviewServer } from '../../src/cli/serve';
@@ -38,23 +38,33 @@ async function saved(page: Page, click: () => Promise<void>): Promise<{ name: st
 const numbersIn = (cell: string) =>
   (cell.replace(/−/g, '-').match(/-?\d[\d,]*(\.\d+)?/g) ?? []).map((t) => Number(t.replace(/,/g, '')));
 
+/** A new browser context (its own IndexedDB) with the lab open, and the page's errors as they come. */
+async function openLab(): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({
+    viewport: { width: 1400, height: 1000 },
+    acceptDownloads: true,
+  });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  await page.goto(`${server.url}#lab`);
+  await page.getByRole('heading', { name: 'Compare variants over seeds' }).waitFor();
+  return { context, page, errors };
+}
+
+/** The lab's budget: env steps per run, evaluation interval, seeds. */
+async function budget(page: Page, steps: number, evalEvery: number, seeds: number): Promise<void> {
+  await page.getByLabel('Env steps per run', { exact: true }).fill(String(steps));
+  await page.getByLabel('Evaluate every', { exact: true }).fill(String(evalEvery));
+  await page.getByLabel('Seeds', { exact: true }).fill(String(seeds));
+}
+
 describe('the ablation lab', () => {
   it('runs 2 variants × 2 seeds, draws bands, tabulates finite results, exports files that parse back', async () => {
     // One context for the whole test: its IndexedDB outlives a reload, as a user's browser keeps it.
-    const context = await browser.newContext({
-      viewport: { width: 1400, height: 1000 },
-      acceptDownloads: true,
-    });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    await page.goto(`${server.url}#lab`);
-    await page.getByRole('heading', { name: 'Compare variants over seeds' }).waitFor();
-
-    await page.getByLabel('Env steps per run', { exact: true }).fill('2000');
-    await page.getByLabel('Evaluate every', { exact: true }).fill('500');
-    await page.getByLabel('Seeds', { exact: true }).fill('2');
+    const { context, page, errors } = await openLab();
+    await budget(page, 2000, 500, 2);
     await page.getByLabel('Runs at a time', { exact: true }).fill('2');
     for (const name of ['TD3 − delayed policy', 'TD3 − target smoothing', 'TD3 − twin critics'])
       await page.getByLabel(name, { exact: true }).uncheck();
@@ -266,19 +276,8 @@ describe('the ablation lab', () => {
   }, 180_000);
 
   it('compares TD3 with extensions ticked from the list: each run trains with its option', async () => {
-    const context = await browser.newContext({
-      viewport: { width: 1400, height: 1000 },
-      acceptDownloads: true,
-    });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    await page.goto(`${server.url}#lab`);
-    await page.getByRole('heading', { name: 'Compare variants over seeds' }).waitFor();
-    await page.getByLabel('Env steps per run', { exact: true }).fill('1500');
-    await page.getByLabel('Evaluate every', { exact: true }).fill('500');
-    await page.getByLabel('Seeds', { exact: true }).fill('1');
+    const { context, page, errors } = await openLab();
+    await budget(page, 1500, 500, 1);
     for (const name of ['TD3', 'TD3 − delayed policy', 'TD3 − target smoothing', 'TD3 − twin critics'])
       await page.getByLabel(name, { exact: true }).uncheck();
     await page.getByLabel('DDPG (all three off)', { exact: true }).uncheck();
