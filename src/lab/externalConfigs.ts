@@ -25,7 +25,9 @@ function scheduleNotes(config: Config, tool: string, linearLrToZero: boolean): s
       `${tool} initialises as PyTorch's nn.Linear (here ${config.init}${config.smallActorOutput ? ", the actor's last layer from U(±3e-3)" : ''})`,
     );
   if (config.normalizeObservations)
-    notes.push(`this file does not normalise ${tool}'s observations (here by their running mean and std)`);
+    notes.push(
+      `this file does not normalise ${tool}'s observations (here by their running mean and std${config.freezeObservationStats ? ', frozen when learning starts' : ''})`,
+    );
   if (config.rewardScale !== 1) notes.push(`${tool} learns unscaled rewards (here × ${config.rewardScale})`);
   if (config.actorGradClip || config.criticGradClip)
     notes.push(

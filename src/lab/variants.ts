@@ -118,6 +118,12 @@ export const EXTENSION_VARIANTS = {
     'Observations scaled by running mean and variance before the networks see them.',
     { normalizeObservations: true },
   ),
+  'normalized-obs-frozen': extension(
+    'normalized-obs-frozen',
+    'TD3 + normalised observations, frozen',
+    'The same, with the mean and variance of the random steps kept fixed once learning starts.',
+    { normalizeObservations: true, freezeObservationStats: true },
+  ),
   'grad-clip': extension(
     'grad-clip',
     'TD3 + gradient clipping',

@@ -165,7 +165,7 @@ export class TrainingSession {
     const spec = env.spec;
     this.observation = env.reset(config.seed);
     this.normalizer = config.normalizeObservations ? new ObservationNormalizer(spec.observationSize) : null;
-    this.normalizer?.update(this.observation);
+    this.observeStatistics(this.observation);
     const norm = this.normalizer;
     const rows = (o: Float32Array) => (norm ? norm.normalizeRows(Float32Array.from(o)) : o);
     this.policy = {
@@ -548,7 +548,7 @@ export class TrainingSession {
       );
     }
     this.observation = result.observation;
-    this.normalizer?.update(this.observation);
+    this.observeStatistics(this.observation);
     this.episodeReturn += result.reward;
     this.episodeLength++;
     this.step++;
@@ -569,7 +569,7 @@ export class TrainingSession {
         terminated: result.terminated,
       });
       this.observation = this.env.reset();
-      this.normalizer?.update(this.observation);
+      this.observeStatistics(this.observation);
       this.noise.reset();
       this.episodeReturn = 0;
       this.episodeLength = 0;
@@ -644,6 +644,16 @@ export class TrainingSession {
   }
 
   /** A sampled batch (the buffer's copy of its rows) with its observations normalised, when the run does. */
+  /**
+   * A training observation into the normaliser's running statistics: every one, or (freezeObservationStats)
+   * those of the random steps before learning starts, after which the networks' inputs keep one scale.
+   */
+  private observeStatistics(observation: ArrayLike<number>): void {
+    if (!this.normalizer) return;
+    if (this.config.freezeObservationStats && this.step >= this.config.startSteps) return;
+    this.normalizer.update(observation);
+  }
+
   private normalized<B extends Batch>(batch: B): B {
     if (this.normalizer) {
       this.normalizer.normalizeRows(batch.observations);

@@ -98,4 +98,37 @@ describe('observation normalisation', () => {
     model.dispose();
     session.dispose();
   });
+
+  it('frozen when learning starts: the statistics are those of the random steps, also after a checkpoint', async () => {
+    const settings = {
+      env: 'Pendulum-v1',
+      normalizeObservations: true,
+      hidden1: 8,
+      hidden2: 8,
+      batchSize: 16,
+      startSteps: 50,
+      bufferSize: 1000,
+      totalSteps: 400,
+      evalEvery: 1000,
+      probePairs: 0,
+    };
+    const make = (freezeObservationStats: boolean) =>
+      TrainingSession.create({ ...settings, freezeObservationStats }, () => {});
+    const [frozen, moving] = await Promise.all([make(true), make(false)]);
+    // The same random steps: both have seen the same 50 observations and the first reset's.
+    frozen.advance(50);
+    moving.advance(50);
+    const atStart = moving.normalizer?.exportState();
+    expect(atStart?.count).toBeCloseTo(51 + 1e-4, 6);
+    expect(frozen.normalizer?.exportState()).toEqual(atStart);
+    frozen.advance(250); // past an episode's end (a reset) too
+    moving.advance(250);
+    expect(frozen.normalizer?.exportState()).toEqual(atStart);
+    expect(moving.normalizer?.exportState().count).toBeCloseTo(301 + 1 + 1e-4, 6);
+    // Resumed from its state, it stays frozen.
+    const resumed = await TrainingSession.restore(frozen.exportState(), () => {});
+    resumed.advance(50);
+    expect(resumed.normalizer?.exportState()).toEqual(atStart);
+    for (const session of [frozen, moving, resumed]) session.dispose();
+  });
 });
