@@ -10,8 +10,12 @@ import { trainingClient } from './trainingClient';
 const REFRESH_MS = 3000;
 const RESOLUTION = 41;
 
-/** Dark blue → teal → yellow, like viridis. */
-function sequential(t: number): [number, number, number] {
+/** What a value that is not a number is painted in (a diverged critic's, say). */
+export const NOT_FINITE: [number, number, number] = [150, 150, 150];
+
+/** Dark blue → teal → yellow, like viridis; grey for NaN. */
+export function sequential(t: number): [number, number, number] {
+  if (Number.isNaN(t)) return NOT_FINITE;
   const stops: [number, number, number][] = [
     [68, 1, 84],
     [59, 82, 139],
@@ -25,8 +29,9 @@ function sequential(t: number): [number, number, number] {
   return stops[i].map((c, k) => Math.round(c + (stops[i + 1][k] - c) * f)) as [number, number, number];
 }
 
-/** Blue (negative) → white → red (positive). */
-function diverging(t: number): [number, number, number] {
+/** Blue (negative) → white → red (positive); grey for NaN. */
+export function diverging(t: number): [number, number, number] {
+  if (Number.isNaN(t)) return NOT_FINITE;
   const v = Math.max(-1, Math.min(1, t));
   return v < 0
     ? [Math.round(255 * (1 + v)), Math.round(255 * (1 + v)), 255]
@@ -56,6 +61,23 @@ function paint(
   ctx.drawImage(off, 0, 0, canvas.width, canvas.height);
 }
 
+/** The range of the finite values, and how many are not finite (NaN or infinite). */
+export function finiteRange(values: ArrayLike<number>): { lo: number; hi: number; notFinite: number } {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  let notFinite = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v)) {
+      notFinite++;
+      continue;
+    }
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  return { lo, hi, notFinite };
+}
+
 export function Landscape() {
   const landscape = usePlayground((s) => s.landscape);
   const env = usePlayground((s) => s.status?.config?.env);
@@ -74,16 +96,16 @@ export function Landscape() {
   useEffect(() => {
     if (!landscape) return;
     const { value, action, resolution: n } = landscape;
-    let lo = Number.POSITIVE_INFINITY;
-    let hi = Number.NEGATIVE_INFINITY;
-    for (const v of value) {
-      lo = Math.min(lo, v);
-      hi = Math.max(hi, v);
-    }
-    paint(valueCanvas.current, value, n, (v) => sequential((v - lo) / (hi - lo || 1)));
-    paint(policyCanvas.current, action, n, (a) => diverging(a / 2));
+    const { lo, hi, notFinite } = finiteRange(value);
+    // Non-finite values (a diverged critic) are painted grey; the others over their own range.
+    const finite = (v: number) => (Number.isFinite(v) ? v : Number.NaN);
+    paint(valueCanvas.current, value, n, (v) => sequential((finite(v) - lo) / (hi > lo ? hi - lo : 1)));
+    paint(policyCanvas.current, action, n, (a) => diverging(finite(a) / 2));
     if (valueCanvas.current)
-      valueCanvas.current.title = `V from ${lo.toFixed(1)} (dark) to ${hi.toFixed(1)} (yellow)`;
+      valueCanvas.current.title =
+        notFinite === value.length
+          ? 'V is not finite anywhere (grey): the critic diverged'
+          : `V from ${lo.toFixed(1)} (dark) to ${hi.toFixed(1)} (yellow)${notFinite ? `; ${notFinite} of ${value.length} values not finite (grey)` : ''}`;
   }, [landscape]);
 
   if (env !== 'Pendulum-v1') return null;

@@ -141,3 +141,22 @@ describe('a panel that fails to draw', () => {
     expect(PanelBoundary.getDerivedStateFromError('lost').error?.message).toBe('lost');
   });
 });
+
+describe('the Q landscape with values that are not numbers (a diverged critic)', () => {
+  it('paints them grey and takes the colour range from the finite values only', async () => {
+    const { NOT_FINITE, diverging, finiteRange, sequential } = await import('../../src/ui/Landscape');
+    expect(sequential(Number.NaN)).toEqual(NOT_FINITE);
+    expect(diverging(Number.NaN)).toEqual(NOT_FINITE);
+    expect(sequential(0)).toEqual([68, 1, 84]);
+    expect(sequential(1)).toEqual([253, 231, 37]);
+    expect(diverging(-1)).toEqual([0, 0, 255]);
+    expect(finiteRange(Float32Array.from([3, Number.NaN, -1, Number.POSITIVE_INFINITY, 2]))).toEqual({
+      lo: -1,
+      hi: 3,
+      notFinite: 2,
+    });
+    const none = finiteRange([Number.NaN, Number.NaN]);
+    expect(none.notFinite).toBe(2);
+    expect(Number.isFinite(none.lo)).toBe(false);
+  });
+});
