@@ -9,6 +9,19 @@ beforeAll(async () => {
   await tf.ready();
 });
 
+/** A small Pendulum run with normalised observations, learning from step 50. */
+const SMALL_RUN = {
+  env: 'Pendulum-v1',
+  normalizeObservations: true,
+  hidden1: 8,
+  hidden2: 8,
+  batchSize: 16,
+  startSteps: 50,
+  bufferSize: 1000,
+  totalSteps: 400,
+  probePairs: 0,
+};
+
 describe('observation normalisation', () => {
   it("keeps SB3's running mean and variance (count starting at 1e-4), and normalises by them", () => {
     const n = new ObservationNormalizer(2);
@@ -37,22 +50,7 @@ describe('observation normalisation', () => {
   });
 
   it('in a run: the agent sees normalised observations, evaluation leaves the statistics alone, an exported policy folds them in', async () => {
-    const session = await TrainingSession.create(
-      {
-        env: 'Pendulum-v1',
-        normalizeObservations: true,
-        hidden1: 8,
-        hidden2: 8,
-        batchSize: 16,
-        startSteps: 50,
-        bufferSize: 1000,
-        totalSteps: 400,
-        evalEvery: 200,
-        evalEpisodes: 1,
-        probePairs: 0,
-      },
-      () => {},
-    );
+    const session = await TrainingSession.create({ ...SMALL_RUN, evalEvery: 200, evalEpisodes: 1 }, () => {});
     const normalizer = session.normalizer;
     if (!normalizer) throw new Error('no normalizer');
     session.advance(200); // the step that starts an evaluation
@@ -100,20 +98,8 @@ describe('observation normalisation', () => {
   });
 
   it('frozen when learning starts: the statistics are those of the random steps, also after a checkpoint', async () => {
-    const settings = {
-      env: 'Pendulum-v1',
-      normalizeObservations: true,
-      hidden1: 8,
-      hidden2: 8,
-      batchSize: 16,
-      startSteps: 50,
-      bufferSize: 1000,
-      totalSteps: 400,
-      evalEvery: 1000,
-      probePairs: 0,
-    };
     const make = (freezeObservationStats: boolean) =>
-      TrainingSession.create({ ...settings, freezeObservationStats }, () => {});
+      TrainingSession.create({ ...SMALL_RUN, evalEvery: 1000, freezeObservationStats }, () => {});
     const [frozen, moving] = await Promise.all([make(true), make(false)]);
     // The same random steps: both have seen the same 50 observations and the first reset's.
     frozen.advance(50);
