@@ -5,7 +5,7 @@
  */
 import { type Config, FIELDS, type FieldName, validateConfig } from '../rl/hyperparameters';
 import type { EvalRecord, MetricRecord, ProbeRecord, SummaryRecord } from '../train/metrics';
-import { ABLATION_VARIANTS, EXTENSION_VARIANTS, NAMED_VARIANTS } from './variants';
+import { ABLATION_VARIANTS, EXTENSION_VARIANTS, NAMED_VARIANTS, type Variant } from './variants';
 
 /** stopped: ended early by itself (divergence, env error); cancelled: by the user. */
 export type RunState = 'queued' | 'running' | 'done' | 'stopped' | 'failed' | 'cancelled';
@@ -153,40 +153,27 @@ function variantFromFileName(name: string): string | null {
 
 /** The settings the extension variants change beyond the three tricks. */
 const EXTENSION_FIELDS = [
-  ...new Set(
-    Object.values(EXTENSION_VARIANTS).flatMap((v) =>
-      (Object.keys(v.overrides) as FieldName[]).filter(
-        (k) => !['twinCritics', 'policyDelay', 'targetSmoothing'].includes(k),
-      ),
-    ),
-  ),
+  ...new Set(Object.values(EXTENSION_VARIANTS).flatMap((v) => Object.keys(v.options) as FieldName[])),
 ];
 
+/** Whether a configuration's three switches are a variant's (any delay above 1 counts as delayed). */
+const sameTricks = (config: Config, o: Partial<Config>) =>
+  config.twinCritics === o.twinCritics &&
+  config.policyDelay > 1 === (o.policyDelay ?? 1) > 1 &&
+  config.targetSmoothing === o.targetSmoothing;
+
 /**
- * A run without a variant name: named after its three switches when they match an ablation row, or after
- * the extension it uses; "custom" when it is none of them.
+ * A run without a variant name: named after the extension it uses and its three switches, or after an
+ * ablation row when it uses none; "custom" when it is none of them.
  */
 function variantFromTricks(config: Config): string {
   const beyond = EXTENSION_FIELDS.filter((k) => config[k] !== FIELDS[k].default);
-  if (beyond.length) {
-    const extension = Object.values(EXTENSION_VARIANTS).find((v) => {
-      const o = v.overrides as Partial<Config>;
-      return (
-        beyond.every((k) => k in o) &&
-        (Object.keys(o) as FieldName[]).every((k) => config[k] === o[k]) &&
-        config.policyDelay > 1
-      );
-    });
-    return extension?.label ?? 'custom';
-  }
-  for (const variant of Object.values(ABLATION_VARIANTS)) {
-    const o = variant.overrides;
-    if (
-      config.twinCritics === o.twinCritics &&
-      config.policyDelay > 1 === o.policyDelay > 1 &&
-      config.targetSmoothing === o.targetSmoothing
-    )
-      return variant.label;
-  }
-  return 'custom';
+  const candidates: Variant[] = beyond.length
+    ? Object.values(EXTENSION_VARIANTS).filter(
+        (v) =>
+          beyond.every((k) => k in v.options) &&
+          Object.entries(v.options).every(([k, x]) => config[k as FieldName] === x),
+      )
+    : Object.values(ABLATION_VARIANTS);
+  return candidates.find((v) => sameTricks(config, v.overrides))?.label ?? 'custom';
 }

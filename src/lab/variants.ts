@@ -55,18 +55,16 @@ export const FIGURE1_VARIANTS: AblationVariantId[] = ['ddpg', 'cdq'];
 export interface ExtensionVariant extends Variant {
   /** What the option does, in a sentence, for the page. */
   about: string;
+  /** Its settings beyond the three tricks (its overrides are TD3's tricks and these). */
+  options: Partial<Config>;
 }
 
-const extension = (
-  id: string,
-  label: string,
-  about: string,
-  overrides: Partial<Config>,
-): ExtensionVariant => ({
+const extension = (id: string, label: string, about: string, options: Partial<Config>): ExtensionVariant => ({
   id,
   label,
   about,
-  overrides: { ...TD3_TRICKS, ...overrides },
+  options,
+  overrides: { ...TD3_TRICKS, ...options },
 });
 
 export const EXTENSION_VARIANTS = {

@@ -643,7 +643,6 @@ export class TrainingSession {
     }
   }
 
-  /** A sampled batch (the buffer's copy of its rows) with its observations normalised, when the run does. */
   /**
    * A training observation into the normaliser's running statistics: every one, or (freezeObservationStats)
    * those of the random steps before learning starts, after which the networks' inputs keep one scale.
@@ -654,6 +653,7 @@ export class TrainingSession {
     this.normalizer.update(observation);
   }
 
+  /** A sampled batch (the buffer's copy of its rows) with its observations normalised, when the run does. */
   private normalized<B extends Batch>(batch: B): B {
     if (this.normalizer) {
       this.normalizer.normalizeRows(batch.observations);
