@@ -96,9 +96,15 @@ export class Adam {
 
   /** Moments and step counts as plain numbers (checkpoints, moving to another backend). */
   exportState(): AdamState {
+    return this.stateFromValues(this.moments().map((t) => t.dataSync() as Float32Array));
+  }
+
+  /** `exportState` from the values of `moments()`, read elsewhere (src/rl/deviceReads.ts). */
+  stateFromValues(values: Float32Array[]): AdamState {
+    const n = this.m.length;
     return {
-      m: this.m.map((t) => Array.from(t.dataSync())),
-      v: this.v.map((t) => Array.from(t.dataSync())),
+      m: values.slice(0, n).map((t) => Array.from(t)),
+      v: values.slice(n, 2 * n).map((t) => Array.from(t)),
       steps: [...this.steps],
     };
   }

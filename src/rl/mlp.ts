@@ -255,12 +255,37 @@ export class Mlp {
   }
 
   getWeights(): MlpWeights {
+    return this.weightsFromValues(this.weightTensors().map((t) => t.dataSync() as Float32Array));
+  }
+
+  /** The tensors `getWeights` reads, in its order: each layer's weight and bias, then γ, β, running averages. */
+  weightTensors(): tf.Tensor[] {
+    return this.layers.flatMap((l) => {
+      const norm = l.norm;
+      if (!norm) return [l.weight, l.bias];
+      const running =
+        norm.runningMean && norm.runningVariance ? [norm.runningMean, norm.runningVariance] : [];
+      return [l.weight, l.bias, norm.scale, norm.shift, ...running];
+    });
+  }
+
+  /** `getWeights` from the values of `weightTensors()`, read elsewhere (src/rl/deviceReads.ts). */
+  weightsFromValues(values: Float32Array[]): MlpWeights {
+    let k = 0;
+    const list = () => Array.from(values[k++]);
     return this.layers.map((l) => {
-      const plain = { weight: l.weight.arraySync(), bias: l.bias.arraySync() };
+      const [rows, cols] = l.weight.shape;
+      const flat = values[k++];
+      const weight = Array.from({ length: rows }, (_, r) =>
+        Array.from(flat.subarray(r * cols, (r + 1) * cols)),
+      );
+      const plain = { weight, bias: list() };
       if (!l.norm) return plain;
-      const norm: NormWeights = { scale: l.norm.scale.arraySync(), shift: l.norm.shift.arraySync() };
-      if (l.norm.runningMean) norm.runningMean = l.norm.runningMean.arraySync();
-      if (l.norm.runningVariance) norm.runningVariance = l.norm.runningVariance.arraySync();
+      const norm: NormWeights = { scale: list(), shift: list() };
+      if (l.norm.runningMean && l.norm.runningVariance) {
+        norm.runningMean = list();
+        norm.runningVariance = list();
+      }
       return { ...plain, norm };
     });
   }

@@ -7,7 +7,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { sha256Hex } from '../common/sha256';
+import { readAsync } from './deviceReads';
 import type { Config } from './hyperparameters';
+import type { MlpWeights } from './mlp';
 import type { ObservationNormalizer } from './observationNormalizer';
 import type { ActionSpace, TD3 } from './td3';
 
@@ -39,13 +41,13 @@ export interface ExportedPolicy {
   config: PolicyConfig;
 }
 
-/** The actor as a LayersModel with the agent's current weights (caller disposes it). */
+/** The actor as a LayersModel with the given weights, the agent's actor's (caller disposes it). */
 export function policyModel(
-  agent: TD3,
+  actorWeights: MlpWeights,
   space: ActionSpace,
   normalizer: ObservationNormalizer | null = null,
 ): tf.LayersModel {
-  const weights = agent.getWeights().actor;
+  const weights = structuredClone(actorWeights);
   if (normalizer) {
     // The normalisation folded into the first layer: ((s − μ)/σ)·W + b = s·(W/σ) + (b − (μ/σ)·W).
     const first = weights[0];
@@ -93,7 +95,8 @@ export async function exportPolicy(
   /** The run's observation statistics, folded into the first layer, when it normalises observations. */
   normalizer: ObservationNormalizer | null = null,
 ): Promise<ExportedPolicy> {
-  const model = policyModel(agent, space, normalizer);
+  // Read asynchronously: right on every backend, GPU ones included.
+  const model = policyModel((await readAsync(agent.weightsRead())).actor, space, normalizer);
   try {
     let saved: tf.io.ModelArtifacts | null = null;
     await model.save(

@@ -17,6 +17,7 @@ import type {
   LiveAgentConfig,
   UpdateStats,
 } from './agentTypes';
+import { type Reads, read, readAndDispose, readSync } from './deviceReads';
 import { type InPlaceAgent, InPlaceOps } from './inPlaceOps';
 import { concatColumns } from './linalg';
 import { Mlp, variableFrom } from './mlp';
@@ -38,8 +39,11 @@ export type {
   UpdateStats,
 } from './agentTypes';
 
-/** What evaluation, the probe and the page need of an agent: its actions and values, its space and settings. */
-export type PolicyAccess = Pick<TD3, 'act' | 'actBatch' | 'qValues' | 'getConfig' | 'space'>;
+/**
+ * What evaluation, the probe and the page need of an agent: its actions and values (read as the backend wants,
+ * src/rl/deviceReads.ts), its space and settings.
+ */
+export type PolicyAccess = Pick<TD3, 'actionsRead' | 'valuesRead' | 'getConfig' | 'space'>;
 
 export class TD3 {
   readonly actor: Mlp;
@@ -132,18 +136,24 @@ export class TD3 {
 
   /** The deterministic action for one observation. */
   act(observation: ArrayLike<number>): Float32Array {
-    return this.actBatch(Float32Array.from(observation), 1);
+    return this.actBatch(observation, 1);
   }
 
   /** Deterministic actions for `n` observations laid out row by row. */
-  actBatch(observations: Float32Array, n: number): Float32Array {
+  actBatch(observations: ArrayLike<number>, n: number): Float32Array {
+    return readSync(this.actionsRead(observations, n));
+  }
+
+  /** `actBatch` as work that reads the device (src/rl/deviceReads.ts). */
+  *actionsRead(observations: ArrayLike<number>, n: number): Reads<Float32Array> {
+    const rows = observations instanceof Float32Array ? observations : Float32Array.from(observations);
     const inPlace = this.inPlaceUpdate();
     // On wasm: the same forward pass without tfjs operations (src/rl/inPlaceOps.ts).
-    if (inPlace) return inPlace.actions(observations, n);
-    return tf.tidy(() => {
-      const s = tf.tensor2d(observations, [n, this.space.observationSize]);
-      return this.policy(this.actor, s).dataSync() as Float32Array;
-    });
+    if (inPlace) return inPlace.actions(rows, n);
+    const actions = tf.tidy(() =>
+      this.policy(this.actor, tf.tensor2d(rows, [n, this.space.observationSize])),
+    );
+    return (yield* readAndDispose([actions]))[0];
   }
 
   /**
@@ -155,16 +165,24 @@ export class TD3 {
     actions: Float32Array,
     n: number,
   ): { q1: Float32Array; q2: Float32Array } {
-    return tf.tidy(() => {
+    return readSync(this.valuesRead(observations, actions, n));
+  }
+
+  /** `qValues` as work that reads the device. */
+  *valuesRead(
+    observations: Float32Array,
+    actions: Float32Array,
+    n: number,
+  ): Reads<{ q1: Float32Array; q2: Float32Array }> {
+    const values = tf.tidy(() => {
       const s = tf.tensor2d(observations, [n, this.space.observationSize]);
       const a = tf.tensor2d(actions, [n, this.space.actionSize]);
       const sa = concatColumns(s, a);
       // One network per call, as before normalised critics: the probe's values stay what they were.
-      const [q1, q2] = [this.critic1, this.critic2].map(
-        (net) => Mlp.forwardEach([net], [sa], 'running')[0].output.dataSync() as Float32Array,
-      );
-      return { q1, q2 };
+      return [this.critic1, this.critic2].map((net) => Mlp.forwardEach([net], [sa], 'running')[0].output);
     });
+    const [q1, q2] = yield* readAndDispose(values);
+    return { q1, q2 };
   }
 
   /** ε for target policy smoothing: N(0, σ) clipped to [−c, c] (src/rl/td3Update.ts), drawn from its stream. */
@@ -182,6 +200,14 @@ export class TD3 {
 
   /** One iteration of Algorithm 1's update on a sampled minibatch. Statistics are read back only if asked. */
   train(batch: Batch, wantStats = false): UpdateStats | null {
+    return readSync(this.trainRead(batch, wantStats));
+  }
+
+  /**
+   * `train` as work that reads the device: the update is queued at once; what it leaves to be read (its
+   * statistics, a loss to check, TD errors) is read after it.
+   */
+  *trainRead(batch: Batch, wantStats = false): Reads<UpdateStats | null> {
     const update = ++this.updates;
     if (batch.weights && this.lastTdErrors.length !== batch.size)
       this.lastTdErrors = new Float32Array(batch.size);
@@ -194,8 +220,24 @@ export class TD3 {
       : this.tfjsOps.run(update, () =>
           td3Update(this.tfjsOps, this, this.config, batch, noise, update, wantStats, tdErrors),
         );
-    if (result.finite !== null) this.lastUpdateFinite = result.finite;
-    return result.stats && { update, actorUpdated: result.actorUpdated, ...result.stats };
+    let { stats, finite } = result;
+    if (!inPlace) {
+      const reads = this.tfjsOps.takeReads();
+      const tensors = [reads.stats, reads.loss, reads.tdErrors].filter((t): t is tf.Tensor => t !== null);
+      const values = tensors.length ? yield* readAndDispose(tensors) : [];
+      let k = 0;
+      if (reads.stats) {
+        const [criticLoss, actorLoss, q1, q2, targetQ] = values[k++];
+        stats = { criticLoss, actorLoss, q1, q2, targetQ };
+        finite = Number.isFinite(criticLoss) && Number.isFinite(q1);
+      }
+      if (reads.loss) finite = Number.isFinite(values[k++][0]);
+      if (tdErrors && reads.tdErrors) tdErrors.set(values[k++]);
+      // Kept losses are checked in lists of a bounded length, so an agent trained without checks stays bounded.
+      if (this.tfjsOps.pendingLossesFull) yield* this.tfjsOps.readKeptLosses();
+    }
+    if (finite !== null) this.lastUpdateFinite = finite;
+    return stats && { update, actorUpdated: result.actorUpdated, ...stats };
   }
 
   /**
@@ -203,6 +245,11 @@ export class TD3 {
    * none): one read-back for all of them. Backends that check every update as it runs keep none.
    */
   firstNonFiniteLoss(): number | null {
+    return readSync(this.firstNonFiniteLossRead());
+  }
+
+  /** `firstNonFiniteLoss` as work that reads the device. */
+  firstNonFiniteLossRead(): Reads<number | null> {
     return this.tfjsOps.firstNonFiniteLoss();
   }
 
@@ -237,33 +284,49 @@ export class TD3 {
    * sums overflow only for weights near 1e38, diverged too). Returns the networks whose sum is not finite.
    */
   nonFiniteNetworks(): string[] {
-    const named: [string, Mlp][] = [
-      ['actor', this.actor],
-      ['actor target', this.actorTarget],
-      ['critic 1', this.critic1],
-      ['critic 2', this.critic2],
-      ['critic 1 target', this.critic1Target],
-      ['critic 2 target', this.critic2Target],
-    ];
+    return readSync(this.nonFiniteNetworksRead());
+  }
+
+  /** `nonFiniteNetworks` as work that reads the device. */
+  *nonFiniteNetworksRead(): Reads<string[]> {
+    const named = this.namedNetworks();
     const sums = tf.tidy(() =>
       tf.stack(
         named.map(([, net]) => tf.addN([...net.variables(), ...net.statistics()].map((v) => tf.sum(v)))),
       ),
     );
-    const values = sums.dataSync();
-    sums.dispose();
+    const [values] = yield* readAndDispose([sums]);
     return named.filter((_, i) => !Number.isFinite(values[i])).map(([name]) => name);
   }
 
+  /** The six networks with the names messages give them, in AgentWeights' order. */
+  private namedNetworks(): [string, Mlp, keyof AgentWeights][] {
+    return [
+      ['actor', this.actor, 'actor'],
+      ['actor target', this.actorTarget, 'actorTarget'],
+      ['critic 1', this.critic1, 'critic1'],
+      ['critic 2', this.critic2, 'critic2'],
+      ['critic 1 target', this.critic1Target, 'critic1Target'],
+      ['critic 2 target', this.critic2Target, 'critic2Target'],
+    ];
+  }
+
   getWeights(): AgentWeights {
-    return {
-      actor: this.actor.getWeights(),
-      actorTarget: this.actorTarget.getWeights(),
-      critic1: this.critic1.getWeights(),
-      critic2: this.critic2.getWeights(),
-      critic1Target: this.critic1Target.getWeights(),
-      critic2Target: this.critic2Target.getWeights(),
-    };
+    return readSync(this.weightsRead());
+  }
+
+  /** `getWeights` as work that reads the device: every network's tensors in one read. */
+  *weightsRead(): Reads<AgentWeights> {
+    const named = this.namedNetworks();
+    const lists = named.map(([, net]) => net.weightTensors());
+    const values = yield* read(lists.flat());
+    const weights: Partial<AgentWeights> = {};
+    let k = 0;
+    named.forEach(([, net, key], i) => {
+      weights[key] = net.weightsFromValues(values.slice(k, k + lists[i].length));
+      k += lists[i].length;
+    });
+    return weights as AgentWeights;
   }
 
   setWeights(weights: Partial<AgentWeights>): void {
@@ -274,12 +337,23 @@ export class TD3 {
   }
 
   exportState(): AgentState {
+    return readSync(this.stateRead());
+  }
+
+  /** `exportState` as work that reads the device. */
+  *stateRead(): Reads<AgentState> {
+    const weights = yield* this.weightsRead();
+    const actorMoments = this.actorOptimizer.moments();
+    const criticMoments = this.criticOptimizer.moments();
+    const values = yield* read([...actorMoments, ...criticMoments, this.lastActorLoss]);
     return {
-      weights: this.getWeights(),
-      actorOptimizer: this.actorOptimizer.exportState(),
-      criticOptimizer: this.criticOptimizer.exportState(),
+      weights,
+      actorOptimizer: this.actorOptimizer.stateFromValues(values.slice(0, actorMoments.length)),
+      criticOptimizer: this.criticOptimizer.stateFromValues(
+        values.slice(actorMoments.length, actorMoments.length + criticMoments.length),
+      ),
       updates: this.updates,
-      lastActorLoss: this.lastActorLoss.dataSync()[0],
+      lastActorLoss: values[values.length - 1][0],
       smoothingRng: this.smoothingRng.getState(),
     };
   }

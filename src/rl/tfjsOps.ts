@@ -1,14 +1,28 @@
 /**
  * The update's array operations (src/rl/td3Update.ts) as tfjs operations: they run on every backend and are
  * the reference the in-place wasm operations are tested against. Called inside `tf.tidy` (see `run`); what
- * outlives an update (the last actor loss, the kept losses) is kept explicitly.
+ * outlives an update (the last actor loss, the kept losses, what the agent is to read) is kept explicitly.
+ * Nothing here reads the device: values an update needs back (its statistics, a loss to check, prioritized
+ * replay's TD errors) are left in `toRead` for the agent, which reads them as its backend wants
+ * (src/rl/deviceReads.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Adam } from './adam';
 import type { ActionSpace, Batch } from './agentTypes';
+import { type Reads, readAndDispose } from './deviceReads';
 import { clipByGlobalNorm, concatColumns } from './linalg';
 import { Mlp, type Trace } from './mlp';
-import type { UpdateNumbers, UpdateOps } from './td3Update';
+import type { UpdateOps } from './td3Update';
+
+/**
+ * What the last update left to be read: its statistics [critic loss, actor loss, mean Q1, mean Q2 (NaN
+ * without), mean y], or its critic loss alone (to check it), and the rows' TD errors for prioritized replay.
+ */
+export interface UpdateReads {
+  stats: tf.Tensor1D | null;
+  loss: tf.Scalar | null;
+  tdErrors: tf.Tensor | null;
+}
 
 export class TfjsOps implements UpdateOps<tf.Tensor2D, tf.Tensor, Trace> {
   /** Half the action range and its centre, shaped [1, actionSize], to map tanh's (−1, 1) onto [low, high]. */
@@ -26,6 +40,8 @@ export class TfjsOps implements UpdateOps<tf.Tensor2D, tf.Tensor, Trace> {
   private firstBadUpdate: number | null = null;
   /** The update being run (for the kept losses). */
   private update = 0;
+  /** What the update being run leaves to be read (see `takeReads`). */
+  private reads: UpdateReads = { stats: null, loss: null, tdErrors: null };
 
   constructor(
     private readonly space: ActionSpace,
@@ -45,9 +61,14 @@ export class TfjsOps implements UpdateOps<tf.Tensor2D, tf.Tensor, Trace> {
     tf.tidy(() => {
       result = body();
     });
-    // Kept losses are read in lists of at most this many, so an agent trained without checks stays bounded.
-    if (this.pendingLosses.length >= 256) this.readPendingLosses();
     return result as R;
+  }
+
+  /** What the last update left to be read; the caller reads and disposes it. */
+  takeReads(): UpdateReads {
+    const reads = this.reads;
+    this.reads = { stats: null, loss: null, tdErrors: null };
+    return reads;
   }
 
   upload(batch: Batch) {
@@ -119,7 +140,8 @@ export class TfjsOps implements UpdateOps<tf.Tensor2D, tf.Tensor, Trace> {
     if (tdErrors) {
       const sizes = errors.slice(0, inUse).map((error) => tf.abs(error));
       const largest = sizes.length > 1 ? tf.maximum(sizes[0], sizes[1]) : sizes[0];
-      tdErrors.set(largest.dataSync());
+      // Read by the agent into `tdErrors` after the update.
+      this.reads.tdErrors = tf.keep(largest);
     }
     return errors.map((error) => tf.mul(w ? tf.mul(error, w) : error, 2 / n) as tf.Tensor2D);
   }
@@ -159,41 +181,45 @@ export class TfjsOps implements UpdateOps<tf.Tensor2D, tf.Tensor, Trace> {
       const losses = qs.map((q) => tf.losses.meanSquaredError(y, q));
       return (losses.length > 1 ? tf.add(losses[0], losses[1]) : losses[0]) as tf.Scalar;
     };
-    const criticLoss = () => lossTensor().dataSync()[0];
     if (wantStats) {
       const [q1, q2] = qs;
-      const stats: UpdateNumbers = {
-        criticLoss: criticLoss(),
-        actorLoss: this.lastActorLoss.dataSync()[0],
-        q1: tf.mean(q1).dataSync()[0],
-        q2: q2 ? tf.mean(q2).dataSync()[0] : Number.NaN,
-        targetQ: tf.mean(y).dataSync()[0],
-      };
-      return { stats, finite: Number.isFinite(stats.criticLoss) && Number.isFinite(stats.q1) };
-    }
-    if (tf.getBackend() === 'cpu') return { stats: null, finite: Number.isFinite(criticLoss()) };
-    this.pendingLosses.push({ update: this.update, loss: tf.keep(lossTensor()) });
+      this.reads.stats = tf.keep(
+        tf.stack([
+          lossTensor(),
+          this.lastActorLoss,
+          tf.mean(q1),
+          q2 ? tf.mean(q2) : tf.scalar(Number.NaN),
+          tf.mean(y),
+        ]),
+      ) as tf.Tensor1D;
+    } else if (tf.getBackend() === 'cpu') this.reads.loss = tf.keep(lossTensor());
+    else this.pendingLosses.push({ update: this.update, loss: tf.keep(lossTensor()) });
+    // The statistics and the check come from the agent's read of `reads`.
     return { stats: null, finite: null };
+  }
+
+  /** Kept losses are read in lists of at most this many, so an agent trained without checks stays bounded. */
+  get pendingLossesFull(): boolean {
+    return this.pendingLosses.length >= 256;
   }
 
   /**
    * The first update since the last call whose critic loss, kept on the device, was not finite (null if
    * none): one read-back for all of them.
    */
-  firstNonFiniteLoss(): number | null {
-    this.readPendingLosses();
+  *firstNonFiniteLoss(): Reads<number | null> {
+    yield* this.readKeptLosses();
     const bad = this.firstBadUpdate;
     this.firstBadUpdate = null;
     return bad;
   }
 
-  private readPendingLosses(): void {
+  /** Reads the kept losses, remembering the first update whose loss was not finite. */
+  *readKeptLosses(): Reads<void> {
     const pending = this.pendingLosses;
     if (!pending.length) return;
     this.pendingLosses = [];
-    const stacked = tf.stack(pending.map((p) => p.loss));
-    const values = stacked.dataSync();
-    stacked.dispose();
+    const [values] = yield* readAndDispose([tf.stack(pending.map((p) => p.loss))]);
     for (const p of pending) p.loss.dispose();
     const at = values.findIndex((v) => !Number.isFinite(v));
     if (at >= 0 && this.firstBadUpdate === null) this.firstBadUpdate = pending[at].update;
@@ -220,6 +246,8 @@ export class TfjsOps implements UpdateOps<tf.Tensor2D, tf.Tensor, Trace> {
   dispose(): void {
     for (const p of this.pendingLosses) p.loss.dispose();
     this.pendingLosses = [];
+    const { stats, loss, tdErrors } = this.takeReads();
+    tf.dispose([stats, loss, tdErrors].filter((t): t is tf.Tensor => t !== null));
     this.actionScale.dispose();
     this.actionCenter.dispose();
   }

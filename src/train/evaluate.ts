@@ -3,10 +3,11 @@
  * Every evaluation restarts the eval env's stream at the same seed (seed + 100, the authors' choice), so all
  * evaluations of a run face the same K initial states and their curve shows the policy, not the luck.
  *
- * Written as a generator that yields after every env step, so a session can spread a long evaluation over
- * several chunks of work and stay responsive.
+ * Written as work that reads the device (src/rl/deviceReads.ts) and pauses after every env step, so a session
+ * can spread a long evaluation over several chunks of work, on any backend, and stay responsive.
  */
 import type { Env } from '../envs/types';
+import { pause, type Reads, readSync } from '../rl/deviceReads';
 import type { PolicyAccess } from '../rl/td3';
 import { mean, std } from './metrics';
 
@@ -21,16 +22,17 @@ export function* evaluationSteps(
   env: Env,
   episodes: number,
   seed: number,
-): Generator<void, EvalResult> {
+): Reads<EvalResult> {
   const returns: number[] = [];
   for (let k = 0; k < episodes; k++) {
     let observation = k === 0 ? env.reset(seed) : env.reset();
     let total = 0;
     for (;;) {
-      const result = env.step(agent.act(observation));
+      const action = yield* agent.actionsRead(observation, 1);
+      const result = env.step(action);
       total += result.reward;
       observation = result.observation;
-      yield;
+      yield* pause();
       if (result.terminated || result.truncated) break;
     }
     returns.push(total);
@@ -40,9 +42,5 @@ export function* evaluationSteps(
 
 /** The whole evaluation at once. */
 export function evaluatePolicy(agent: PolicyAccess, env: Env, episodes: number, seed: number): EvalResult {
-  const steps = evaluationSteps(agent, env, episodes, seed);
-  for (;;) {
-    const next = steps.next();
-    if (next.done) return next.value;
-  }
+  return readSync(evaluationSteps(agent, env, episodes, seed));
 }

@@ -12,6 +12,7 @@
  */
 import type { Random } from '../common/random';
 import type { Env } from '../envs/types';
+import { pause, type Reads, readSync } from '../rl/deviceReads';
 import type { ReplayBuffer } from '../rl/replayBuffer';
 import type { PolicyAccess } from '../rl/td3';
 import type { ProbeRecord } from './metrics';
@@ -83,14 +84,13 @@ export class OverestimationProbe {
     tolerance: number,
     valueScale = 1,
   ): ProbeResult {
-    const steps = this.measurementSteps(agent, pairs, discount, tolerance, valueScale);
-    for (;;) {
-      const next = steps.next();
-      if (next.done) return next.value;
-    }
+    return readSync(this.measurementSteps(agent, pairs, discount, tolerance, valueScale));
   }
 
-  /** The measurement as a generator that yields after each step of the rollouts (spread over chunks of work). */
+  /**
+   * The measurement as work that reads the device and pauses after each step of the rollouts (spread over
+   * chunks of work).
+   */
   *measurementSteps(
     agent: PolicyAccess,
     pairs: number,
@@ -98,7 +98,7 @@ export class OverestimationProbe {
     tolerance: number,
     /** The critic's values are of rewards × this (the reward scale): divided by it, they are in the env's units. */
     valueScale = 1,
-  ): Generator<void, ProbeResult> {
+  ): Reads<ProbeResult> {
     const n = Math.min(pairs, this.buffer.size);
     const { observationSize: os, actionSize: as } = agent.space;
     const observations = new Float32Array(n * os);
@@ -110,7 +110,7 @@ export class OverestimationProbe {
     });
 
     // The critic's estimate of the sampled pairs.
-    const { q1: rawQ1, q2 } = agent.qValues(observations, actions, n);
+    const { q1: rawQ1, q2 } = yield* agent.valuesRead(observations, actions, n);
     const twin = agent.getConfig().twinCritics;
     const estimates = Float64Array.from(rawQ1, (v, k) => (twin ? Math.min(v, q2[k]) : v) / valueScale);
     const q1 = Float64Array.from(rawQ1, (v) => v / valueScale);
@@ -137,7 +137,7 @@ export class OverestimationProbe {
       let weight = 1;
       for (let t = 1; t < horizon && alive.some(Boolean); t++) {
         weight *= discount;
-        const policyActions = agent.actBatch(current, wave);
+        const policyActions = yield* agent.actionsRead(current, wave);
         for (let k = 0; k < wave; k++) {
           if (!alive[k]) continue;
           const result = this.envs[k].step(policyActions.subarray(k * as, k * as + as));
@@ -146,7 +146,7 @@ export class OverestimationProbe {
           alive[k] = !result.terminated;
           current.set(result.observation, k * os);
         }
-        yield;
+        yield* pause();
       }
     }
 

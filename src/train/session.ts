@@ -7,6 +7,7 @@ import { Random } from '../common/random';
 import { makeEnv } from '../envs';
 import type { Env, EpisodeState } from '../envs/types';
 import type { Batch } from '../rl/agentTypes';
+import { pause, type Reads, readAsync, readSync, readsAsynchronously } from '../rl/deviceReads';
 import { type Config, parseConfig } from '../rl/hyperparameters';
 import { addNoiseAndClip, type ExplorationNoise, makeExplorationNoise } from '../rl/noise';
 import { type NormalizerState, ObservationNormalizer } from '../rl/observationNormalizer';
@@ -145,7 +146,7 @@ export class TrainingSession {
   private episodeLength = 0;
   private throughputMark = { time: 0, step: 0, updates: 0 };
   /** Evaluations and probes due before the next env step, each a generator run a slice at a time. */
-  private tasks: Generator<void, void>[] = [];
+  private tasks: Reads<void>[] = [];
   /** Env steps taken so far. */
   step = 0;
   episodes = 0;
@@ -168,12 +169,14 @@ export class TrainingSession {
     this.observeStatistics(this.observation);
     const norm = this.normalizer;
     const rows = (o: Float32Array) => (norm ? norm.normalizeRows(Float32Array.from(o)) : o);
+    // One observation (an env step's) is normalised from its own numbers, rows (a batch) from float32 copies.
+    const observations = (o: ArrayLike<number>, n: number) =>
+      norm && n === 1 ? norm.normalize(o) : rows(o instanceof Float32Array ? o : Float32Array.from(o));
     this.policy = {
       space: spec,
       getConfig: () => this.agent.getConfig(),
-      act: (o) => this.agent.act(norm ? norm.normalize(o) : o),
-      actBatch: (o, n) => this.agent.actBatch(rows(o), n),
-      qValues: (o, a, n) => this.agent.qValues(rows(o), a, n),
+      actionsRead: (o, n) => this.agent.actionsRead(observations(o, n), n),
+      valuesRead: (o, a, n) => this.agent.valuesRead(rows(o), a, n),
     };
     this.agent = new TD3(spec, agentSettings(config), config.seed);
     this.buffer = new ReplayBuffer(config.bufferSize, spec.observationSize, spec.actionSize);
@@ -227,8 +230,14 @@ export class TrainingSession {
    * false, so that no evaluation or probe is half done.
    */
   exportState(options: { buffer?: boolean } = {}): SessionState {
+    return readSync(this.exportStateRead(options));
+  }
+
+  /** `exportState` as work that reads the device (src/rl/deviceReads.ts). */
+  *exportStateRead(options: { buffer?: boolean } = {}): Reads<SessionState> {
     if (this.hasPendingWork) throw new Error('an evaluation or probe is under way: checkpoint after it');
     const keepBuffer = options.buffer ?? true;
+    const agent = yield* this.agent.stateRead();
     return {
       config: { ...this.config },
       step: this.step,
@@ -236,7 +245,7 @@ export class TrainingSession {
       episodeReturn: this.episodeReturn,
       episodeLength: this.episodeLength,
       observation: Array.from(this.observation),
-      agent: this.agent.exportState(),
+      agent,
       buffer: keepBuffer ? this.buffer.exportState() : null,
       probe: keepBuffer && this.probeAvailable ? this.probe.exportState(this.buffer.size) : null,
       pendingTransitions: this.pending.map((p) => ({ ...p })),
@@ -388,33 +397,49 @@ export class TrainingSession {
     return { explNoise: this.noise.sigma, actorLr, criticLr };
   }
 
+  /** Whether the active backend is read asynchronously (GPU backends): drive it with `runForAsync`. */
+  get readsAsynchronously(): boolean {
+    return readsAsynchronously();
+  }
+
   /**
    * Runs up to `maxSteps` env steps (stopping early at the end, on divergence or an env error); returns the
-   * steps taken. Other errors (a failed tfjs backend) are thrown to the caller.
+   * steps taken. Other errors (a failed tfjs backend) are thrown to the caller. Reads synchronously.
    */
   advance(maxSteps: number): number {
     const updatesBefore = this.agent.updates;
     let taken = 0;
     while (taken < maxSteps && !this.done) {
-      if (this.work()) taken++;
+      if (readSync(this.work())) taken++;
     }
-    this.checkParameters(updatesBefore);
+    readSync(this.checkParameters(updatesBefore));
     return taken;
   }
 
   /**
    * Works until `budgetMs` of wall time has passed (at least one unit of work), taking at most `maxSteps` env
-   * steps (pending evaluations and probes still run after the last one); returns the env steps taken.
+   * steps (pending evaluations and probes still run after the last one); returns the env steps taken. Reads
+   * synchronously (wasm, cpu).
    */
   runFor(budgetMs: number, maxSteps = Number.POSITIVE_INFINITY): number {
+    return readSync(this.runRead(budgetMs, maxSteps));
+  }
+
+  /** `runFor`, reading the device asynchronously (webgpu, webgl): the thread is free while the GPU works. */
+  runForAsync(budgetMs: number, maxSteps = Number.POSITIVE_INFINITY): Promise<number> {
+    return readAsync(this.runRead(budgetMs, maxSteps));
+  }
+
+  /** `runFor` as work that reads the device, for a driver of the caller's choice (src/rl/deviceReads.ts). */
+  *runRead(budgetMs: number, maxSteps = Number.POSITIVE_INFINITY): Reads<number> {
     const start = performance.now();
     const updatesBefore = this.agent.updates;
     let taken = 0;
     do {
       if (taken >= maxSteps && !this.hasPendingWork) break;
-      if (this.work(taken < maxSteps)) taken++;
+      if (yield* this.work(taken < maxSteps)) taken++;
     } while (!this.done && performance.now() - start < budgetMs);
-    this.checkParameters(updatesBefore);
+    yield* this.checkParameters(updatesBefore);
     return taken;
   }
 
@@ -423,15 +448,15 @@ export class TrainingSession {
    * device, read at once, then the parameter checksum, which catches what no loss check can see, such as
    * critic 2 going non-finite while twin critics are off (its loss is not the one checked).
    */
-  private checkParameters(updatesBefore: number): void {
+  private *checkParameters(updatesBefore: number): Reads<void> {
     if (this.stoppedReason !== null || this.agent.updates === updatesBefore) return;
     const range = `found by the check after updates ${updatesBefore + 1}–${this.agent.updates}`;
-    const badLoss = this.agent.firstNonFiniteLoss();
+    const badLoss = yield* this.agent.firstNonFiniteLossRead();
     if (badLoss !== null) {
       this.halt(lossDiverged(badLoss, `, ${range}`));
       return;
     }
-    const bad = this.agent.nonFiniteNetworks();
+    const bad = yield* this.agent.nonFiniteNetworksRead();
     if (!bad.length) return;
     const quantity = `the weights of ${bad.join(', ')}`;
     this.halt(new Diverged(quantity, `${quantity} are not finite (NaN or infinite), ${range}`));
@@ -447,13 +472,13 @@ export class TrainingSession {
    * updates. Returns whether an env step was taken. Divergence and env errors stop the session; other errors
    * (a failed tfjs backend) are thrown to the caller.
    */
-  private work(mayStep = true): boolean {
+  private *work(mayStep = true): Reads<boolean> {
     try {
       const task = this.tasks[0];
       if (task) {
         const start = performance.now();
         for (let i = 0; i < TASK_SLICE && performance.now() - start < TASK_SLICE_MS; i++) {
-          if (task.next().done) {
+          if (yield* untilPause(task)) {
             this.tasks.shift();
             break;
           }
@@ -461,7 +486,7 @@ export class TrainingSession {
         return false;
       }
       if (!mayStep || this.step >= this.config.totalSteps) return false;
-      this.envStep();
+      yield* this.envStep();
       return true;
     } catch (error) {
       if (!(error instanceof TrainingStopped)) throw error;
@@ -493,10 +518,11 @@ export class TrainingSession {
    * backend cannot be read any more, from the state at the last evaluation). Returns the update count
    * training continues from.
    */
-  recoverOnCurrentBackend(): number {
+  async recoverOnCurrentBackend(): Promise<number> {
     let state: AgentState | null = null;
     try {
-      state = this.agent.exportState();
+      // Read where the old tensors are, asynchronously (a synchronous read of a GPU backend may be wrong).
+      state = await readAsync(this.agent.stateRead());
     } catch {
       state = this.snapshot;
     }
@@ -513,7 +539,7 @@ export class TrainingSession {
   }
 
   /** One env step of the authors' loop, then the updates, evaluation and probe it triggers. */
-  private envStep(): void {
+  private *envStep(): Reads<void> {
     const c = this.config;
     const spec = this.env.spec;
 
@@ -524,7 +550,7 @@ export class TrainingSession {
       }
     } else {
       addNoiseAndClip(
-        this.policy.act(this.observation),
+        yield* this.policy.actionsRead(this.observation, 1),
         this.noise.sample(),
         spec.actionLow,
         spec.actionHigh,
@@ -555,7 +581,7 @@ export class TrainingSession {
 
     if (this.step > c.startSteps) {
       this.applySchedules();
-      for (let k = 0; k < c.updatesPerStep; k++) this.update();
+      for (let k = 0; k < c.updatesPerStep; k++) yield* this.update();
     }
 
     if (result.terminated || result.truncated) {
@@ -588,7 +614,7 @@ export class TrainingSession {
     if (this.step % THROUGHPUT_EVERY === 0) this.emitThroughput();
   }
 
-  private *evaluationTask(step: number): Generator<void, void> {
+  private *evaluationTask(step: number): Reads<void> {
     const c = this.config;
     const { mean, std, returns } = yield* evaluationSteps(
       this.policy,
@@ -597,10 +623,10 @@ export class TrainingSession {
       c.seed + 100,
     );
     this.emit({ type: 'eval', step, mean, std, returns });
-    this.snapshot = this.agent.exportState();
+    this.snapshot = yield* this.agent.stateRead();
   }
 
-  private *probeTask(step: number): Generator<void, void> {
+  private *probeTask(step: number): Reads<void> {
     const c = this.config;
     const probe = yield* this.probe.measurementSteps(
       this.policy,
@@ -662,7 +688,7 @@ export class TrainingSession {
     return batch;
   }
 
-  private update(): void {
+  private *update(): Reads<void> {
     const c = this.config;
     const wantStats = (this.agent.updates + 1) % c.logEvery === 0;
     let stats: UpdateStats | null;
@@ -670,16 +696,17 @@ export class TrainingSession {
       // Prioritized replay: β rises from β₀ to 1 over the learning steps; the rows drawn get new priorities.
       const beta = c.perBeta0 + (1 - c.perBeta0) * learningProgress(this.step, c.startSteps, c.totalSteps);
       const batch = this.buffer.samplePrioritized(c.batchSize, this.samplingRng, beta);
-      stats = this.agent.train(this.normalized(batch), wantStats);
+      stats = yield* this.agent.trainRead(this.normalized(batch), wantStats);
       if (this.agent.lastUpdateFinite)
         this.buffer.updatePriorities(batch.rows, this.agent.lastTdErrors, c.perAlpha);
     } else {
-      stats = this.agent.train(this.normalized(this.buffer.sample(c.batchSize, this.samplingRng)), wantStats);
+      const batch = this.normalized(this.buffer.sample(c.batchSize, this.samplingRng));
+      stats = yield* this.agent.trainRead(batch, wantStats);
     }
     // The agent checks the loss of every update where a read-back is cheap, and of every one with statistics.
     if (!this.agent.lastUpdateFinite) {
       // On a GPU backend an earlier update's loss, kept on the device, may have been the first to go.
-      const earlier = this.agent.firstNonFiniteLoss();
+      const earlier = yield* this.agent.firstNonFiniteLossRead();
       if (earlier !== null) throw lossDiverged(earlier);
       const detail = stats ? `critic loss ${stats.criticLoss}, mean Q1 ${stats.q1}` : 'NaN or infinite';
       throw new Diverged('the critic loss', `the critic loss is not finite (${detail})`);
@@ -705,5 +732,27 @@ export class TrainingSession {
   dispose(): void {
     this.agent.dispose();
     for (const env of [this.env, this.evalEnv, ...this.probeEnvs]) env.close();
+  }
+}
+
+/**
+ * Runs `task` up to its next pause (a step of an evaluation or probe), passing its reads on; returns whether
+ * the task has finished.
+ */
+function* untilPause(task: Reads<void>): Reads<boolean> {
+  let values: Float32Array[] = [];
+  let between = false;
+  try {
+    for (;;) {
+      const next = task.next(values);
+      between = true;
+      if (next.done) return true;
+      if (next.value.length === 0) return false;
+      between = false;
+      values = yield next.value;
+    }
+  } finally {
+    // Abandoned during a read (the backend failed): the task cannot be resumed there, so it ends.
+    if (!between) task.return();
   }
 }

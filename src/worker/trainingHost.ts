@@ -1,7 +1,8 @@
 /**
  * The worker's side of training: owns one TrainingSession, answers commands, and streams metrics, frames
  * and status. Training runs in short chunks on a timer, so a command waits at most one chunk (≈ 30 ms, or
- * one update when a single update is slower than that).
+ * one update when a single update is slower than that). On GPU backends a chunk reads the device
+ * asynchronously (src/rl/deviceReads.ts) and runs in the command queue, so commands still come between chunks.
  *
  * Pure TypeScript with no Worker globals: the worker entry wires it to postMessage, tests drive it directly.
  */
@@ -10,6 +11,7 @@ import { Random } from '../common/random';
 import { sha256Hex } from '../common/sha256';
 import { envIds, makeEnv } from '../envs';
 import type { Env } from '../envs/types';
+import { type Reads, readAndDispose, readAsync, readSync, readsAsynchronously } from '../rl/deviceReads';
 import { type Config, FIELDS, type FieldName, validateConfig } from '../rl/hyperparameters';
 import { exportPolicy, POLICY_FORMAT, WEIGHTS_FILE } from '../rl/policyExport';
 import { decodeCheckpoint, encodeCheckpoint } from '../train/checkpointFile';
@@ -255,9 +257,10 @@ export class TrainingHost {
         'warning',
         'This run stopped by itself; its last checkpoint before that is the one to keep',
       );
-    while (session.hasPendingWork) session.runFor(this.chunkMs, 0);
+    while (session.hasPendingWork) await drive(session.runRead(this.chunkMs, 0));
     const wallSeconds = this.earlierSeconds + (performance.now() - this.sessionStart) / 1000;
-    const checkpoint = { state: session.exportState({ buffer }), records: [...this.history], wallSeconds };
+    const state = await drive(session.exportStateRead({ buffer }));
+    const checkpoint = { state, records: [...this.history], wallSeconds };
     const text = await encodeCheckpoint(checkpoint);
     this.options.post({
       type: 'checkpoint',
@@ -446,7 +449,7 @@ export class TrainingHost {
     this.schedule();
   }
 
-  private postLandscape(resolution: number): void {
+  private async postLandscape(resolution: number): Promise<void> {
     const session = this.session;
     if (!session || this.config?.env !== 'Pendulum-v1') {
       this.notice('info', 'The Q-landscape is drawn for Pendulum-v1 only');
@@ -463,8 +466,8 @@ export class TrainingHost {
         observations.set([Math.cos(theta), Math.sin(theta), thetaDot], (row * resolution + col) * 3);
       }
     }
-    const action = session.policy.actBatch(observations, n);
-    const value = session.policy.qValues(observations, action, n).q1;
+    const action = await drive(session.policy.actionsRead(observations, n));
+    const value = (await drive(session.policy.valuesRead(observations, action, n))).q1;
     const event = {
       type: 'landscape' as const,
       resolution,
@@ -480,14 +483,40 @@ export class TrainingHost {
   /** One chunk of training, then what is due: metrics, a frame, the watched policy; then the next chunk. */
   private tick = (): void => {
     this.cancelTick = null;
-    const session = this.session;
-    try {
-      this.train(session);
-    } catch (error) {
-      // Not the run's own failure (those stop the session): the backend broke. Move and go on.
-      this.queue = this.queue.then(() => this.recover(error as Error));
+    if (!readsAsynchronously()) {
+      try {
+        readSync(this.chunk());
+      } catch (error) {
+        // Not the run's own failure (those stop the session): the backend broke. Move and go on.
+        this.queue = this.queue.then(() => this.recover(error as Error));
+        return;
+      }
+      this.afterChunk();
       return;
     }
+    // GPU backends: the chunk awaits its reads inside the command queue, so commands wait for it to end, and
+    // no other tick starts meanwhile.
+    this.cancelTick = () => {};
+    this.queue = this.queue.then(async () => {
+      try {
+        await readAsync(this.chunk());
+      } catch (error) {
+        this.cancelTick = null;
+        return this.recover(error as Error);
+      }
+      this.cancelTick = null;
+      this.afterChunk();
+    });
+  };
+
+  /** The training chunk and the watched policy's steps, as work that reads the device. */
+  private *chunk(): Reads<void> {
+    yield* this.train(this.session);
+    yield* this.stepWatch();
+  }
+
+  private afterChunk(): void {
+    const session = this.session;
     if (
       session &&
       this.state === 'running' &&
@@ -497,14 +526,13 @@ export class TrainingHost {
       this.scheduleAutoCheckpoint();
       this.queue = this.queue.then(() => this.saveCheckpoint('auto', this.autoCheckpointBuffer));
     }
-    this.stepWatch();
     const now = performance.now();
     if (now - this.lastFlush >= FLUSH_MS) this.flush();
     if (session && this.view && now - this.lastFrame >= FLUSH_MS) this.postFrame(session);
     this.schedule();
-  };
+  }
 
-  private train(session: TrainingSession | null): void {
+  private *train(session: TrainingSession | null): Reads<void> {
     if (!session || this.state !== 'running') return;
     let budget = this.stepsToRun ?? Number.POSITIVE_INFINITY;
     if (this.speed !== null) {
@@ -512,7 +540,7 @@ export class TrainingHost {
       budget = Math.min(budget, Math.max(0, this.speedMark.step + allowed - session.step));
     }
     if (budget > 0 || session.hasPendingWork) {
-      const taken = session.runFor(this.chunkMs, budget);
+      const taken = yield* session.runRead(this.chunkMs, budget);
       if (this.stepsToRun !== null) {
         this.stepsToRun -= taken;
         // Pause once the steps are taken and the evaluation or probe they triggered has finished.
@@ -538,7 +566,7 @@ export class TrainingHost {
     if (!session || !config || !failed) return;
     try {
       const next = await this.options.backends.fallback(failed, config);
-      const updates = session.recoverOnCurrentBackend();
+      const updates = await session.recoverOnCurrentBackend();
       this.backend = next.name;
       this.backendReason = `fallback after ${failed} failed: ${next.reason}`;
       this.notice(
@@ -556,26 +584,24 @@ export class TrainingHost {
     this.schedule();
   }
 
-  private stepWatch(): void {
+  private *stepWatch(): Reads<void> {
     const watch = this.watch;
     const session = this.session;
     if (!watch || (!session && !watch.model)) return;
     const model = watch.model;
-    const act = (observation: ArrayLike<number>): Float32Array =>
-      model
-        ? (tf.tidy(() =>
-            (
-              model.predict(tf.tensor2d(Float32Array.from(observation), [1, observation.length])) as tf.Tensor
-            ).dataSync(),
-          ) as Float32Array)
-        : (session as TrainingSession).policy.act(observation);
+    // The exported model's action, read as the training agent's are.
+    const predict = (model: tf.LayersModel, rows: Float32Array) =>
+      readAndDispose([tf.tidy(() => model.predict(tf.tensor2d(rows, [1, rows.length])) as tf.Tensor)]);
     const rate = WATCH_STEPS_PER_SECOND[watch.envId] ?? DEFAULT_WATCH_RATE;
     const now = performance.now();
     const due = Math.min(10, Math.floor(((now - watch.last) / 1000) * rate));
     if (due <= 0) return;
     watch.last += (due * 1000) / rate;
     for (let i = 0; i < due; i++) {
-      const action = act(watch.observation);
+      const observation = watch.observation;
+      const action = model
+        ? (yield* predict(model, Float32Array.from(observation)))[0]
+        : yield* (session as TrainingSession).policy.actionsRead(observation, 1);
       const result = watch.env.step(action);
       watch.action = Array.from(action);
       watch.observation = result.terminated || result.truncated ? watch.env.reset() : result.observation;
@@ -685,4 +711,9 @@ export class TrainingHost {
     this.session = null;
     this.closeWatch();
   }
+}
+
+/** Runs work that reads the device as the active backend wants: at once on wasm and cpu, awaited on GPUs. */
+function drive<T>(work: Reads<T>): T | Promise<T> {
+  return readsAsynchronously() ? readAsync(work) : readSync(work);
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { readSync } from '../../src/rl/deviceReads';
 import { ObservationNormalizer } from '../../src/rl/observationNormalizer';
 import { policyModel } from '../../src/rl/policyExport';
 import { TrainingSession } from '../../src/train/session';
@@ -64,8 +65,8 @@ describe('observation normalisation', () => {
     // The update gets the sampled rows normalised: undone, each is a row of the (raw) replay buffer.
     const seen: Float32Array[] = [];
     let stats = normalizer.exportState();
-    const train = session.agent.train.bind(session.agent);
-    session.agent.train = (batch, wantStats) => {
+    const train = session.agent.trainRead.bind(session.agent);
+    session.agent.trainRead = (batch, wantStats) => {
       seen.push(Float32Array.from(batch.observations));
       stats = normalizer.exportState(); // as they were when the batch was normalised
       return train(batch, wantStats);
@@ -86,13 +87,14 @@ describe('observation normalisation', () => {
     }
 
     const observation = [0.6, -0.8, 3.5];
-    expect(Array.from(session.policy.act(observation))).toEqual(
+    const policyAction = readSync(session.policy.actionsRead(observation, 1));
+    expect(Array.from(policyAction)).toEqual(
       Array.from(session.agent.act(normalizer.normalize(observation))),
     );
     // The exported model takes raw observations and gives the same actions.
-    const model = policyModel(session.agent, session.env.spec, normalizer);
+    const model = policyModel(session.agent.getWeights().actor, session.env.spec, normalizer);
     const exported = tf.tidy(() => (model.predict(tf.tensor2d([observation])) as tf.Tensor).dataSync());
-    expect(exported[0]).toBeCloseTo(session.policy.act(observation)[0], 5);
+    expect(exported[0]).toBeCloseTo(policyAction[0], 5);
     model.dispose();
     session.dispose();
   });

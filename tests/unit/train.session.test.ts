@@ -226,11 +226,13 @@ describe('TrainingSession', () => {
     const standIn = {
       space: envs[0].spec,
       getConfig: () => ({ twinCritics: true }),
-      qValues: (_o: Float32Array, _a: Float32Array, n: number) => ({
-        q1: new Float32Array(n).fill(50),
-        q2: new Float32Array(n).fill(40),
-      }),
-      actBatch: (_o: Float32Array, n: number) => new Float32Array(n),
+      // Values known without a device: work that reads nothing.
+      *valuesRead(_o: Float32Array, _a: Float32Array, n: number) {
+        return { q1: new Float32Array(n).fill(50), q2: new Float32Array(n).fill(40) };
+      },
+      *actionsRead(_o: Float32Array, n: number) {
+        return new Float32Array(n);
+      },
     } as unknown as TD3;
     const scaled = standInProbe.measure(standIn, 4, discount, probeTolerance, 10);
     expect(scaled.estimate).toBe(4);

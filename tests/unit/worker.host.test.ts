@@ -135,10 +135,11 @@ describe('TrainingHost (the worker side of the protocol)', () => {
     await h.host.receive({ type: 'start', config: TINY });
     await until(() => (h.status()?.updates ?? 0) > 100);
     // Reach into the running session to make its next update fail the way a lost GPU device does.
-    const session = (h.host as unknown as { session: { agent: { train: () => unknown; updates: number } } })
-      .session;
+    const session = (
+      h.host as unknown as { session: { agent: { trainRead: () => unknown; updates: number } } }
+    ).session;
     const failing = session.agent;
-    failing.train = () => {
+    failing.trainRead = () => {
       throw new Error('GPU device lost');
     };
     await until(() => h.notices().some((n) => /The cpu backend failed \(GPU device lost\)/.test(n)));
