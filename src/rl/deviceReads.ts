@@ -69,3 +69,13 @@ export async function readAsync<T>(work: Reads<T>): Promise<T> {
 export function readsAsynchronously(name: string = tf.getBackend()): boolean {
   return name === 'webgpu' || name === 'webgl';
 }
+
+/**
+ * Runs `work` without reading anything: every read is answered with zeros of the right sizes. For work whose
+ * values do not matter, such as building a GPU backend's programs before a run (src/worker/gpuPrograms.ts).
+ */
+export function readNothing<T>(work: Reads<T>): T {
+  let next = work.next();
+  while (!next.done) next = work.next(next.value.map((t) => new Float32Array(t.size)));
+  return next.value;
+}

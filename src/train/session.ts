@@ -7,7 +7,7 @@ import { Random } from '../common/random';
 import { makeEnv } from '../envs';
 import type { Env, EpisodeState } from '../envs/types';
 import type { Batch } from '../rl/agentTypes';
-import { pause, type Reads, readAsync, readSync, readsAsynchronously } from '../rl/deviceReads';
+import { type Reads, readAsync, readSync, readsAsynchronously } from '../rl/deviceReads';
 import { type Config, parseConfig } from '../rl/hyperparameters';
 import { addNoiseAndClip, type ExplorationNoise, makeExplorationNoise } from '../rl/noise';
 import { type NormalizerState, ObservationNormalizer } from '../rl/observationNormalizer';

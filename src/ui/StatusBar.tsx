@@ -6,6 +6,9 @@ import { usePlayground } from './store';
 export function StatusBar() {
   const status = usePlayground((s) => s.status);
   const backendRequest = usePlayground((s) => s.backendRequest);
+  // The newest evaluation's mean return (the series grow in place; their version says when).
+  usePlayground((s) => s.seriesVersion);
+  const lastEval = usePlayground.getState().series.evalMean.at(-1)?.y;
   return (
     <div className="status-bar">
       <span className="state" data-testid="run-state">
@@ -16,7 +19,21 @@ export function StatusBar() {
       </span>
       <span>episodes {status?.episodes ?? 0}</span>
       <span>updates {status?.updates ?? 0}</span>
-      <span className="backend" data-testid="backend-badge" title={status?.backendReason ?? ''}>
+      {lastEval !== undefined ? (
+        <span title="Mean return of the newest evaluation (deterministic policy, no exploration noise)">
+          last evaluation <strong data-testid="last-eval">{lastEval.toFixed(1)}</strong>
+        </span>
+      ) : null}
+      <span
+        className="backend"
+        data-testid="backend-badge"
+        data-tensors={status?.tensors}
+        title={
+          status
+            ? `${status.backendReason}. ${status.tensors} tensors in the training worker's memory (flat while training runs).`
+            : ''
+        }
+      >
         backend: {status?.backend ?? '—'}
       </span>
       <label title="Override the measured choice (also ?backend= in the URL); applies at the next start">

@@ -92,6 +92,8 @@ export interface StatusEvent {
   stoppedReason: string | null;
   /** What went non-finite, when a guard paused the run (state 'paused', to be rolled back); else null. */
   divergence: Divergence | null;
+  /** tfjs tensors the worker holds (weights, optimizer moments, buffers): flat while a run is healthy. */
+  tensors: number;
 }
 export interface MetricsEvent {
   type: 'metrics';

@@ -11,6 +11,7 @@ import { Random } from '../common/random';
 import { sha256Hex } from '../common/sha256';
 import { envIds, makeEnv } from '../envs';
 import type { Env } from '../envs/types';
+import type { ActionSpace } from '../rl/agentTypes';
 import { type Reads, readAndDispose, readAsync, readSync, readsAsynchronously } from '../rl/deviceReads';
 import { type Config, FIELDS, type FieldName, validateConfig } from '../rl/hyperparameters';
 import { exportPolicy, POLICY_FORMAT, WEIGHTS_FILE } from '../rl/policyExport';
@@ -31,6 +32,8 @@ export interface BackendChooser {
   choose(requested: BackendName | undefined, config: Config): Promise<{ name: BackendName; reason: string }>;
   /** After `failed` broke mid-run: activates the next backend that works. */
   fallback(failed: BackendName, config: Config): Promise<{ name: BackendName; reason: string }>;
+  /** Before a run on the chosen backend: builds what it compiles on first use (src/worker/gpuPrograms.ts). */
+  prepare?(config: Config, space: ActionSpace): Promise<void>;
 }
 
 export interface HostOptions {
@@ -219,6 +222,7 @@ export class TrainingHost {
       this.history = [];
       this.earlierSeconds = 0;
       this.session = await TrainingSession.create(config, this.record, this.envFactory);
+      await this.prepareBackend(config, this.session.env.spec);
     } catch (error) {
       this.session = null;
       this.setState('error');
@@ -232,6 +236,17 @@ export class TrainingHost {
     if (this.watchWanted) await this.setWatch(true);
     this.setState('running');
     this.flush();
+  }
+
+  /** The backend's preparation for a run, with a status every second meanwhile: the page hears the worker. */
+  private async prepareBackend(config: Config, space: ActionSpace): Promise<void> {
+    if (!this.options.backends.prepare) return;
+    const beat = setInterval(() => this.postStatus(), 1000);
+    try {
+      await this.options.backends.prepare(config, space);
+    } finally {
+      clearInterval(beat);
+    }
   }
 
   /** What the session emits: sent to the page in batches, and kept for the run's checkpoints. */
@@ -312,6 +327,7 @@ export class TrainingHost {
       this.backend = chosen.name;
       this.backendReason = chosen.reason;
       session = await TrainingSession.restore(state, this.record, this.envFactory);
+      await this.prepareBackend(state.config, session.env.spec);
     } catch (error) {
       // The run on the page (if any) goes on as it was.
       return this.notice('error', `Not resumed: ${(error as Error).message}`);
@@ -685,6 +701,8 @@ export class TrainingHost {
       speed: this.speed,
       stoppedReason: s?.stoppedReason ?? null,
       divergence: s?.divergence ?? null,
+      // The engine's count, which (unlike tf.memory()) does not start a backend before one is chosen.
+      tensors: tf.engine().state.numTensors,
     };
     this.options.post(status);
   }

@@ -228,9 +228,11 @@ describe('TrainingSession', () => {
       getConfig: () => ({ twinCritics: true }),
       // Values known without a device: work that reads nothing.
       *valuesRead(_o: Float32Array, _a: Float32Array, n: number) {
+        yield* [];
         return { q1: new Float32Array(n).fill(50), q2: new Float32Array(n).fill(40) };
       },
       *actionsRead(_o: Float32Array, n: number) {
+        yield* [];
         return new Float32Array(n);
       },
     } as unknown as TD3;
