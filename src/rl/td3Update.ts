@@ -23,24 +23,25 @@ export type UpdateNumbers = Omit<UpdateStats, 'update' | 'actorUpdated'>;
 
 /**
  * The array operations of the update. `Rows` is a batch of rows on the device (a tensor, or an address in
- * wasm memory), `Grad` a parameter's gradient, `Trace` what a forward pass keeps for its backward pass.
+ * wasm memory), `Grad` a parameter's gradient, `Trace` what a forward pass keeps for its backward pass,
+ * `Net` and `Opt` a network and an optimizer (one agent's, or a population's batched: src/rl/population.ts).
  * `site` names a call of the update, for implementations that keep their buffers between updates.
  */
-export interface UpdateOps<Rows, Grad, Trace extends { output: Rows }> {
+export interface UpdateOps<Rows, Grad, Trace extends { output: Rows }, Net = Mlp, Opt = Adam> {
   /** The minibatch on the device: s, [s | a] and s′. */
   upload(batch: Batch): { s: Rows; sa: Rows; sNext: Rows };
   /** Each network on its input (nets[t] on inputs[t]), layer by layer: Mlp.forwardEach. */
-  forward(site: string, nets: Mlp[], inputs: Rows[]): Trace[];
+  forward(site: string, nets: Net[], inputs: Rows[]): Trace[];
   /** Backpropagation of ∂loss/∂output through each trace: parameter gradients and/or ∂loss/∂input. */
   backward(
     site: string,
-    nets: Mlp[],
+    nets: Net[],
     traces: Trace[],
     dOutputs: Rows[],
     want: { weights: boolean; input: boolean },
   ): { grads: Grad[][]; dInputs: Rows[] };
   /** BatchNorm's running averages follow this batch's statistics (nothing for other networks). */
-  followBatchStatistics(nets: Mlp[], traces: Trace[]): void;
+  followBatchStatistics(nets: Net[], traces: Trace[]): void;
   /**
    * [s | a] with a = centre + half · clip(tanh(z) + ε / half, −1, 1) (ε: target policy smoothing, or none:
    * a = centre + half · tanh(z), the policy), and tanh(z) for the backward pass through it.
@@ -71,9 +72,9 @@ export interface UpdateOps<Rows, Grad, Trace extends { output: Rows }> {
   /** ∂loss/∂z of the policy's pre-activation from ∂loss/∂[s | a]: ∂loss/∂a · half · (1 − tanh²(z)). */
   throughSquash(dStateAction: Rows, squashed: Rows): Rows;
   /** One Adam step of the optimizer's parameters, the gradients first clipped to a global norm (if given). */
-  step(optimizer: Adam, grads: Grad[], maxNorm: number | undefined): void;
+  step(optimizer: Opt, grads: Grad[], maxNorm: number | undefined): void;
   /** Soft target update: θ′ ← τθ + (1 − τ)θ′. */
-  polyak(target: Mlp, source: Mlp, tau: number): void;
+  polyak(target: Net, source: Net, tau: number): void;
   /**
    * After the update: its statistics if asked for (of the critics in use), and whether its critic loss was
    * finite (null: checked later, after a batch of updates, on backends where a read-back stalls the device).
@@ -81,16 +82,16 @@ export interface UpdateOps<Rows, Grad, Trace extends { output: Rows }> {
   finish(qs: Rows[], y: Rows, wantStats: boolean): { stats: UpdateNumbers | null; finite: boolean | null };
 }
 
-/** The networks and optimizers of one agent. */
-export interface TD3Parts {
-  actor: Mlp;
-  actorTarget: Mlp;
-  critic1: Mlp;
-  critic2: Mlp;
-  critic1Target: Mlp;
-  critic2Target: Mlp;
-  actorOptimizer: Adam;
-  criticOptimizer: Adam;
+/** The networks and optimizers of one agent (or of a batched population). */
+export interface TD3Parts<Net = Mlp, Opt = Adam> {
+  actor: Net;
+  actorTarget: Net;
+  critic1: Net;
+  critic2: Net;
+  critic1Target: Net;
+  critic2Target: Net;
+  actorOptimizer: Opt;
+  criticOptimizer: Opt;
 }
 
 /**
@@ -121,9 +122,9 @@ export function smoothingNoise(
  *   ã′ = clip(π′(s′) + ε, low, high)                              (target policy smoothing; ε already clipped)
  *   y  = r + γ (1 − terminated) min(Q1′(s′, ã′), Q2′(s′, ã′))     (clipped double Q; off → Q1′ alone)
  */
-export function targetValue<Rows, Grad, Trace extends { output: Rows }>(
-  ops: UpdateOps<Rows, Grad, Trace>,
-  nets: TD3Parts,
+export function targetValue<Rows, Grad, Trace extends { output: Rows }, Net, Opt>(
+  ops: UpdateOps<Rows, Grad, Trace, Net, Opt>,
+  nets: TD3Parts<Net, Opt>,
   config: LiveAgentConfig,
   batch: Batch,
   sNext: Rows,
@@ -148,9 +149,9 @@ export function targetValue<Rows, Grad, Trace extends { output: Rows }>(
  * One iteration of Algorithm 1's update on a sampled minibatch; `update` counts the critic updates, this one
  * included (the authors' total_it). `tdErrors`: filled for prioritized replay.
  */
-export function td3Update<Rows, Grad, Trace extends { output: Rows }>(
-  ops: UpdateOps<Rows, Grad, Trace>,
-  nets: TD3Parts,
+export function td3Update<Rows, Grad, Trace extends { output: Rows }, Net, Opt>(
+  ops: UpdateOps<Rows, Grad, Trace, Net, Opt>,
+  nets: TD3Parts<Net, Opt>,
   config: LiveAgentConfig,
   batch: Batch,
   noise: Float32Array | null,
