@@ -17,6 +17,7 @@ import { benchEnvs } from './bench/envs';
 import { benchMemory } from './bench/memory';
 import { benchNodeBackends } from './bench/node';
 import { benchPage } from './bench/page';
+import { benchPopulation } from './bench/population';
 import { chromiumVersion, describeMachine, markdown } from './bench/report';
 import { mergeRuns, mergeTorch } from './bench/rounds';
 import { benchSession, sessionSizes } from './bench/session';
@@ -172,6 +173,16 @@ export async function runBench(args: BenchArgs): Promise<BenchResults> {
   if (has('memory')) {
     const updates = args.memoryUpdates ?? (q ? 200 : 10_000);
     results.memory = benchMemory(updates, session.hidden, session.batch, log);
+  }
+  if (has('population')) {
+    await activateNodeBackend('wasm');
+    results.population = benchPopulation(
+      q
+        ? { sizes: [1, 2], hidden: 16, batch: 16, repeats: 1, minUpdates: 2, minMs: 0 }
+        : { sizes: [1, 5, 20], hidden, batch, repeats, minUpdates: 3, minMs: 3000 },
+      'wasm',
+      log,
+    );
   }
 
   // Every figure as a ratio to PyTorch's updates/s.

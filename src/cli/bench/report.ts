@@ -212,6 +212,30 @@ export function markdown(results: BenchResults): string {
     );
   }
 
+  if (results.population) {
+    const x = results.population;
+    const torchOne = results.torch?.results.find(
+      (r) => r.name === 'Pendulum' && r.hidden === x.hidden,
+    )?.median;
+    out.push('## Many agents at once', '');
+    out.push(
+      `N agents of the four ablation variants × seeds, Pendulum sizes, ${x.hidden}-${x.hidden} nets, batch ` +
+        `${x.batch}, on Node ${x.backend}: as separate agents one after another, and as one batched population ` +
+        '(src/rl/population.ts: one update call for all N). Updates/s in total and per agent, median of repeats ' +
+        '(min–max). PyTorch one after another: its one-agent figure of this run, divided by N. No GPU on this ' +
+        'machine: the GPU rows (the goal: batched ≥ 5× one after another, WebGPU ≥ 3× the best CPU backend) wait ' +
+        'for one.',
+      '',
+    );
+    out.push('| agents | how | updates/s in total | per agent | PyTorch one after another, per agent |');
+    out.push('|---|---|---|---|---|');
+    for (const t of x.timings)
+      out.push(
+        `| ${t.members} | ${t.mode} | ${spread(t)} | ${fmt(t.perAgent)} | ${torchOne ? fmt(torchOne / t.members) : '–'} |`,
+      );
+    out.push('| 1, 5, 20 | webgpu, webgl | no GPU here | – | – |', '');
+  }
+
   if (results.notes.length) {
     out.push('## Notes', '');
     for (const note of results.notes) out.push(`- ${note}`);

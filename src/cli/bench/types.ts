@@ -1,8 +1,18 @@
 /** The shape of `bench/results/latest.json` (also what the browser worker sends back for its part). */
+import type { PopulationRun } from './population';
 import type { Summary } from './stats';
 import type { UpdateCase, UpdateTiming } from './updateTiming';
 
-export const BENCH_PARTS = ['torch', 'node', 'browser', 'page', 'envs', 'session', 'memory'] as const;
+export const BENCH_PARTS = [
+  'torch',
+  'node',
+  'browser',
+  'page',
+  'envs',
+  'session',
+  'memory',
+  'population',
+] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
 
 /** One backend's TD3 update figures, Node or browser. */
@@ -124,5 +134,7 @@ export interface BenchResults {
   envs: EnvRun[] | null;
   session: SessionRun | null;
   memory: MemoryRun | null;
+  /** Many agents at once: one after another and batched (src/rl/population.ts). */
+  population?: PopulationRun | null;
   notes: string[];
 }

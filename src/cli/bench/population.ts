@@ -1,0 +1,89 @@
+/**
+ * Many agents at once (src/rl/population.ts): N agents of the four ablation variants × seeds, trained one
+ * after another as separate agents, and as one batched population (one update call for all N), on Node's
+ * wasm backend. Updates/s in total (N × updates / seconds) and per agent; each update's statistics are read
+ * back, so the figures are of finished work on any backend.
+ */
+import { readSync } from '../../rl/deviceReads';
+import { Population, type PopulationMember } from '../../rl/population';
+import { TD3 } from '../../rl/td3';
+import { type Summary, summarize } from './stats';
+import { benchAgentConfig, benchSpace, randomBatches } from './updateTiming';
+
+export interface PopulationTiming extends Summary {
+  members: number;
+  mode: 'one after another' | 'batched';
+  /** Updates/s of each agent: the total divided by the members. */
+  perAgent: number;
+}
+
+export interface PopulationRun {
+  backend: string;
+  hidden: number;
+  batch: number;
+  timings: PopulationTiming[];
+}
+
+export interface PopulationPlan {
+  sizes: number[];
+  hidden: number;
+  batch: number;
+  repeats: number;
+  /** Each repeat runs at least this many updates of every member, and for at least `minMs`. */
+  minUpdates: number;
+  minMs: number;
+}
+
+/** Member i: variant i mod 4 (TD3, one critic, no delay, no smoothing), seed ⌊i / 4⌋. */
+export function benchMembers(n: number, hidden: number): PopulationMember[] {
+  const base = benchAgentConfig(hidden);
+  const variants = [{}, { twinCritics: false }, { policyDelay: 1 }, { targetSmoothing: false }];
+  return Array.from({ length: n }, (_, i) => ({
+    config: { ...base, ...variants[i % variants.length] },
+    seed: Math.floor(i / variants.length),
+  }));
+}
+
+export function benchPopulation(
+  plan: PopulationPlan,
+  backend: string,
+  log: (line: string) => void,
+): PopulationRun {
+  const space = benchSpace(3, 1);
+  const timings: PopulationTiming[] = [];
+  for (const n of plan.sizes) {
+    const members = benchMembers(n, plan.hidden);
+    const batches = members.map((_, i) => randomBatches(space, plan.batch, 4, i));
+    for (const mode of ['one after another', 'batched'] as const) {
+      const values: number[] = [];
+      for (let r = 0; r < plan.repeats; r++) {
+        const population = mode === 'batched' ? new Population(space, members) : null;
+        const agents = population ? [] : members.map((m) => new TD3(space, m.config, m.seed));
+        let k = 0;
+        const update = () => {
+          if (population)
+            readSync(
+              population.trainRead(
+                batches.map((b) => b[k % b.length]),
+                true,
+              ),
+            );
+          else agents.forEach((agent, i) => agent.train(batches[i][k % batches[i].length], true));
+          k++;
+        };
+        update(); // warm-up: the first update of new shapes
+        update();
+        k = 0;
+        const start = performance.now();
+        while (k < plan.minUpdates || performance.now() - start < plan.minMs) update();
+        values.push((n * k) / ((performance.now() - start) / 1000));
+        population?.dispose();
+        for (const agent of agents) agent.dispose();
+      }
+      const summary = summarize(values);
+      timings.push({ ...summary, members: n, mode, perAgent: summary.median / n });
+      log(`population ${backend} N=${n} ${mode}: ${summary.median.toFixed(1)} updates/s in total`);
+    }
+  }
+  return { backend, hidden: plan.hidden, batch: plan.batch, timings };
+}
