@@ -7,6 +7,8 @@ three target networks. Nets hidden-hidden ReLU, the actor's output tanh-scaled; 
 Usage: /usr/bin/python3 bench/torch_td3.py --cases 3x1,17x6,3x1x64x128 --batch 256 --hidden 256 \
        --updates 200 --repeats 3 --warmup 20 [--threads 1]
 A case is OBSxACT or OBSxACTxHIDDENxBATCH (the defaults come from --hidden and --batch).
+With --population 1,5,20 it times instead, for the first case, that many TD3 agents as one batched
+population (weights [N, in, out], torch.baddbmm; src/rl/population.ts in tfjs): updates/s in total.
 Prints one JSON object on stdout.
 """
 
@@ -38,6 +40,7 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--population", default="", help="N,N,...: batched populations of N agents")
     args = parser.parse_args()
 
     try:
@@ -143,8 +146,85 @@ def main() -> int:
             "max": max(rates),
         }
 
+    def measure_population(obs: int, act: int, hidden: int, n: int, members: int) -> dict:
+        """`members` TD3 agents as batched weights: one update of all of them per step, each on its own batch."""
+
+        def layer(fan_in, fan_out):
+            bound = fan_in ** -0.5
+            w = (torch.rand(members, fan_in, fan_out) * 2 - 1) * bound
+            b = (torch.rand(members, 1, fan_out) * 2 - 1) * bound
+            return [w.requires_grad_(), b.requires_grad_()]
+
+        def net(fan_in, fan_out):
+            return layer(fan_in, hidden) + layer(hidden, hidden) + layer(hidden, fan_out)
+
+        def forward(p, x):
+            h = F.relu(torch.baddbmm(p[1], x, p[0]))
+            h = F.relu(torch.baddbmm(p[3], h, p[2]))
+            return torch.baddbmm(p[5], h, p[4])
+
+        def copy_of(p):
+            return [t.detach().clone() for t in p]
+
+        actor, c1, c2 = net(obs, act), net(obs + act, 1), net(obs + act, 1)
+        actor_t, c1_t, c2_t = copy_of(actor), copy_of(c1), copy_of(c2)
+        actor_opt = torch.optim.Adam(actor, lr=3e-4)
+        critic_opt = torch.optim.Adam(c1 + c2, lr=3e-4)
+        discount, tau, policy_noise, noise_clip, delay = 0.99, 0.005, 0.2, 0.5, 2
+        batches = [
+            (torch.rand(members, n, obs) * 2 - 1, torch.rand(members, n, act) * 2 - 1, torch.randn(members, n, 1),
+             torch.rand(members, n, obs) * 2 - 1, (torch.rand(members, n, 1) > 0.05).float())
+            for _ in range(8)
+        ]
+        total_it = 0
+
+        def update() -> None:
+            nonlocal total_it
+            s, a, r, s2, not_done = batches[total_it % len(batches)]
+            total_it += 1
+            with torch.no_grad():
+                noise = (torch.randn_like(a) * policy_noise).clamp(-noise_clip, noise_clip)
+                next_action = (torch.tanh(forward(actor_t, s2)) + noise).clamp(-1, 1)
+                sa2 = torch.cat([s2, next_action], 2)
+                target_q = r + not_done * discount * torch.min(forward(c1_t, sa2), forward(c2_t, sa2))
+            sa = torch.cat([s, a], 2)
+            # Each member's own loss, summed: its gradients are its own.
+            per_member = ((forward(c1, sa) - target_q) ** 2).mean((1, 2)) + ((forward(c2, sa) - target_q) ** 2).mean((1, 2))
+            critic_opt.zero_grad()
+            per_member.sum().backward()
+            critic_opt.step()
+            if total_it % delay == 0:
+                pi = torch.tanh(forward(actor, s))
+                actor_loss = -forward(c1, torch.cat([s, pi], 2)).mean((1, 2)).sum()
+                actor_opt.zero_grad()
+                actor_loss.backward()
+                actor_opt.step()
+                with torch.no_grad():
+                    for p, tp in zip(actor + c1 + c2, actor_t + c1_t + c2_t):
+                        tp.mul_(1 - tau).add_(tau * p)
+
+        for _ in range(args.warmup):
+            update()
+        rates = []
+        for _ in range(args.repeats):
+            start = time.perf_counter()
+            for _ in range(args.updates):
+                update()
+            rates.append(members * args.updates / (time.perf_counter() - start))
+        return {"members": members, "updatesPerSec": rates, "median": statistics.median(rates),
+                "min": min(rates), "max": max(rates)}
+
     results = []
     blas = loaded_blas()
+    if args.population:
+        numbers = [int(x) for x in args.cases.split(",")[0].split("x")]
+        obs, act = numbers[0], numbers[1]
+        hidden = numbers[2] if len(numbers) > 2 else args.hidden
+        batch = numbers[3] if len(numbers) > 3 else args.batch
+        population = [measure_population(obs, act, hidden, batch, int(m)) for m in args.population.split(",")]
+        print(json.dumps({"available": True, "torch": torch.__version__, "threads": torch.get_num_threads(),
+                          "blas": blas, "hidden": hidden, "batch": batch, "population": population}))
+        return 0
     for case in args.cases.split(","):
         numbers = [int(x) for x in case.split("x")]
         obs, act = numbers[0], numbers[1]

@@ -22,7 +22,7 @@ import { chromiumVersion, describeMachine, markdown } from './bench/report';
 import { mergeRuns, mergeTorch } from './bench/rounds';
 import { benchSession, sessionSizes } from './bench/session';
 import { ratio } from './bench/stats';
-import { benchTorch, torchMedian, torchVersion } from './bench/torch';
+import { benchTorch, benchTorchPopulation, torchMedian, torchVersion } from './bench/torch';
 import type { BackendRun, BenchPart, BenchResults } from './bench/types';
 import { type UpdateCase, type UpdatePlan, updateCases } from './bench/updateTiming';
 import { CHROMIUM } from './chromium';
@@ -176,13 +176,21 @@ export async function runBench(args: BenchArgs): Promise<BenchResults> {
   }
   if (has('population')) {
     await activateNodeBackend('wasm');
-    results.population = benchPopulation(
-      q
-        ? { sizes: [1, 2], hidden: 16, batch: 16, repeats: 1, minUpdates: 2, minMs: 0 }
-        : { sizes: [1, 5, 20], hidden, batch, repeats, minUpdates: 3, minMs: 3000 },
-      'wasm',
-      log,
-    );
+    const plan = q
+      ? { sizes: [1, 2], hidden: 16, batch: 16, repeats: 1, minUpdates: 2, minMs: 0 }
+      : { sizes: [1, 5, 20], hidden, batch, repeats, minUpdates: 3, minMs: 3000 };
+    results.population = benchPopulation(plan, 'wasm', log);
+    if (has('torch')) {
+      log('population: timing PyTorch batched…');
+      const torchCase = { name: 'Pendulum', obs: 3, act: 1, hidden: plan.hidden, batch: plan.batch };
+      const torch = await benchTorchPopulation(torchCase, plan.sizes, {
+        warmup: q ? 1 : 10,
+        updates: q ? 2 : 20,
+        repeats,
+      });
+      results.population.torch = torch.results;
+      results.population.torchError = torch.error;
+    }
   }
 
   // Every figure as a ratio to PyTorch's updates/s.

@@ -22,6 +22,9 @@ export interface PopulationRun {
   hidden: number;
   batch: number;
   timings: PopulationTiming[];
+  /** PyTorch's batched population of each size, in the same run (updates/s in total). */
+  torch: (Summary & { members: number })[];
+  torchError: string | null;
 }
 
 export interface PopulationPlan {
@@ -85,5 +88,5 @@ export function benchPopulation(
       log(`population ${backend} N=${n} ${mode}: ${summary.median.toFixed(1)} updates/s in total`);
     }
   }
-  return { backend, hidden: plan.hidden, batch: plan.batch, timings };
+  return { backend, hidden: plan.hidden, batch: plan.batch, timings, torch: [], torchError: null };
 }

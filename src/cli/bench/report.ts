@@ -214,26 +214,27 @@ export function markdown(results: BenchResults): string {
 
   if (results.population) {
     const x = results.population;
-    const torchOne = results.torch?.results.find(
-      (r) => r.name === 'Pendulum' && r.hidden === x.hidden,
-    )?.median;
+    const torchOne = x.torch.find((t) => t.members === 1)?.median ?? null;
     out.push('## Many agents at once', '');
     out.push(
       `N agents of the four ablation variants × seeds, Pendulum sizes, ${x.hidden}-${x.hidden} nets, batch ` +
         `${x.batch}, on Node ${x.backend}: as separate agents one after another, and as one batched population ` +
         '(src/rl/population.ts: one update call for all N). Updates/s in total and per agent, median of repeats ' +
-        '(min–max). PyTorch one after another: its one-agent figure of this run, divided by N. No GPU on this ' +
-        'machine: the GPU rows (the goal: batched ≥ 5× one after another, WebGPU ≥ 3× the best CPU backend) wait ' +
-        'for one.',
+        '(min–max). PyTorch, one thread, in the same run: batched (torch.baddbmm, `bench/torch_td3.py ' +
+        '--population`) and one after another (its one-agent figure). No GPU on this machine: the GPU rows ' +
+        '(the goal: batched ≥ 5× one after another, WebGPU ≥ 3× the best CPU backend) wait for one.',
       '',
     );
-    out.push('| agents | how | updates/s in total | per agent | PyTorch one after another, per agent |');
-    out.push('|---|---|---|---|---|');
-    for (const t of x.timings)
-      out.push(
-        `| ${t.members} | ${t.mode} | ${spread(t)} | ${fmt(t.perAgent)} | ${torchOne ? fmt(torchOne / t.members) : '–'} |`,
-      );
-    out.push('| 1, 5, 20 | webgpu, webgl | no GPU here | – | – |', '');
+    out.push('| agents | how | updates/s in total | per agent | PyTorch in total | PyTorch per agent |');
+    out.push('|---|---|---|---|---|---|');
+    for (const t of x.timings) {
+      const torch = t.mode === 'batched' ? x.torch.find((r) => r.members === t.members) : null;
+      const total = torch ? spread(torch) : torchOne ? fmt(torchOne) : '–';
+      const each = torch ? fmt(torch.median / t.members) : torchOne ? fmt(torchOne / t.members) : '–';
+      out.push(`| ${t.members} | ${t.mode} | ${spread(t)} | ${fmt(t.perAgent)} | ${total} | ${each} |`);
+    }
+    if (x.torchError) out.push(`| – | PyTorch | **${x.torchError}** | – | – | – |`);
+    out.push('| 1, 5, 20 | webgpu, webgl | no GPU on this machine | – | – | – |', '');
   }
 
   if (results.notes.length) {

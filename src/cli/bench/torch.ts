@@ -1,6 +1,7 @@
 /** The PyTorch reference: runs bench/torch_td3.py with Debian's Python (which has python3-torch). */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import type { Summary } from './stats';
 import type { TorchRun } from './types';
 import type { UpdateCase } from './updateTiming';
 
@@ -95,6 +96,49 @@ export async function benchTorch(plan: TorchPlan, threads = 1): Promise<TorchRun
       max: r.max,
     })),
   };
+}
+
+/** PyTorch's batched population (bench/torch_td3.py --population): updates/s in total for each size. */
+export async function benchTorchPopulation(
+  c: UpdateCase,
+  sizes: number[],
+  plan: { warmup: number; updates: number; repeats: number },
+): Promise<{ results: (Summary & { members: number })[]; error: string | null }> {
+  if (!existsSync(SYSTEM_PYTHON)) return { results: [], error: `${SYSTEM_PYTHON} not found` };
+  try {
+    const out = await run(
+      [
+        TORCH_SCRIPT,
+        '--cases',
+        `${c.obs}x${c.act}x${c.hidden}x${c.batch}`,
+        '--population',
+        sizes.join(','),
+        '--warmup',
+        String(plan.warmup),
+        '--updates',
+        String(plan.updates),
+        '--repeats',
+        String(plan.repeats),
+      ],
+      20 * 60_000,
+    );
+    const parsed = JSON.parse(out.stdout) as {
+      available: boolean;
+      error?: string;
+      population?: { members: number; updatesPerSec: number[]; median: number; min: number; max: number }[];
+    };
+    if (!parsed.available) return { results: [], error: parsed.error ?? 'torch is not available' };
+    return {
+      results: (parsed.population ?? []).map((p) => ({ ...p, values: p.updatesPerSec })),
+      error: null,
+    };
+  } catch (error) {
+    const e = error as Error & { stderr?: string };
+    return {
+      results: [],
+      error: `${TORCH_SCRIPT} failed: ${(e.stderr || e.message).trim().split('\n').pop()}`,
+    };
+  }
 }
 
 /** torch's version without running the benchmark (for the machine line when the torch part is skipped). */
