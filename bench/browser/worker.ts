@@ -59,7 +59,7 @@ scope.onmessage = async (event: MessageEvent<WorkerRequest>) => {
     }
     reply = {
       ok: true,
-      timing: timeUpdates(request.case, request.plan),
+      timing: await timeUpdates(request.case, request.plan),
       details: await details(request.backend),
     };
   } catch (error) {

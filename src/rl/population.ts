@@ -282,6 +282,16 @@ export class Population implements TD3Parts<BatchedMlp, BatchedAdam> {
   }
 }
 
+/**
+ * a·b with either factor transposed (in its last two axes); on wasm the transpose is made explicitly first,
+ * since tfjs-wasm's transposed products run about ten times slower than its plain one (src/rl/linalg.ts).
+ */
+function product(a: tf.Tensor3D, b: tf.Tensor3D, transposeA: boolean, transposeB: boolean): tf.Tensor3D {
+  if (tf.getBackend() !== 'wasm') return tf.matMul(a, b, transposeA, transposeB);
+  const swap = (t: tf.Tensor3D) => tf.transpose(t, [0, 2, 1]);
+  return tf.matMul(transposeA ? swap(a) : a, transposeB ? swap(b) : b);
+}
+
 /** The members' minibatches as one: rows of member 0, then member 1, … */
 function stackBatches(batches: Batch[]): Batch {
   const cat = (pick: (b: Batch) => Float32Array) => {
@@ -398,10 +408,11 @@ class BatchedOps implements UpdateOps<tf.Tensor3D, tf.Tensor, BatchedTrace, Batc
       for (let l = net.layers.length - 1; l >= 0; l--) {
         const x = traces[t].inputs[l];
         if (want.weights) {
-          g[2 * l] = tf.matMul(x, dz, true, false);
+          g[2 * l] = product(x, dz, true, false);
           g[2 * l + 1] = tf.sum(dz, 1, true);
         }
-        const dx: tf.Tensor3D = tf.matMul(dz, net.layers[l].weight, false, true);
+        if (l === 0 && !want.input) break;
+        const dx = product(dz, net.layers[l].weight, false, true);
         // Through the ReLU whose output was x.
         if (l > 0) dz = tf.mul(dx, tf.step(x));
         else if (want.input) dInputs.push(dx);

@@ -89,6 +89,10 @@ export class TrainingHost {
   private nextAutoCheckpoint = Number.POSITIVE_INFINITY;
   private lastFlush = 0;
   private lastFrame = 0;
+  /** Set by `shutdown`: no further chunk is scheduled. */
+  private shut = false;
+  /** A chunk awaiting the device (GPU backends) is queued or running. */
+  private chunkInFlight = false;
   /** Cancels the next tick while one is scheduled. */
   private cancelTick: (() => void) | null = null;
   private speedMark = { time: 0, step: 0 };
@@ -513,12 +517,15 @@ export class TrainingHost {
     // GPU backends: the chunk awaits its reads inside the command queue, so commands wait for it to end, and
     // no other tick starts meanwhile.
     this.cancelTick = () => {};
+    this.chunkInFlight = true;
     this.queue = this.queue.then(async () => {
       try {
         await readAsync(this.chunk());
       } catch (error) {
         this.cancelTick = null;
         return this.recover(error as Error);
+      } finally {
+        this.chunkInFlight = false;
       }
       this.cancelTick = null;
       this.afterChunk();
@@ -635,7 +642,7 @@ export class TrainingHost {
   }
 
   private schedule(): void {
-    if (this.cancelTick !== null) return;
+    if (this.cancelTick !== null || this.shut) return;
     const active = this.state === 'running' || this.watch !== null || this.pending.length > 0;
     // Idle: wake up rarely; running: yield to the message queue between chunks.
     if (active) this.cancelTick = this.yieldToEvents(this.tick);
@@ -652,9 +659,12 @@ export class TrainingHost {
 
   /** Stops the timer (tests; the worker itself lives as long as the page). */
   shutdown(): void {
+    this.shut = true;
     this.cancelTick?.();
     this.cancelTick = null;
-    this.disposeSession();
+    // A chunk in flight (GPU backends) finishes first; nothing more is scheduled after it.
+    if (this.chunkInFlight) this.queue = this.queue.then(() => this.disposeSession());
+    else this.disposeSession();
   }
 
   private flush(): void {

@@ -40,7 +40,7 @@ export async function benchNodeBackends(
     try {
       for (const c of cases) {
         log(`node ${label} ${c.name}: timing…`);
-        const timing = timeUpdates(c, plans[backend]);
+        const timing = await timeUpdates(c, plans[backend]);
         run.timings.push({ ...timing, ratioToTorch: null });
         log(`node ${label} ${c.name}: ${timing.median.toFixed(1)} updates/s`);
       }

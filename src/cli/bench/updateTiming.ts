@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../../common/random';
+import { readAsync, readsAsynchronously } from '../../rl/deviceReads';
 import { configFromPreset } from '../../rl/presets';
 import type { ActionSpace, AgentConfig, Batch } from '../../rl/td3';
 import { TD3 } from '../../rl/td3';
@@ -79,30 +80,37 @@ export function randomBatches(space: ActionSpace, n: number, count: number, seed
   }));
 }
 
-/** Times `TD3.train` for one case on the active backend. */
-export function timeUpdates(c: UpdateCase, plan: UpdatePlan): UpdateTiming {
+/** Times `TD3.train` for one case on the active backend, read as training reads it (src/rl/deviceReads.ts). */
+export async function timeUpdates(c: UpdateCase, plan: UpdatePlan): Promise<UpdateTiming> {
   const tensorsBefore = tf.memory().numTensors;
   const space = benchSpace(c.obs, c.act);
   const agent = new TD3(space, benchAgentConfig(c.hidden), 1);
   const batches = randomBatches(space, c.batch, 8, 2);
   const probe = agent.critic1.layers[agent.critic1.layers.length - 1].bias;
   let k = 0;
-  const update = () => {
-    agent.train(batches[k++ % batches.length]);
-    probe.dataSync();
+  const asynchronous = readsAsynchronously();
+  const update = async () => {
+    const batch = batches[k++ % batches.length];
+    if (asynchronous) {
+      await readAsync(agent.trainRead(batch));
+      await probe.data();
+    } else {
+      agent.train(batch);
+      probe.dataSync();
+    }
   };
   const slice = plan.capMs === null ? Number.POSITIVE_INFINITY : plan.capMs / (plan.repeats + 1);
   let capped = false;
 
   let start = performance.now();
-  update();
+  await update();
   const firstUpdateMs = performance.now() - start;
   for (let i = 1; i < plan.warmup; i++) {
     if (performance.now() - start >= slice) {
       capped = true;
       break;
     }
-    update();
+    await update();
   }
 
   const rates: number[] = [];
@@ -112,7 +120,7 @@ export function timeUpdates(c: UpdateCase, plan: UpdatePlan): UpdateTiming {
     let done = 0;
     let elapsed = 0;
     while (done < plan.updates) {
-      update();
+      await update();
       done++;
       elapsed = performance.now() - start;
       if (elapsed >= slice && done < plan.updates) {
