@@ -29,6 +29,7 @@ describe('bench flags and summaries', () => {
       'envs',
       'session',
       'memory',
+      'population',
     ]);
     expect(() => parseBenchArgs(['--only', 'gpu'])).toThrow(/Unknown part "gpu"/);
     expect(() => parseBenchArgs(['--fast'])).toThrow(/Unknown flag/);
@@ -173,11 +174,11 @@ describe('bench flags and summaries', () => {
 });
 
 describe('npm run bench -- --quick', () => {
-  it('runs the Node backends and every env, and writes a well-formed JSON and markdown table', () => {
+  it('runs the Node backends, every env and the population, and writes a well-formed JSON and markdown table', () => {
     const out = mkdtempSync(join(tmpdir(), 'td3-bench-'));
     const result = spawnSync(
       TSX,
-      ['src/cli/bench.ts', '--quick', '--only', 'node,envs', '--repeats', '3', '--out', out],
+      ['src/cli/bench.ts', '--quick', '--only', 'node,envs,population', '--repeats', '3', '--out', out],
       { encoding: 'utf8', timeout: 90_000 },
     );
     expect(result.status, result.stderr).toBe(0);
@@ -185,7 +186,7 @@ describe('npm run bench -- --quick', () => {
     const json = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as BenchResults;
     expect(json.quick).toBe(true);
     expect(json.settings.warmup).toBe(1);
-    expect(json.parts).toEqual(['node', 'envs']);
+    expect(json.parts).toEqual(['node', 'envs', 'population']);
     expect(json.machine.cores).toBeGreaterThan(0);
     expect(json.machine.cpu).not.toBe('');
     expect(json.machine.node).toBe(process.version);
@@ -223,10 +224,24 @@ describe('npm run bench -- --quick', () => {
       expect(env.median).toBeGreaterThan(0);
     }
 
+    // Many agents: each size one after another and batched, updates/s in total and per agent.
+    expect(json.population?.timings.map((t) => `${t.members} ${t.mode}`)).toEqual([
+      '1 one after another',
+      '1 batched',
+      '2 one after another',
+      '2 batched',
+    ]);
+    for (const t of json.population?.timings ?? []) {
+      expect(t.median).toBeGreaterThan(0);
+      expect(t.perAgent).toBeCloseTo(t.median / t.members, 9);
+    }
+
     const md = readFileSync(join(out, 'latest.md'), 'utf8');
     expect(result.stdout.trim()).toBe(md.trim());
     expect(md).toContain('## TD3 updates per second');
     expect(md).toContain('## Env steps per second');
+    expect(md).toContain('## Many agents at once');
+    expect(md).toContain('| 1, 5, 20 | webgpu, webgl | no GPU on this machine |');
     expect(md).toMatch(/\| Node \| wasm, 1 thread \| SIMD on, TD3 WASM kernels.*products on 1 thread/);
     expect(md).toMatch(/\| Node \| wasm, tfjs kernels only \| SIMD on, tfjs's kernels, one thread/);
     for (const id of envIds) expect(md).toContain(`| ${id} |`);
