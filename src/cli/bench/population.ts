@@ -71,7 +71,10 @@ export function benchPopulation(
                 true,
               ),
             );
-          else agents.forEach((agent, i) => agent.train(batches[i][k % batches[i].length], true));
+          else
+            agents.forEach((agent, i) => {
+              agent.train(batches[i][k % batches[i].length], true);
+            });
           k++;
         };
         update(); // warm-up: the first update of new shapes
