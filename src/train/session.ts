@@ -7,7 +7,7 @@ import { Random } from '../common/random';
 import { makeEnv } from '../envs';
 import type { Env, EpisodeState } from '../envs/types';
 import type { Batch } from '../rl/agentTypes';
-import { type Reads, readAsync, readSync, readsAsynchronously } from '../rl/deviceReads';
+import { type Reads, readAsync, readSync } from '../rl/deviceReads';
 import { type Config, parseConfig } from '../rl/hyperparameters';
 import { addNoiseAndClip, type ExplorationNoise, makeExplorationNoise } from '../rl/noise';
 import { type NormalizerState, ObservationNormalizer } from '../rl/observationNormalizer';
@@ -395,11 +395,6 @@ export class TrainingSession {
   get scheduledValues(): { explNoise: number; actorLr: number; criticLr: number } {
     const { actorLr, criticLr } = this.agent.getConfig();
     return { explNoise: this.noise.sigma, actorLr, criticLr };
-  }
-
-  /** Whether the active backend is read asynchronously (GPU backends): drive it with `runForAsync`. */
-  get readsAsynchronously(): boolean {
-    return readsAsynchronously();
   }
 
   /**
