@@ -490,7 +490,8 @@ class BatchedOps implements UpdateOps<tf.Tensor3D, tf.Tensor, BatchedTrace, Batc
 
   finish(qs: tf.Tensor3D[], y: tf.Tensor3D, wantStats: boolean) {
     if (wantStats) {
-      const mse = (q: tf.Tensor3D) => tf.mean(tf.square(tf.sub(y, q)), [1, 2]);
+      // As tf.losses.meanSquaredError reduces (the sum, then ÷ n), so each member's loss is its agent's.
+      const mse = (q: tf.Tensor3D) => tf.div(tf.sum(tf.squaredDifference(y, q), [1, 2]), y.shape[1]);
       const twin = tf.reshape(this.twin, [this.n]);
       const criticLoss = tf.where(twin, tf.add(mse(qs[0]), mse(qs[1])), mse(qs[0]));
       const means = (x: tf.Tensor3D) => tf.mean(x, [1, 2]);

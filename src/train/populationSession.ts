@@ -1,0 +1,270 @@
+/**
+ * Training many runs at once: N runs of one environment (variants × seeds) stepping in lockstep, their agents
+ * one batched population (src/rl/population.ts). Each step reads every run's action in one read, and each
+ * update is one call for all of them: on a GPU backend the device is waited on once per step for the whole
+ * grid, not once per run. Each run keeps everything else of its own (envs, replay buffer, exploration noise,
+ * random streams) seeded as a TrainingSession of its configuration seeds them, so each run's records are its
+ * TrainingSession's (tested on the cpu backend).
+ *
+ * The runs may differ in the paper's switches, seed, learning rates, γ and τ; everything that sets the
+ * loop's pace (steps, start steps, batch size, updates per step, evaluation and logging) must be the same.
+ * Options a population cannot batch, and the ones this loop leaves out (n-step returns, prioritized replay,
+ * observation normalisation, schedules, reward scaling; the probe), are refused with the reason.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Random } from '../common/random';
+import { makeEnv } from '../envs';
+import type { Env } from '../envs/types';
+import type { Batch } from '../rl/agentTypes';
+import { type Reads, readAsync, readSync } from '../rl/deviceReads';
+import { type Config, parseConfig } from '../rl/hyperparameters';
+import { addNoiseAndClip, type ExplorationNoise, makeExplorationNoise } from '../rl/noise';
+import { batchable, Population } from '../rl/population';
+import { ReplayBuffer } from '../rl/replayBuffer';
+import { guardEnv } from './errors';
+import { type MetricRecord, mean, std } from './metrics';
+
+/** Settings every run of a population shares: they set the loop's pace. */
+const SHARED: (keyof Config)[] = [
+  'env',
+  'totalSteps',
+  'startSteps',
+  'batchSize',
+  'updatesPerStep',
+  'evalEvery',
+  'evalEpisodes',
+  'logEvery',
+  'hidden1',
+  'hidden2',
+];
+
+/** Why these configurations cannot train as one population (null: they can). */
+export function populationProblem(configs: Config[]): string | null {
+  if (!configs.length) return 'no runs';
+  for (const [i, c] of configs.entries()) {
+    for (const key of SHARED)
+      if (c[key] !== configs[0][key])
+        return `run ${i} has another ${key} (${c[key]} against ${configs[0][key]})`;
+    if (c.nStep > 1) return `run ${i} uses n-step returns`;
+    if (c.per) return `run ${i} uses prioritized replay`;
+    if (c.normalizeObservations) return `run ${i} normalises observations`;
+    if (c.rewardScale !== 1) return `run ${i} scales rewards`;
+    if (c.explNoiseSchedule !== 'constant' || c.lrSchedule !== 'constant' || c.criticLrSchedule !== 'same')
+      return `run ${i} has a schedule`;
+  }
+  return batchable(configs.map((config) => ({ config, seed: config.seed })));
+}
+
+/** One run of the population: all but its agent. */
+interface Run {
+  config: Config;
+  env: Env;
+  evalEnv: Env;
+  buffer: ReplayBuffer;
+  noise: ExplorationNoise;
+  randomActions: Random;
+  samplingRng: Random;
+  observation: ArrayLike<number>;
+  episodeReturn: number;
+  episodeLength: number;
+  episodes: number;
+}
+
+export class PopulationSession {
+  readonly population: Population;
+  step = 0;
+
+  private constructor(
+    private readonly runs: Run[],
+    /** Run i's records, as its TrainingSession would emit them. */
+    private readonly emit: (run: number, record: MetricRecord) => void,
+  ) {
+    const { spec } = runs[0].env;
+    this.population = new Population(
+      spec,
+      runs.map((r) => ({ config: r.config, seed: r.config.seed })),
+    );
+    runs.forEach((r, i) => {
+      emit(i, { type: 'config', step: 0, config: { ...r.config }, backend: tf.getBackend() });
+      emit(i, {
+        type: 'probeUnavailable',
+        step: 0,
+        reason: 'runs trained as one population have no overestimation probe',
+      });
+    });
+  }
+
+  static async create(
+    inputs: Partial<Config>[],
+    emit: (run: number, record: MetricRecord) => void,
+    envFactory: (id: string) => Promise<Env> = makeEnv,
+  ): Promise<PopulationSession> {
+    const configs = inputs.map((input) => parseConfig(input));
+    const problem = populationProblem(configs);
+    if (problem) throw new Error(`These runs cannot train as one population: ${problem}`);
+    const runs: Run[] = [];
+    for (const config of configs) {
+      const env = guardEnv(await envFactory(config.env));
+      const evalEnv = guardEnv(await envFactory(config.env));
+      const { spec } = env;
+      const halfRange = spec.actionHigh.map((h, i) => (h - spec.actionLow[i]) / 2);
+      const observation = env.reset(config.seed);
+      runs.push({
+        config,
+        env,
+        evalEnv,
+        buffer: new ReplayBuffer(config.bufferSize, spec.observationSize, spec.actionSize),
+        // The streams a TrainingSession of this configuration draws from, in its order.
+        noise: makeExplorationNoise(
+          config.explNoiseType as 'gaussian' | 'ou',
+          halfRange,
+          config.explNoise,
+          Random.stream(config.seed, 'exploration-noise'),
+        ),
+        randomActions: Random.stream(config.seed, 'random-actions'),
+        samplingRng: Random.stream(config.seed, 'batch-sampling'),
+        observation,
+        episodeReturn: 0,
+        episodeLength: 0,
+        episodes: 0,
+      });
+    }
+    return new PopulationSession(runs, emit);
+  }
+
+  get done(): boolean {
+    return this.step >= this.runs[0].config.totalSteps;
+  }
+
+  /** Up to `maxSteps` lockstep steps, read synchronously (wasm, cpu). */
+  advance(maxSteps: number): number {
+    return readSync(this.stepsRead(maxSteps));
+  }
+
+  /** The same, read asynchronously (GPU backends). */
+  advanceAsync(maxSteps: number): Promise<number> {
+    return readAsync(this.stepsRead(maxSteps));
+  }
+
+  *stepsRead(maxSteps: number): Reads<number> {
+    let taken = 0;
+    while (taken < maxSteps && !this.done) {
+      yield* this.lockstep();
+      taken++;
+    }
+    return taken;
+  }
+
+  /** One env step of every run (one read of all their actions), then their updates and evaluation. */
+  private *lockstep(): Reads<void> {
+    const c = this.runs[0].config;
+    const { spec } = this.runs[0].env;
+    const as = spec.actionSize;
+    let policy: Float32Array | null = null;
+    if (this.step >= c.startSteps) {
+      const observations = new Float32Array(this.runs.length * spec.observationSize);
+      this.runs.forEach((r, i) => {
+        observations.set(Float32Array.from(r.observation), i * spec.observationSize);
+      });
+      policy = yield* this.population.actionsRead(observations, 1);
+    }
+    /** Per run: whether its episode ended at this step, and whether by termination. */
+    const ends: { ended: boolean; terminated: boolean }[] = [];
+    this.runs.forEach((r, i) => {
+      const action = new Float32Array(as);
+      if (!policy)
+        for (let k = 0; k < as; k++)
+          action[k] = r.randomActions.uniformRange(spec.actionLow[k], spec.actionHigh[k]);
+      else
+        addNoiseAndClip(
+          policy.subarray(i * as, (i + 1) * as),
+          r.noise.sample(),
+          spec.actionLow,
+          spec.actionHigh,
+          action,
+        );
+      const result = r.env.step(action);
+      r.buffer.add(r.observation, action, result.reward, result.observation, result.terminated);
+      r.observation = result.observation;
+      r.episodeReturn += result.reward;
+      r.episodeLength++;
+      ends.push({ ended: result.terminated || result.truncated, terminated: result.terminated });
+    });
+    this.step++;
+
+    if (this.step > c.startSteps)
+      for (let k = 0; k < c.updatesPerStep; k++) {
+        const wantStats = (this.population.updates + 1) % c.logEvery === 0;
+        const batches: Batch[] = this.runs.map((r) => r.buffer.sample(c.batchSize, r.samplingRng));
+        const stats = yield* this.population.trainRead(batches, wantStats);
+        stats.forEach((s, i) => {
+          if (!s) return;
+          const { update, criticLoss, actorLoss, q1, q2, targetQ } = s;
+          this.emit(i, { type: 'update', step: this.step, update, criticLoss, actorLoss, q1, q2, targetQ });
+        });
+      }
+
+    this.runs.forEach((r, i) => {
+      if (!ends[i].ended) return;
+      r.episodes++;
+      this.emit(i, {
+        type: 'episode',
+        step: this.step,
+        episode: r.episodes,
+        return: r.episodeReturn,
+        length: r.episodeLength,
+        terminated: ends[i].terminated,
+      });
+      r.observation = r.env.reset();
+      r.noise.reset();
+      r.episodeReturn = 0;
+      r.episodeLength = 0;
+    });
+
+    if (this.step % c.evalEvery === 0) yield* this.evaluation();
+  }
+
+  /**
+   * Every run's evaluation (its eval env restarted at seed + 100, K episodes of its deterministic policy),
+   * the runs in lockstep: one read of all their actions per step.
+   */
+  private *evaluation(): Reads<void> {
+    const c = this.runs[0].config;
+    const { spec } = this.runs[0].env;
+    const os = spec.observationSize;
+    const as = spec.actionSize;
+    const returns: number[][] = this.runs.map(() => []);
+    const totals = this.runs.map(() => 0);
+    const observations = this.runs.map((r) => r.evalEnv.reset(r.config.seed + 100));
+    const active = this.runs.map(() => true);
+    while (active.some(Boolean)) {
+      const rows = new Float32Array(this.runs.length * os);
+      observations.forEach((o, i) => {
+        rows.set(Float32Array.from(o), i * os);
+      });
+      const actions = yield* this.population.actionsRead(rows, 1);
+      this.runs.forEach((r, i) => {
+        if (!active[i]) return;
+        const result = r.evalEnv.step(actions.subarray(i * as, (i + 1) * as));
+        totals[i] += result.reward;
+        observations[i] = result.observation;
+        if (!(result.terminated || result.truncated)) return;
+        returns[i].push(totals[i]);
+        totals[i] = 0;
+        if (returns[i].length === c.evalEpisodes) active[i] = false;
+        else observations[i] = r.evalEnv.reset();
+      });
+    }
+    returns.forEach((list, i) => {
+      this.emit(i, { type: 'eval', step: this.step, mean: mean(list), std: std(list), returns: list });
+    });
+  }
+
+  dispose(): void {
+    this.population.dispose();
+    for (const r of this.runs) {
+      r.env.close();
+      r.evalEnv.close();
+    }
+  }
+}
