@@ -87,6 +87,26 @@ def main() -> int:
             sa = torch.cat([s, a], 1)
             return self.l3(F.relu(self.l2(F.relu(self.l1(sa)))))
 
+    def random_batches(lead: tuple, obs: int, act: int) -> list:
+        """A few random minibatches, cycled (the update is what is timed, not the sampling)."""
+        return [
+            (torch.rand(*lead, obs) * 2 - 1, torch.rand(*lead, act) * 2 - 1, torch.randn(*lead, 1),
+             torch.rand(*lead, obs) * 2 - 1, (torch.rand(*lead, 1) > 0.05).float())
+            for _ in range(8)
+        ]
+
+    def rates_of(update, agents: int = 1) -> list:
+        """Updates/s (times `agents`, for a population) of each timed repeat, after the warm-up."""
+        for _ in range(args.warmup):
+            update()
+        rates = []
+        for _ in range(args.repeats):
+            start = time.perf_counter()
+            for _ in range(args.updates):
+                update()
+            rates.append(agents * args.updates / (time.perf_counter() - start))
+        return rates
+
     def measure(obs: int, act: int, hidden: int, n: int) -> dict:
         actor = Actor(obs, act, hidden)
         actor_target = copy.deepcopy(actor)
@@ -95,12 +115,7 @@ def main() -> int:
         actor_opt = torch.optim.Adam(actor.parameters(), lr=3e-4)
         critic_opt = torch.optim.Adam(critic.parameters(), lr=3e-4)
         discount, tau, policy_noise, noise_clip, delay = 0.99, 0.005, 0.2, 0.5, 2
-        # A few random minibatches, cycled (the update is what is timed, not the sampling).
-        batches = [
-            (torch.rand(n, obs) * 2 - 1, torch.rand(n, act) * 2 - 1, torch.randn(n, 1),
-             torch.rand(n, obs) * 2 - 1, (torch.rand(n, 1) > 0.05).float())
-            for _ in range(8)
-        ]
+        batches = random_batches((n,), obs, act)
         total_it = 0
 
         def update() -> None:
@@ -127,14 +142,7 @@ def main() -> int:
                 for p, tp in zip(actor.parameters(), actor_target.parameters()):
                     tp.data.copy_(tau * p.data + (1 - tau) * tp.data)
 
-        for _ in range(args.warmup):
-            update()
-        rates = []
-        for _ in range(args.repeats):
-            start = time.perf_counter()
-            for _ in range(args.updates):
-                update()
-            rates.append(args.updates / (time.perf_counter() - start))
+        rates = rates_of(update)
         return {
             "obs": obs,
             "act": act,
@@ -171,11 +179,7 @@ def main() -> int:
         actor_opt = torch.optim.Adam(actor, lr=3e-4)
         critic_opt = torch.optim.Adam(c1 + c2, lr=3e-4)
         discount, tau, policy_noise, noise_clip, delay = 0.99, 0.005, 0.2, 0.5, 2
-        batches = [
-            (torch.rand(members, n, obs) * 2 - 1, torch.rand(members, n, act) * 2 - 1, torch.randn(members, n, 1),
-             torch.rand(members, n, obs) * 2 - 1, (torch.rand(members, n, 1) > 0.05).float())
-            for _ in range(8)
-        ]
+        batches = random_batches((members, n), obs, act)
         total_it = 0
 
         def update() -> None:
@@ -203,14 +207,7 @@ def main() -> int:
                     for p, tp in zip(actor + c1 + c2, actor_t + c1_t + c2_t):
                         tp.mul_(1 - tau).add_(tau * p)
 
-        for _ in range(args.warmup):
-            update()
-        rates = []
-        for _ in range(args.repeats):
-            start = time.perf_counter()
-            for _ in range(args.updates):
-                update()
-            rates.append(members * args.updates / (time.perf_counter() - start))
+        rates = rates_of(update, members)
         return {"members": members, "updatesPerSec": rates, "median": statistics.median(rates),
                 "min": min(rates), "max": max(rates)}
 
