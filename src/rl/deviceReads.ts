@@ -62,6 +62,11 @@ export async function readAsync<T>(work: Reads<T>): Promise<T> {
   return next.value;
 }
 
+/** Runs `work` as the active backend wants it read: at once on wasm and cpu, awaited on GPU backends. */
+export function readAsBackendWants<T>(work: Reads<T>): T | Promise<T> {
+  return readsAsynchronously() ? readAsync(work) : readSync(work);
+}
+
 /**
  * Whether backend `name` should be read asynchronously: the GPU backends, where a synchronous read waits for
  * everything queued before it (webgl) or is not reliable (webgpu).

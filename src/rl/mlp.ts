@@ -275,11 +275,7 @@ export class Mlp {
     const list = () => Array.from(values[k++]);
     return this.layers.map((l) => {
       const [rows, cols] = l.weight.shape;
-      const flat = values[k++];
-      const weight = Array.from({ length: rows }, (_, r) =>
-        Array.from(flat.subarray(r * cols, (r + 1) * cols)),
-      );
-      const plain = { weight, bias: list() };
+      const plain = { weight: matrixRows(values[k++], rows, cols), bias: list() };
       if (!l.norm) return plain;
       const norm: NormWeights = { scale: list(), shift: list() };
       if (l.norm.runningMean && l.norm.runningVariance) {
@@ -332,6 +328,11 @@ export class Mlp {
   dispose(): void {
     for (const v of [...this.variables(), ...this.statistics()]) v.dispose();
   }
+}
+
+/** A row-major rows × cols matrix as MlpWeights holds it: weight[input][output]. */
+export function matrixRows(flat: Float32Array, rows: number, cols: number): number[][] {
+  return Array.from({ length: rows }, (_, r) => Array.from(flat.subarray(r * cols, (r + 1) * cols)));
 }
 
 /** to ← τ·from + (1 − τ)·to, variable by variable (τ = 1 copies). */

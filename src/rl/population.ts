@@ -25,9 +25,12 @@ import type {
   UpdateStats,
 } from './agentTypes';
 import { type Reads, read, readAndDispose } from './deviceReads';
-import type { MlpWeights } from './mlp';
+import { type MlpWeights, matrixRows } from './mlp';
 import { TD3 } from './td3';
 import { smoothingNoise, type TD3Parts, td3Update, type UpdateOps } from './td3Update';
+
+/** A population's six networks, in AgentWeights' order. */
+const NETWORKS = ['actor', 'actorTarget', 'critic1', 'critic2', 'critic1Target', 'critic2Target'] as const;
 
 export interface PopulationMember {
   config: AgentConfig;
@@ -76,9 +79,8 @@ export class BatchedMlp {
   memberWeights(values: Float32Array[], i: number): MlpWeights {
     return this.layers.map((layer, l) => {
       const [, rows, cols] = layer.weight.shape;
-      const w = values[2 * l].subarray(i * rows * cols, (i + 1) * rows * cols);
       return {
-        weight: Array.from({ length: rows }, (_, r) => Array.from(w.subarray(r * cols, (r + 1) * cols))),
+        weight: matrixRows(values[2 * l].subarray(i * rows * cols, (i + 1) * rows * cols), rows, cols),
         bias: Array.from(values[2 * l + 1].subarray(i * cols, (i + 1) * cols)),
       };
     });
@@ -161,7 +163,8 @@ export class Population implements TD3Parts<BatchedMlp, BatchedAdam> {
   /** Critic updates so far, the same for every member. */
   updates = 0;
   private readonly smoothingRngs: Random[];
-  private readonly halfRange: Float64Array;
+  /** Half the action range per dimension (σ and c of smoothing are in its units). */
+  readonly halfRange: Float64Array;
   private readonly ops: BatchedOps;
 
   constructor(
@@ -175,6 +178,7 @@ export class Population implements TD3Parts<BatchedMlp, BatchedAdam> {
     const alone = members.map((m) => new TD3(space, m.config, m.seed));
     const weights = alone.map((agent) => agent.getWeights());
     for (const agent of alone) agent.dispose();
+    this.halfRange = Float64Array.from(space.actionHigh, (h, i) => (h - space.actionLow[i]) / 2);
     const batched = (key: keyof AgentWeights) => new BatchedMlp(weights.map((w) => w[key]));
     this.actor = batched('actor');
     this.actorTarget = batched('actorTarget');
@@ -192,7 +196,6 @@ export class Population implements TD3Parts<BatchedMlp, BatchedAdam> {
       configs.map((c) => c.criticLr),
     );
     this.smoothingRngs = members.map((m) => Random.stream(m.seed, 'target-smoothing'));
-    this.halfRange = Float64Array.from(space.actionHigh, (h, i) => (h - space.actionLow[i]) / 2);
     this.ops = new BatchedOps(this, configs);
   }
 
@@ -250,14 +253,13 @@ export class Population implements TD3Parts<BatchedMlp, BatchedAdam> {
 
   /** Every member's weights, in one read. */
   *weightsRead(): Reads<AgentWeights[]> {
-    const keys = ['actor', 'actorTarget', 'critic1', 'critic2', 'critic1Target', 'critic2Target'] as const;
-    const lists = keys.map((key) => this[key].variables());
+    const lists = NETWORKS.map((key) => this[key].variables());
     const values = yield* read(lists.flat());
     const out: AgentWeights[] = [];
     for (let i = 0; i < this.size; i++) {
       let k = 0;
       const member: Partial<AgentWeights> = {};
-      keys.forEach((key, j) => {
+      NETWORKS.forEach((key, j) => {
         member[key] = this[key].memberWeights(values.slice(k, k + lists[j].length), i);
         k += lists[j].length;
       });
@@ -267,15 +269,7 @@ export class Population implements TD3Parts<BatchedMlp, BatchedAdam> {
   }
 
   dispose(): void {
-    for (const net of [
-      this.actor,
-      this.actorTarget,
-      this.critic1,
-      this.critic2,
-      this.critic1Target,
-      this.critic2Target,
-    ])
-      net.dispose();
+    for (const key of NETWORKS) this[key].dispose();
     this.actorOptimizer.dispose();
     this.criticOptimizer.dispose();
     this.ops.dispose();
@@ -324,7 +318,6 @@ class BatchedOps implements UpdateOps<tf.Tensor3D, tf.Tensor, BatchedTrace, Batc
   private readonly actionCenter: tf.Tensor3D;
   private readonly twin: tf.Tensor3D;
   private readonly discount: tf.Tensor3D;
-  private readonly halfRange: Float64Array;
   /** −mean Q1(s, π(s)) of each member's last actor update (NaN before its first). */
   private readonly lastActorLoss: tf.Variable;
   /** Which members update their actor and targets at this update (their delay divides its number). */
@@ -338,9 +331,8 @@ class BatchedOps implements UpdateOps<tf.Tensor3D, tf.Tensor, BatchedTrace, Batc
     const { space } = population;
     this.n = configs.length;
     const act = space.actionSize;
-    this.halfRange = Float64Array.from(space.actionHigh, (h, i) => (h - space.actionLow[i]) / 2);
     const center = space.actionHigh.map((h, i) => (h + space.actionLow[i]) / 2);
-    this.actionScale = tf.tensor3d(Array.from(this.halfRange), [1, 1, act]);
+    this.actionScale = tf.tensor3d(Array.from(population.halfRange), [1, 1, act]);
     this.actionCenter = tf.tensor3d(center, [1, 1, act]);
     this.twin = tf.tensor3d(
       configs.map((c) => (c.twinCritics ? 1 : 0)),
@@ -428,8 +420,8 @@ class BatchedOps implements UpdateOps<tf.Tensor3D, tf.Tensor, BatchedTrace, Batc
     const squashed = tf.tanh(z);
     let unit = squashed;
     if (noise) {
-      const act = this.halfRange.length;
-      const scaled = Float32Array.from(noise, (e, i) => e / this.halfRange[i % act]);
+      const half = this.population.halfRange;
+      const scaled = Float32Array.from(noise, (e, i) => e / half[i % half.length]);
       unit = tf.clipByValue(tf.add(squashed, tf.tensor3d(scaled, z.shape)), -1, 1);
     }
     const action: tf.Tensor3D = tf.add(tf.mul(unit, this.actionScale), this.actionCenter);

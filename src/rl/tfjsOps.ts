@@ -3,7 +3,7 @@
  * the reference the in-place wasm operations are tested against. Called inside `tf.tidy` (see `run`); what
  * outlives an update (the last actor loss, the kept losses, what the agent is to read) is kept explicitly.
  * Nothing here reads the device: values an update needs back (its statistics, a loss to check, prioritized
- * replay's TD errors) are left in `toRead` for the agent, which reads them as its backend wants
+ * replay's TD errors) are left for the agent to take (`takeReads`), which reads them as its backend wants
  * (src/rl/deviceReads.ts).
  */
 import * as tf from '@tensorflow/tfjs';

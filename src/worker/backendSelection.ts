@@ -15,7 +15,7 @@ import { Random } from '../common/random';
 import { enableKernelThreads } from '../compute/wasmKernels';
 import { sharedMemoryBinary } from '../compute/wasmSharedMemory';
 import type { HelperSpawner } from '../compute/wasmThreads';
-import { readAsync, readSync, readsAsynchronously } from '../rl/deviceReads';
+import { readAsBackendWants, readsAsynchronously } from '../rl/deviceReads';
 import type { Config } from '../rl/hyperparameters';
 import { type Batch, TD3 } from '../rl/td3';
 import { buildGpuPrograms } from './gpuPrograms';
@@ -158,7 +158,7 @@ async function selfCheck(): Promise<string | null> {
  * The real workload: a TD3 agent of the run's network and batch sizes (20 observation and 4 action
  * dimensions, a middling env), trained on a fixed random batch. Each pass is one update, synced.
  */
-function trialAgent(config: Config): { pass: () => Promise<void> | undefined; dispose: () => void } {
+function trialAgent(config: Config): { pass: () => Promise<void>; dispose: () => void } {
   const space = { observationSize: 20, actionSize: 4, actionLow: [-1, -1, -1, -1], actionHigh: [1, 1, 1, 1] };
   const agent = new TD3(space, config, 0);
   const rng = new Random(0);
@@ -174,13 +174,8 @@ function trialAgent(config: Config): { pass: () => Promise<void> | undefined; di
   };
   return {
     // Statistics are read back (as training reads this backend), so the pass waits for the device to finish.
-    pass: () => {
-      const work = agent.trainRead(batch, true);
-      if (!readsAsynchronously()) {
-        readSync(work);
-        return undefined;
-      }
-      return readAsync(work).then(() => undefined);
+    pass: async () => {
+      await readAsBackendWants(agent.trainRead(batch, true));
     },
     dispose: () => agent.dispose(),
   };

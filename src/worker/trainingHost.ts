@@ -12,7 +12,14 @@ import { sha256Hex } from '../common/sha256';
 import { envIds, makeEnv } from '../envs';
 import type { Env } from '../envs/types';
 import type { ActionSpace } from '../rl/agentTypes';
-import { type Reads, readAndDispose, readAsync, readSync, readsAsynchronously } from '../rl/deviceReads';
+import {
+  type Reads,
+  readAndDispose,
+  readAsBackendWants,
+  readAsync,
+  readSync,
+  readsAsynchronously,
+} from '../rl/deviceReads';
 import { type Config, FIELDS, type FieldName, validateConfig } from '../rl/hyperparameters';
 import { exportPolicy, POLICY_FORMAT, WEIGHTS_FILE } from '../rl/policyExport';
 import { decodeCheckpoint, encodeCheckpoint } from '../train/checkpointFile';
@@ -276,9 +283,9 @@ export class TrainingHost {
         'warning',
         'This run stopped by itself; its last checkpoint before that is the one to keep',
       );
-    while (session.hasPendingWork) await drive(session.runRead(this.chunkMs, 0));
+    while (session.hasPendingWork) await readAsBackendWants(session.runRead(this.chunkMs, 0));
     const wallSeconds = this.earlierSeconds + (performance.now() - this.sessionStart) / 1000;
-    const state = await drive(session.exportStateRead({ buffer }));
+    const state = await readAsBackendWants(session.exportStateRead({ buffer }));
     const checkpoint = { state, records: [...this.history], wallSeconds };
     const text = await encodeCheckpoint(checkpoint);
     this.options.post({
@@ -486,8 +493,8 @@ export class TrainingHost {
         observations.set([Math.cos(theta), Math.sin(theta), thetaDot], (row * resolution + col) * 3);
       }
     }
-    const action = await drive(session.policy.actionsRead(observations, n));
-    const value = (await drive(session.policy.valuesRead(observations, action, n))).q1;
+    const action = await readAsBackendWants(session.policy.actionsRead(observations, n));
+    const value = (await readAsBackendWants(session.policy.valuesRead(observations, action, n))).q1;
     const event = {
       type: 'landscape' as const,
       resolution,
@@ -739,9 +746,4 @@ export class TrainingHost {
     this.session = null;
     this.closeWatch();
   }
-}
-
-/** Runs work that reads the device as the active backend wants: at once on wasm and cpu, awaited on GPUs. */
-function drive<T>(work: Reads<T>): T | Promise<T> {
-  return readsAsynchronously() ? readAsync(work) : readSync(work);
 }

@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../../common/random';
-import { readAsync, readsAsynchronously } from '../../rl/deviceReads';
+import { read, readAsBackendWants } from '../../rl/deviceReads';
 import { configFromPreset } from '../../rl/presets';
 import type { ActionSpace, AgentConfig, Batch } from '../../rl/td3';
 import { TD3 } from '../../rl/td3';
@@ -88,16 +88,9 @@ export async function timeUpdates(c: UpdateCase, plan: UpdatePlan): Promise<Upda
   const batches = randomBatches(space, c.batch, 8, 2);
   const probe = agent.critic1.layers[agent.critic1.layers.length - 1].bias;
   let k = 0;
-  const asynchronous = readsAsynchronously();
   const update = async () => {
-    const batch = batches[k++ % batches.length];
-    if (asynchronous) {
-      await readAsync(agent.trainRead(batch));
-      await probe.data();
-    } else {
-      agent.train(batch);
-      probe.dataSync();
-    }
+    await readAsBackendWants(agent.trainRead(batches[k++ % batches.length]));
+    await readAsBackendWants(read([probe]));
   };
   const slice = plan.capMs === null ? Number.POSITIVE_INFINITY : plan.capMs / (plan.repeats + 1);
   let capped = false;
