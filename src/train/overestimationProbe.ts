@@ -99,8 +99,21 @@ export class OverestimationProbe {
     /** The critic's values are of rewards × this (the reward scale): divided by it, they are in the env's units. */
     valueScale = 1,
   ): Reads<ProbeResult> {
-    const n = Math.min(pairs, this.buffer.size);
-    const { observationSize: os, actionSize: as } = agent.space;
+    const policy: ProbePolicy = {
+      space: agent.space,
+      twin: () => agent.getConfig().twinCritics,
+      actionsRead: (observations, rows) => agent.actionsRead(observations, rows),
+      valuesRead: (observations, actions, rows) => agent.valuesRead(observations, actions, rows),
+    };
+    const [result] = yield* measureTogether(
+      [{ probe: this, pairs, discount, tolerance, valueScale }],
+      policy,
+    );
+    return result;
+  }
+
+  /** The (s, a) pairs of a measurement: `n` rows of the buffer drawn from the probe's stream. */
+  samplePairs(n: number, os: number, as: number) {
     const observations = new Float32Array(n * os);
     const actions = new Float32Array(n * as);
     const rows = this.buffer.sampleIndices(n, this.rng);
@@ -108,51 +121,136 @@ export class OverestimationProbe {
       observations.set(this.buffer.observations.subarray(row * os, row * os + os), k * os);
       actions.set(this.buffer.actions.subarray(row * as, row * as + as), k * as);
     });
+    return { rows, observations, actions };
+  }
 
-    // The critic's estimate of the sampled pairs.
-    const { q1: rawQ1, q2 } = yield* agent.valuesRead(observations, actions, n);
-    const twin = agent.getConfig().twinCritics;
-    const estimates = Float64Array.from(rawQ1, (v, k) => (twin ? Math.min(v, q2[k]) : v) / valueScale);
-    const q1 = Float64Array.from(rawQ1, (v) => v / valueScale);
+  /** Pairs a measurement takes: `pairs`, or fewer while the buffer holds fewer. */
+  pairsFor(pairs: number): number {
+    return Math.min(pairs, this.buffer.size);
+  }
 
-    // The true value: restore s, take a, then follow π until termination or γᵗ < tolerance. The pairs are
-    // rolled out in waves of as many as there are env copies.
-    const horizon = probeHorizon(discount, tolerance);
-    const returns = new Float64Array(n);
-    let envSteps = 0;
-    for (let first = 0; first < n; first += this.envs.length) {
-      const wave = Math.min(this.envs.length, n - first);
-      const alive = new Array<boolean>(wave).fill(true);
-      const current = new Float32Array(wave * os);
+  /** Env copy `k` restored to the simulator state of buffer row `row`. */
+  restore(k: number, row: number): Env {
+    const env = this.envs[k];
+    env.setState(this.states.subarray(row * this.stateSize, (row + 1) * this.stateSize));
+    return env;
+  }
+
+  /** Env copy `k`, as the last `restore` and steps left it. */
+  envCopy(k: number): Env {
+    return this.envs[k];
+  }
+
+  get copies(): number {
+    return this.envs.length;
+  }
+}
+
+/**
+ * The policies a measurement follows: one agent's, or a population's members' (src/rl/population.ts). Rows
+ * go member after member, `rows` each.
+ */
+export interface ProbePolicy {
+  space: PolicyAccess['space'];
+  /** Whether member i's estimate is min(Q1, Q2). */
+  twin(member: number): boolean;
+  actionsRead(observations: Float32Array, rows: number): Reads<Float32Array>;
+  valuesRead(
+    observations: Float32Array,
+    actions: Float32Array,
+    rows: number,
+  ): Reads<{ q1: Float32Array; q2: Float32Array }>;
+}
+
+/** One member's measurement: its probe (buffer, states, env copies, stream) and its settings. */
+export interface ProbeRequest {
+  probe: OverestimationProbe;
+  pairs: number;
+  discount: number;
+  tolerance: number;
+  valueScale: number;
+}
+
+/**
+ * Measurements of several members at once (one agent's is a measurement of one): their pairs' values in one
+ * read, then their rollouts in lockstep, one read of every member's actions per step. Every member takes as
+ * many pairs and has as many env copies; how pairs are grouped into waves does not change any return.
+ */
+export function* measureTogether(requests: ProbeRequest[], policy: ProbePolicy): Reads<ProbeResult[]> {
+  const { observationSize: os, actionSize: as } = policy.space;
+  const members = requests.length;
+  const n = requests[0].probe.pairsFor(requests[0].pairs);
+  const copies = requests[0].probe.copies;
+  for (const r of requests)
+    if (r.probe.pairsFor(r.pairs) !== n || r.probe.copies !== copies)
+      throw new Error('measured together, every member takes as many pairs on as many env copies');
+  const samples = requests.map((r) => r.probe.samplePairs(n, os, as));
+  const cat = (pick: (s: (typeof samples)[number]) => Float32Array) => {
+    const out = new Float32Array(members * pick(samples[0]).length);
+    samples.forEach((s, i) => {
+      out.set(pick(s), i * pick(s).length);
+    });
+    return out;
+  };
+
+  // The critic's estimate of the sampled pairs.
+  const values = yield* policy.valuesRead(
+    cat((s) => s.observations),
+    cat((s) => s.actions),
+    n,
+  );
+  const slice = (a: Float32Array, i: number) => a.subarray(i * n, (i + 1) * n);
+
+  // The true value: restore s, take a, then follow π until termination or γᵗ < tolerance. The pairs are
+  // rolled out in waves of as many as there are env copies.
+  const horizons = requests.map((r) => probeHorizon(r.discount, r.tolerance));
+  const returns = requests.map(() => new Float64Array(n));
+  const envSteps = requests.map(() => 0);
+  for (let first = 0; first < n; first += copies) {
+    const wave = Math.min(copies, n - first);
+    const alive = requests.map(() => new Array<boolean>(wave).fill(true));
+    const current = new Float32Array(members * wave * os);
+    requests.forEach((r, i) => {
       for (let k = 0; k < wave; k++) {
-        const row = rows[first + k];
-        const env = this.envs[k];
-        env.setState(this.states.subarray(row * this.stateSize, (row + 1) * this.stateSize));
-        const result = env.step(actions.subarray((first + k) * as, (first + k + 1) * as));
-        envSteps++;
-        returns[first + k] = result.reward;
-        alive[k] = !result.terminated;
-        current.set(result.observation, k * os);
+        const env = r.probe.restore(k, samples[i].rows[first + k]);
+        const result = env.step(samples[i].actions.subarray((first + k) * as, (first + k + 1) * as));
+        envSteps[i]++;
+        returns[i][first + k] = result.reward;
+        alive[i][k] = !result.terminated;
+        current.set(result.observation, (i * wave + k) * os);
       }
-      let weight = 1;
-      for (let t = 1; t < horizon && alive.some(Boolean); t++) {
-        weight *= discount;
-        const policyActions = yield* agent.actionsRead(current, wave);
+    });
+    const weights = requests.map(() => 1);
+    for (let t = 1; alive.some((a, i) => t < horizons[i] && a.some(Boolean)); t++) {
+      const policyActions = yield* policy.actionsRead(current, wave);
+      requests.forEach((r, i) => {
+        if (t >= horizons[i]) return;
+        weights[i] *= r.discount;
         for (let k = 0; k < wave; k++) {
-          if (!alive[k]) continue;
-          const result = this.envs[k].step(policyActions.subarray(k * as, k * as + as));
-          envSteps++;
-          returns[first + k] += weight * result.reward;
-          alive[k] = !result.terminated;
-          current.set(result.observation, k * os);
+          if (!alive[i][k]) continue;
+          const row = i * wave + k;
+          const result = r.probe.envCopy(k).step(policyActions.subarray(row * as, row * as + as));
+          envSteps[i]++;
+          returns[i][first + k] += weights[i] * result.reward;
+          alive[i][k] = !result.terminated;
+          current.set(result.observation, row * os);
         }
-        yield* pause();
-      }
+      });
+      yield* pause();
     }
+  }
 
+  return requests.map((r, i) => {
+    const q1 = Float64Array.from(slice(values.q1, i), (v) => v / r.valueScale);
+    const q2 = slice(values.q2, i);
+    const twin = policy.twin(i);
+    const estimates = Float64Array.from(
+      slice(values.q1, i),
+      (v, k) => (twin ? Math.min(v, q2[k]) : v) / r.valueScale,
+    );
     const estimate = mean(estimates);
     const estimateQ1 = mean(q1);
-    const trueValue = mean(returns);
+    const trueValue = mean(returns[i]);
     return {
       pairs: n,
       estimate,
@@ -160,9 +258,9 @@ export class OverestimationProbe {
       trueValue,
       bias: estimate - trueValue,
       biasQ1: estimateQ1 - trueValue,
-      biasStdError: standardError(Float64Array.from(estimates, (e, k) => e - returns[k])),
-      horizon,
-      envSteps,
+      biasStdError: standardError(Float64Array.from(estimates, (e, k) => e - returns[i][k])),
+      horizon: horizons[i],
+      envSteps: envSteps[i],
     };
-  }
+  });
 }
