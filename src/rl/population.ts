@@ -26,30 +26,14 @@ import type {
 } from './agentTypes';
 import { type Reads, read, readAndDispose } from './deviceReads';
 import { type MlpWeights, matrixRows } from './mlp';
+import { batchable, type PopulationMember } from './populationMembers';
 import { TD3 } from './td3';
 import { smoothingNoise, type TD3Parts, td3Update, type UpdateOps } from './td3Update';
 
+export { batchable, type PopulationMember } from './populationMembers';
+
 /** A population's six networks, in AgentWeights' order. */
 const NETWORKS = ['actor', 'actorTarget', 'critic1', 'critic2', 'critic1Target', 'critic2Target'] as const;
-
-export interface PopulationMember {
-  config: AgentConfig;
-  seed: number;
-}
-
-/** Why these members cannot share one set of batched weights (null: they can). */
-export function batchable(members: PopulationMember[]): string | null {
-  if (!members.length) return 'a population needs at least one member';
-  const [first] = members;
-  for (const [i, { config: c }] of members.entries()) {
-    if (c.hidden1 !== first.config.hidden1 || c.hidden2 !== first.config.hidden2)
-      return `member ${i} has ${c.hidden1}-${c.hidden2} networks, member 0 ${first.config.hidden1}-${first.config.hidden2}`;
-    if (c.criticNorm && c.criticNorm !== 'none') return `member ${i} normalises its critics`;
-    if (c.actorMinQ) return `member ${i}'s actor ascends min(Q1, Q2)`;
-    if (c.actorGradClip || c.criticGradClip) return `member ${i} clips its gradients`;
-  }
-  return null;
-}
 
 /** A network of every member: layer l's weights [N, in, out] and biases [N, 1, out]. */
 export class BatchedMlp {
@@ -206,6 +190,23 @@ export class Population implements TD3Parts<BatchedMlp, BatchedAdam> {
       return this.ops.scaleAction(this.ops.forward('policy', [this.actor], [s])[0].output);
     });
     return (yield* readAndDispose([actions]))[0];
+  }
+
+  /** Each member's Q1 and Q2 of its `rows` (s, a) pairs (members one after another), in one read: for the probe. */
+  *valuesRead(
+    observations: Float32Array,
+    actions: Float32Array,
+    rows: number,
+  ): Reads<{ q1: Float32Array; q2: Float32Array }> {
+    const { observationSize: os, actionSize: as } = this.space;
+    const values = tf.tidy(() => {
+      const s = tf.tensor3d(observations, [this.size, rows, os]);
+      const a = tf.tensor3d(actions, [this.size, rows, as]);
+      const sa = tf.concat([s, a], 2);
+      return this.ops.forward('values', [this.critic1, this.critic2], [sa, sa]).map((t) => t.output);
+    });
+    const [q1, q2] = yield* readAndDispose(values);
+    return { q1, q2 };
   }
 
   /**

@@ -9,7 +9,8 @@
  * The runs may differ in the paper's switches, seed, learning rates, γ and τ; everything that sets the
  * loop's pace (steps, start steps, batch size, updates per step, evaluation and logging) must be the same.
  * Options a population cannot batch, and the ones this loop leaves out (n-step returns, prioritized replay,
- * observation normalisation, schedules, reward scaling; the probe), are refused with the reason.
+ * observation normalisation, schedules, reward scaling), are refused with the reason. The overestimation
+ * probe measures every run at once (src/train/overestimationProbe.ts's measureTogether).
  */
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../common/random';
@@ -19,41 +20,12 @@ import type { Batch } from '../rl/agentTypes';
 import { type Reads, readAsync, readSync } from '../rl/deviceReads';
 import { type Config, parseConfig } from '../rl/hyperparameters';
 import { addNoiseAndClip, type ExplorationNoise, makeExplorationNoise } from '../rl/noise';
-import { batchable, Population } from '../rl/population';
+import { Population } from '../rl/population';
 import { ReplayBuffer } from '../rl/replayBuffer';
 import { guardEnv } from './errors';
 import { type MetricRecord, mean, std } from './metrics';
-
-/** Settings every run of a population shares: they set the loop's pace. */
-const SHARED: (keyof Config)[] = [
-  'env',
-  'totalSteps',
-  'startSteps',
-  'batchSize',
-  'updatesPerStep',
-  'evalEvery',
-  'evalEpisodes',
-  'logEvery',
-  'hidden1',
-  'hidden2',
-];
-
-/** Why these configurations cannot train as one population (null: they can). */
-export function populationProblem(configs: Config[]): string | null {
-  if (!configs.length) return 'no runs';
-  for (const [i, c] of configs.entries()) {
-    for (const key of SHARED)
-      if (c[key] !== configs[0][key])
-        return `run ${i} has another ${key} (${c[key]} against ${configs[0][key]})`;
-    if (c.nStep > 1) return `run ${i} uses n-step returns`;
-    if (c.per) return `run ${i} uses prioritized replay`;
-    if (c.normalizeObservations) return `run ${i} normalises observations`;
-    if (c.rewardScale !== 1) return `run ${i} scales rewards`;
-    if (c.explNoiseSchedule !== 'constant' || c.lrSchedule !== 'constant' || c.criticLrSchedule !== 'same')
-      return `run ${i} has a schedule`;
-  }
-  return batchable(configs.map((config) => ({ config, seed: config.seed })));
-}
+import { measureTogether, OverestimationProbe, PROBE_ENV_COPIES } from './overestimationProbe';
+import { populationProblem } from './populationFit';
 
 /** One run of the population: all but its agent. */
 interface Run {
@@ -68,7 +40,13 @@ interface Run {
   episodeReturn: number;
   episodeLength: number;
   episodes: number;
+  /** The simulator states beside its buffer and the env copies its probe rolls out on (null: not exact). */
+  probe: OverestimationProbe | null;
+  probeEnvs: Env[];
 }
+
+/** Probe env copies of all runs together, at most (Pendulum's are small; Humanoid's are not). */
+const POPULATION_PROBE_COPIES = 64;
 
 export class PopulationSession {
   readonly population: Population;
@@ -86,11 +64,12 @@ export class PopulationSession {
     );
     runs.forEach((r, i) => {
       emit(i, { type: 'config', step: 0, config: { ...r.config }, backend: tf.getBackend() });
-      emit(i, {
-        type: 'probeUnavailable',
-        step: 0,
-        reason: 'runs trained as one population have no overestimation probe',
-      });
+      if (!r.probe)
+        emit(i, {
+          type: 'probeUnavailable',
+          step: 0,
+          reason: `${spec.id} cannot be restored exactly from a saved state, so its true Q value cannot be measured`,
+        });
     });
   }
 
@@ -103,17 +82,34 @@ export class PopulationSession {
     const problem = populationProblem(configs);
     if (problem) throw new Error(`These runs cannot train as one population: ${problem}`);
     const runs: Run[] = [];
+    // How many pairs roll out at once does not change a return: the copies are shared out.
+    const copies = Math.max(
+      1,
+      Math.min(PROBE_ENV_COPIES, configs[0].probePairs, Math.floor(POPULATION_PROBE_COPIES / configs.length)),
+    );
     for (const config of configs) {
-      const env = guardEnv(await envFactory(config.env));
-      const evalEnv = guardEnv(await envFactory(config.env));
+      const make = async () => guardEnv(await envFactory(config.env));
+      const env = await make();
+      const evalEnv = await make();
       const { spec } = env;
-      const halfRange = spec.actionHigh.map((h, i) => (h - spec.actionLow[i]) / 2);
       const observation = env.reset(config.seed);
+      const buffer = new ReplayBuffer(config.bufferSize, spec.observationSize, spec.actionSize);
+      const exact = env.exactRestore !== false;
+      const probeEnvs = exact ? await Promise.all(Array.from({ length: copies }, make)) : [];
+      const probe = exact
+        ? new OverestimationProbe(
+            buffer,
+            env.getState().length,
+            probeEnvs,
+            Random.stream(config.seed, 'overestimation-probe'),
+          )
+        : null;
+      const halfRange = spec.actionHigh.map((h, i) => (h - spec.actionLow[i]) / 2);
       runs.push({
         config,
         env,
         evalEnv,
-        buffer: new ReplayBuffer(config.bufferSize, spec.observationSize, spec.actionSize),
+        buffer,
         // The streams a TrainingSession of this configuration draws from, in its order.
         noise: makeExplorationNoise(
           config.explNoiseType as 'gaussian' | 'ou',
@@ -127,6 +123,8 @@ export class PopulationSession {
         episodeReturn: 0,
         episodeLength: 0,
         episodes: 0,
+        probe,
+        probeEnvs,
       });
     }
     return new PopulationSession(runs, emit);
@@ -183,6 +181,7 @@ export class PopulationSession {
           spec.actionHigh,
           action,
         );
+      r.probe?.recordState(r.env.getState());
       const result = r.env.step(action);
       r.buffer.add(r.observation, action, result.reward, result.observation, result.terminated);
       r.observation = result.observation;
@@ -222,6 +221,32 @@ export class PopulationSession {
     });
 
     if (this.step % c.evalEvery === 0) yield* this.evaluation();
+    if (this.step % c.probeEvery === 0 && this.step > c.startSteps && c.probePairs > 0)
+      yield* this.measureOverestimation();
+  }
+
+  /** Every run's overestimation probe, measured together: one read per step of the rollouts for all. */
+  private *measureOverestimation(): Reads<void> {
+    const measured = this.runs.flatMap((r, i) => (r.probe ? [{ r, i, probe: r.probe }] : []));
+    if (!measured.length) return;
+    const results = yield* measureTogether(
+      measured.map(({ r, probe }) => ({
+        probe,
+        pairs: r.config.probePairs,
+        discount: r.config.discount,
+        tolerance: r.config.probeTolerance,
+        valueScale: r.config.rewardScale,
+      })),
+      {
+        space: this.population.space,
+        twin: (k) => measured[k].r.config.twinCritics,
+        actionsRead: (observations, rows) => this.population.actionsRead(observations, rows),
+        valuesRead: (observations, actions, rows) => this.population.valuesRead(observations, actions, rows),
+      },
+    );
+    results.forEach((result, k) => {
+      this.emit(measured[k].i, { type: 'probe', step: this.step, ...result });
+    });
   }
 
   /**
@@ -262,9 +287,6 @@ export class PopulationSession {
 
   dispose(): void {
     this.population.dispose();
-    for (const r of this.runs) {
-      r.env.close();
-      r.evalEnv.close();
-    }
+    for (const r of this.runs) for (const env of [r.env, r.evalEnv, ...r.probeEnvs]) env.close();
   }
 }

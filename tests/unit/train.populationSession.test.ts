@@ -1,13 +1,15 @@
 /**
  * Many runs trained as one population (src/train/populationSession.ts) against each run trained alone by a
- * TrainingSession, on the cpu backend: each run's records (episodes, updates, evaluations) are the same.
+ * TrainingSession, on the cpu backend: each run's records (episodes, updates, evaluations, the overestimation
+ * probe) are the same.
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/rl/hyperparameters';
 import { parseConfig } from '../../src/rl/hyperparameters';
 import type { MetricRecord } from '../../src/train/metrics';
-import { PopulationSession, populationProblem } from '../../src/train/populationSession';
+import { populationProblem } from '../../src/train/populationFit';
+import { PopulationSession } from '../../src/train/populationSession';
 import { TrainingSession } from '../../src/train/session';
 
 beforeAll(async () => {
@@ -25,7 +27,8 @@ const base: Partial<Config> = {
   bufferSize: 1000,
   evalEvery: 150,
   evalEpisodes: 2,
-  probePairs: 0,
+  probePairs: 6,
+  probeEvery: 150,
   logEvery: 10,
 };
 const RUNS: Partial<Config>[] = [
@@ -34,9 +37,8 @@ const RUNS: Partial<Config>[] = [
   { ...base, seed: 2, policyDelay: 3, discount: 0.95, tau: 0.05 },
 ];
 
-/** What a run records, without its wall-clock throughput and the probe's absence. */
-const comparable = (records: MetricRecord[]) =>
-  records.filter((r) => r.type !== 'throughput' && r.type !== 'probeUnavailable');
+/** What a run records, without its wall-clock throughput. */
+const comparable = (records: MetricRecord[]) => records.filter((r) => r.type !== 'throughput');
 
 describe('runs trained as one population', () => {
   it('record, run by run, what each records when trained alone', async () => {
@@ -51,7 +53,7 @@ describe('runs trained as one population', () => {
       while (!session.done) session.runFor(50);
       session.dispose();
       const kinds = new Set<string>(alone.map((r) => r.type));
-      for (const kind of ['episode', 'update', 'eval'])
+      for (const kind of ['episode', 'update', 'eval', 'probe'])
         expect(kinds.has(kind), `run ${i} ${kind}`).toBe(true);
       expect(comparable(together[i]), `run ${i}`).toEqual(comparable(alone));
     }
@@ -68,6 +70,7 @@ describe('runs trained as one population', () => {
     );
     expect(populationProblem(configs({ per: true }))).toMatch(/prioritized replay/);
     expect(populationProblem(configs({ nStep: 3 }))).toMatch(/n-step/);
+    expect(populationProblem(configs({ probeEvery: 300 }))).toMatch(/another probeEvery/);
     expect(populationProblem(configs({ criticNorm: 'layer' }))).toMatch(/normalises its critics/);
   });
 });
