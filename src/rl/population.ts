@@ -48,8 +48,9 @@ export class BatchedMlp {
       const w = Float32Array.from(memberWeights.flatMap((m) => m[l].weight.flat()));
       const b = Float32Array.from(memberWeights.flatMap((m) => m[l].bias));
       return {
-        weight: tf.variable(tf.tensor3d(w, [n, rows, cols])),
-        bias: tf.variable(tf.tensor3d(b, [n, 1, cols])),
+        // tidy frees the values a variable is made from (it copies them); it keeps the variables.
+        weight: tf.tidy(() => tf.variable(tf.tensor3d(w, [n, rows, cols]))),
+        bias: tf.tidy(() => tf.variable(tf.tensor3d(b, [n, 1, cols]))),
       };
     });
   }
@@ -90,8 +91,8 @@ export class BatchedAdam {
     readonly beta2 = 0.999,
     readonly epsilon = 1e-8,
   ) {
-    this.m = params.map((p) => tf.variable(tf.zerosLike(p), false));
-    this.v = params.map((p) => tf.variable(tf.zerosLike(p), false));
+    this.m = params.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+    this.v = params.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
     this.steps = learningRates.map(() => 0);
   }
 
@@ -344,7 +345,7 @@ class BatchedOps implements UpdateOps<tf.Tensor3D, tf.Tensor, BatchedTrace, Batc
       configs.map((c) => c.discount),
       [this.n, 1, 1],
     );
-    this.lastActorLoss = tf.variable(tf.fill([this.n], Number.NaN), false);
+    this.lastActorLoss = tf.tidy(() => tf.variable(tf.fill([this.n], Number.NaN), false));
   }
 
   beginUpdate(actorActive: boolean[]): void {

@@ -130,6 +130,27 @@ export class PopulationSession {
     return new PopulationSession(runs, emit);
   }
 
+  /** The runs' configurations, in order. */
+  get configs(): Config[] {
+    return this.runs.map((r) => r.config);
+  }
+
+  /** Episodes run `i` has finished. */
+  episodesOf(i: number): number {
+    return this.runs[i].episodes;
+  }
+
+  /** Lockstep steps until `ms` have passed or the runs are done; returns the steps taken. */
+  *runRead(ms: number): Reads<number> {
+    const start = performance.now();
+    let taken = 0;
+    while (!this.done && (taken === 0 || performance.now() - start < ms)) {
+      yield* this.lockstep();
+      taken++;
+    }
+    return taken;
+  }
+
   get done(): boolean {
     return this.step >= this.runs[0].config.totalSteps;
   }

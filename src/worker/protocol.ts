@@ -24,6 +24,20 @@ export const commandSchema = z.discriminatedUnion('type', [
     /** false: no frames for the env view (the lab draws none); default true. */
     view: z.boolean().optional(),
   }),
+  /**
+   * Train several runs of one env as one population (src/train/populationSession.ts): one read of all their
+   * actions per step, one update call for all; each run's status and metrics come under its own runId. Runs
+   * that cannot share one loop or one set of weights are refused with the reason. Pause, resume and stop act
+   * on all of them.
+   */
+  z.object({
+    type: z.literal('startPopulation'),
+    runs: z
+      .array(z.object({ runId: z.string().max(200), config: configInput }))
+      .min(1)
+      .max(64),
+    backend: z.enum(BACKENDS).optional(),
+  }),
   z.object({ type: z.literal('pause') }),
   z.object({ type: z.literal('resume') }),
   /** Run exactly n env steps, then pause. */

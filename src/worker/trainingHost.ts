@@ -1,6 +1,6 @@
 /**
- * The worker's side of training: owns one TrainingSession, answers commands, and streams metrics, frames
- * and status. Training runs in short chunks on a timer, so a command waits at most one chunk (≈ 30 ms, or
+ * The worker's side of training: owns one TrainingSession (or one population of runs, src/worker/
+ * populationRun.ts), answers commands, and streams metrics, frames and status. Training runs in short chunks on a timer, so a command waits at most one chunk (≈ 30 ms, or
  * one update when a single update is slower than that). On GPU backends a chunk reads the device
  * asynchronously (src/rl/deviceReads.ts) and runs in the command queue, so commands still come between chunks.
  *
@@ -24,7 +24,9 @@ import { type Config, FIELDS, type FieldName, validateConfig } from '../rl/hyper
 import { exportPolicy, POLICY_FORMAT, WEIGHTS_FILE } from '../rl/policyExport';
 import { decodeCheckpoint, encodeCheckpoint } from '../train/checkpointFile';
 import type { MetricRecord } from '../train/metrics';
+import { populationProblem } from '../train/populationFit';
 import { type LiveConfig, TrainingSession } from '../train/session';
+import { PopulationRun } from './populationRun';
 import {
   type BackendName,
   type Command,
@@ -73,6 +75,8 @@ const DEFAULT_WATCH_RATE = 30;
 
 export class TrainingHost {
   private session: TrainingSession | null = null;
+  /** Runs trained as one population instead of the session (the lab's, on a GPU backend). */
+  private population: PopulationRun | null = null;
   private config: Config | null = null;
   /** The start command's name for the run, echoed in its status and metrics events. */
   private runId: string | null = null;
@@ -156,11 +160,17 @@ export class TrainingHost {
           this.view,
         );
       }
+      case 'startPopulation':
+        return this.startPopulation(command.runs, command.backend);
       case 'pause':
         if (this.state === 'running') this.setState('paused');
         return;
       case 'resume':
         if (this.session?.divergence) return this.noticeDiverged();
+        if (this.state === 'paused' && this.population && !this.population.done) {
+          this.setState('running');
+          return;
+        }
         if (this.state === 'paused' && this.session && !this.session.done) {
           this.stepsToRun = null;
           this.setState('running');
@@ -174,6 +184,8 @@ export class TrainingHost {
         this.setState('running');
         return;
       case 'stop':
+        // A population's runs hear that they stopped before it goes.
+        if (this.population) this.setState('stopped');
         this.disposeSession();
         this.setState('stopped');
         return;
@@ -247,6 +259,49 @@ export class TrainingHost {
     if (this.watchWanted) await this.setWatch(true);
     this.setState('running');
     this.flush();
+  }
+
+  /**
+   * Runs trained as one population: every configuration checked as `start` checks one, then whether they
+   * can share one loop and one set of weights; a refusal loses nothing (the current run goes on).
+   */
+  private async startPopulation(
+    inputs: { runId: string; config: Record<string, unknown> }[],
+    requested: BackendName | undefined,
+  ): Promise<void> {
+    const runs: { runId: string; config: Config }[] = [];
+    for (const { runId, config } of inputs) {
+      const validation = validateConfig(config);
+      if (!validation.ok)
+        return this.notice('error', `Not started: run ${runId}: ${validation.errors.join('; ')}`);
+      if (!envIds.includes(validation.config.env))
+        return this.notice(
+          'error',
+          `Not started: run ${runId}: unknown environment "${validation.config.env}"; known: ${envIds.join(', ')}`,
+        );
+      runs.push({ runId, config: validation.config });
+    }
+    const problem = populationProblem(runs.map((r) => r.config));
+    if (problem)
+      return this.notice('error', `Not started: these runs cannot train as one population: ${problem}`);
+    this.disposeSession();
+    this.runId = null;
+    this.view = false;
+    this.config = runs[0].config;
+    this.closeWatch();
+    this.watchWanted = false;
+    try {
+      const chosen = await this.options.backends.choose(requested, runs[0].config);
+      this.backend = chosen.name;
+      this.backendReason = `${chosen.reason}; ${runs.length} runs trained as one population`;
+      this.population = await PopulationRun.create(runs, this.envFactory);
+    } catch (error) {
+      this.population = null;
+      this.setState('error');
+      return this.notice('error', `Could not start the population: ${(error as Error).message}`);
+    }
+    this.state = 'idle';
+    this.setState('running');
   }
 
   /** The backend's preparation for a run, with a status every second meanwhile: the page hears the worker. */
@@ -541,6 +596,7 @@ export class TrainingHost {
 
   /** The training chunk and the watched policy's steps, as work that reads the device. */
   private *chunk(): Reads<void> {
+    if (this.population) return yield* this.trainPopulation(this.population);
     yield* this.train(this.session);
     yield* this.stepWatch();
   }
@@ -585,6 +641,15 @@ export class TrainingHost {
       if (this.pending.length) this.flush();
       // A divergence pauses the run where it is, to be rolled back; an env error ends it.
       this.setState(session.divergence ? 'paused' : session.stoppedReason ? 'stopped' : 'done');
+    }
+  }
+
+  private *trainPopulation(population: PopulationRun): Reads<void> {
+    if (this.state !== 'running') return;
+    yield* population.runRead(this.chunkMs);
+    if (population.done) {
+      this.flush();
+      this.setState(population.finalState);
     }
   }
 
@@ -676,6 +741,7 @@ export class TrainingHost {
 
   private flush(): void {
     this.lastFlush = performance.now();
+    for (const event of this.population?.takeMetrics() ?? []) this.options.post(event);
     if (this.pending.length) {
       this.options.post({ type: 'metrics', runId: this.runId, records: this.pending });
       this.pending = [];
@@ -704,6 +770,20 @@ export class TrainingHost {
   }
 
   private postStatus(): void {
+    if (this.population) {
+      const common = {
+        type: 'status' as const,
+        state: this.state,
+        backend: this.backend,
+        backendReason: this.backendReason,
+        speed: null,
+        stoppedReason: null,
+        divergence: null,
+        tensors: tf.engine().state.numTensors,
+      };
+      for (const status of this.population.statuses(common)) this.options.post(status);
+      return;
+    }
     const s = this.session;
     const status: StatusEvent = {
       type: 'status',
@@ -744,6 +824,11 @@ export class TrainingHost {
       this.session.dispose();
     }
     this.session = null;
+    if (this.population) {
+      this.flush();
+      this.population.dispose();
+    }
+    this.population = null;
     this.closeWatch();
   }
 }
