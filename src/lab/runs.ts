@@ -26,6 +26,8 @@ export interface LabRun {
   reason: string | null;
   /** Trained in this page, or loaded from a file. */
   source: 'page' | 'file';
+  /** Where it trained in this page: the backend, and how many runs trained with it as one population. */
+  trainedWith?: { backend: string; together: number } | null;
   /** The tool a loaded run came from (SB3, TensorBoard), whose settings the lab does not know. */
   foreign?: string;
 }

@@ -450,21 +450,41 @@ function OtherTools() {
   );
 }
 
+/** A run chip's tooltip: its state or why it ended, and where it trained. */
+function chipTitle(r: LabRun): string {
+  const where = r.trainedWith
+    ? r.trainedWith.together > 1
+      ? ` · ${r.trainedWith.backend}, with ${r.trainedWith.together - 1} other runs as one population`
+      : ` · ${r.trainedWith.backend}`
+    : '';
+  return (r.reason ?? r.state) + where;
+}
+
 function Progress({ runs }: { runs: LabRun[] }) {
   const total = runs.reduce((sum, r) => sum + r.config.totalSteps, 0);
   const done = runs.reduce((sum, r) => sum + (r.state === 'done' ? r.config.totalSteps : r.step), 0);
   const counts = new Map<string, number>();
   for (const r of runs) counts.set(r.state, (counts.get(r.state) ?? 0) + 1);
   if (!runs.length) return null;
+  const population = runs.find(
+    (r) => r.state === 'running' && (r.trainedWith?.together ?? 1) > 1,
+  )?.trainedWith;
   return (
     <div className="lab-progress" data-testid="lab-progress">
       <p>
         {[...counts].map(([state, n]) => `${n} ${state}`).join(' · ')} —{' '}
         {Math.round((100 * done) / Math.max(1, total))} % of all env steps
       </p>
+      {population ? (
+        <p className="lab-population" data-testid="lab-population">
+          On {population.backend}, {population.together} runs train together as one population: each env step
+          asks the GPU for all their actions at once, and one update call trains all their networks. Each run
+          keeps its own seed, envs, replay buffer and settings, so its numbers are what it would get alone.
+        </p>
+      ) : null}
       <ul>
         {runs.map((r) => (
-          <li key={r.id} className={`run-chip ${r.state}`} title={r.reason ?? r.state}>
+          <li key={r.id} className={`run-chip ${r.state}`} title={chipTitle(r)}>
             {r.variant} · seed {r.seed}
             <span className="bar">
               <span
