@@ -18,11 +18,14 @@ type PageName = 'playground' | 'lab';
 
 /** Reads the configuration (and `?backend=`) from the URL; called once, before the first render. */
 export function loadConfigFromUrl(): void {
+  const asked = new URLSearchParams(window.location.search).get('backend');
+  // The lab's lanes train on it too.
+  if (asked) usePlayground.setState({ backendRequest: asked });
   if (window.location.hash === LAB_HASH) return;
   const reading = configFromHash(window.location.hash);
   const store = usePlayground.getState();
   store.setDraft(reading.config, reading.preset);
-  const backend = new URLSearchParams(window.location.search).get('backend') ?? reading.backend;
+  const backend = asked ?? reading.backend;
   if (backend) usePlayground.setState({ backendRequest: backend });
   for (const problem of reading.problems) {
     store.notify({ type: 'notice', level: 'warning', message: `Link: ${problem}` });

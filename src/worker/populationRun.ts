@@ -13,7 +13,7 @@ import type { MetricsEvent, RunState, StatusEvent } from './protocol';
 
 export class PopulationRun {
   /** Each run's records not yet posted. */
-  private pending: MetricRecord[][];
+  private readonly pending: MetricRecord[][];
   /** Why the runs stopped before their last step (an env's error, a backend's failure); null while they go on. */
   stoppedReason: string | null = null;
 
@@ -66,9 +66,9 @@ export class PopulationRun {
   takeMetrics(): MetricsEvent[] {
     const events: MetricsEvent[] = [];
     this.pending.forEach((records, i) => {
-      if (records.length) events.push({ type: 'metrics', runId: this.runIds[i], records });
+      // Emptied in place: the session's emit keeps pushing onto these arrays.
+      if (records.length) events.push({ type: 'metrics', runId: this.runIds[i], records: records.splice(0) });
     });
-    this.pending = this.pending.map(() => []);
     return events;
   }
 

@@ -36,7 +36,7 @@ const GPU_RUN =
   '&logEvery=50&backend=webgpu';
 
 describe('TD3 on WebGPU', () => {
-  it('updates the networks as the cpu backend does (TD3 and DDPG, 4 updates each)', async () => {
+  it('updates the networks as the cpu backend does (TD3 and DDPG, 4 updates each; alone and as a population)', async () => {
     const page = await browser.newPage();
     await page.goto(`${server.url}tests/browser/webgpu/index.html`);
     const result = (await page.evaluate('window.checkResult')) as WebgpuCheck;
@@ -47,6 +47,15 @@ describe('TD3 on WebGPU', () => {
       expect(p.maxDifference).toBeLessThan(1e-5);
       expect(p.maxWeight).toBeGreaterThan(0.1);
     }
+    // A population of a TD3 and a DDPG member, on WebGL and WebGPU, against the cpu backend.
+    expect(result.populations?.map((p) => p.backend)).toEqual(['webgl', 'webgpu']);
+    for (const p of result.populations ?? []) {
+      expect(p.maxDifference, p.backend).toBeLessThan(1e-5);
+      expect(p.maxChange, p.backend).toBeGreaterThan(1e-3);
+    }
+    console.log(
+      `populations vs cpu: ${result.populations?.map((p) => `${p.backend} max |Δw| ${p.maxDifference.toExponential(1)} (updates moved weights by up to ${p.maxChange.toExponential(1)}), ${p.ms.toFixed(0)} ms`).join('; ')}`,
+    );
     console.log(
       `webgpu (${result.adapter}) vs cpu: ${result.presets?.map((p) => `${p.preset} max |Δw| ${p.maxDifference.toExponential(1)}, ${p.ms.toFixed(0)} ms`).join('; ')}`,
     );

@@ -31,7 +31,8 @@ export function shutdownTestHost(): void {
 export function makeHost(options: Partial<HostOptions> = {}) {
   const events: WorkerEvent[] = [];
   const host = new TrainingHost({
-    post: (event) => events.push(event),
+    // Copied when posted, as postMessage copies: what the host changes afterwards does not reach the page.
+    post: (event) => events.push(structuredClone(event)),
     backends: {
       choose: async () => {
         await tf.setBackend('cpu');

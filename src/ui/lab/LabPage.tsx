@@ -478,8 +478,9 @@ function Progress({ runs }: { runs: LabRun[] }) {
       {population ? (
         <p className="lab-population" data-testid="lab-population">
           On {population.backend}, {population.together} runs train together as one population: each env step
-          asks the GPU for all their actions at once, and one update call trains all their networks. Each run
-          keeps its own seed, envs, replay buffer and settings, so its numbers are what it would get alone.
+          asks the GPU for all their actions at once, and one update call trains all their networks, so the
+          GPU is waited on once per step for all of them rather than once per run. Each run keeps its own
+          seed, envs, replay buffer and settings, so its numbers are what it would get alone.
         </p>
       ) : null}
       <ul>
