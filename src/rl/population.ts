@@ -26,11 +26,16 @@ import type {
 } from './agentTypes';
 import { type Reads, read, readAndDispose } from './deviceReads';
 import { type MlpWeights, matrixRows } from './mlp';
-import { batchable, type PopulationMember } from './populationMembers';
+import { batchable } from './populationMembers';
 import { TD3 } from './td3';
 import { smoothingNoise, type TD3Parts, td3Update, type UpdateOps } from './td3Update';
 
-export { batchable, type PopulationMember } from './populationMembers';
+export { batchable } from './populationMembers';
+
+export interface PopulationMember {
+  config: AgentConfig;
+  seed: number;
+}
 
 /** A population's six networks, in AgentWeights' order. */
 const NETWORKS = ['actor', 'actorTarget', 'critic1', 'critic2', 'critic1Target', 'critic2Target'] as const;

@@ -2,15 +2,14 @@
  * Which agents can share one population's batched weights (src/rl/population.ts). Configuration only, no
  * tensors: the page asks it before it sends runs to train as one population.
  */
-import type { AgentConfig } from './agentTypes';
+import type { Config } from './hyperparameters';
 
-export interface PopulationMember {
-  config: AgentConfig;
-  seed: number;
-}
+/** The settings that decide whether agents can be batched. */
+export type BatchedSettings = Pick<Config, 'hidden1' | 'hidden2'> &
+  Partial<Pick<Config, 'criticNorm' | 'actorMinQ' | 'actorGradClip' | 'criticGradClip'>>;
 
 /** Why these members cannot share one set of batched weights (null: they can). */
-export function batchable(members: PopulationMember[]): string | null {
+export function batchable(members: { config: BatchedSettings }[]): string | null {
   if (!members.length) return 'a population needs at least one member';
   const [first] = members;
   for (const [i, { config: c }] of members.entries()) {
