@@ -259,6 +259,17 @@ export class Population implements TD3Parts<BatchedMlp, BatchedAdam> {
   }
 
   /** Every member's weights, in one read. */
+  /** Per member, the names of its networks whose weights are not all finite (a checksum each), in one read. */
+  *nonFiniteMembersRead(): Reads<string[][]> {
+    const sums = tf.tidy(() =>
+      tf.stack(NETWORKS.map((key) => tf.addN(this[key].variables().map((v) => tf.sum(v, [1, 2]))))),
+    );
+    const [values] = yield* readAndDispose([sums]);
+    return this.members.map((_, i) =>
+      NETWORKS.filter((_, j) => !Number.isFinite(values[j * this.size + i])).map(String),
+    );
+  }
+
   *weightsRead(): Reads<AgentWeights[]> {
     const lists = NETWORKS.map((key) => this[key].variables());
     const values = yield* read(lists.flat());

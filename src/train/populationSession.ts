@@ -22,8 +22,8 @@ import { type Config, parseConfig } from '../rl/hyperparameters';
 import { addNoiseAndClip, type ExplorationNoise, makeExplorationNoise } from '../rl/noise';
 import { Population } from '../rl/population';
 import { ReplayBuffer } from '../rl/replayBuffer';
-import { guardEnv } from './errors';
-import { type MetricRecord, mean, std } from './metrics';
+import { Diverged, guardEnv, TrainingStopped } from './errors';
+import { type Divergence, type MetricRecord, mean, std } from './metrics';
 import { measureTogether, OverestimationProbe, PROBE_ENV_COPIES } from './overestimationProbe';
 import { populationProblem } from './populationFit';
 
@@ -43,6 +43,9 @@ interface Run {
   /** The simulator states beside its buffer and the env copies its probe rolls out on (null: not exact). */
   probe: OverestimationProbe | null;
   probeEnvs: Env[];
+  /** Why this run stopped by itself (its critic diverged, its env failed); null while healthy. */
+  stoppedReason: string | null;
+  divergence: Divergence | null;
 }
 
 /** Probe env copies of all runs together, at most (Pendulum's are small; Humanoid's are not). */
@@ -125,6 +128,8 @@ export class PopulationSession {
         episodes: 0,
         probe,
         probeEnvs,
+        stoppedReason: null,
+        divergence: null,
       });
     }
     return new PopulationSession(runs, emit);
@@ -143,16 +148,69 @@ export class PopulationSession {
   /** Lockstep steps until `ms` have passed or the runs are done; returns the steps taken. */
   *runRead(ms: number): Reads<number> {
     const start = performance.now();
+    const updatesBefore = this.population.updates;
     let taken = 0;
     while (!this.done && (taken === 0 || performance.now() - start < ms)) {
       yield* this.lockstep();
       taken++;
     }
+    yield* this.checkWeights(updatesBefore);
     return taken;
   }
 
+  /** After a batch of updates: every member's weights checksummed in one read; a non-finite one stops its run. */
+  private *checkWeights(updatesBefore: number): Reads<void> {
+    const updates = this.population.updates;
+    if (updates === updatesBefore) return;
+    const bad = yield* this.population.nonFiniteMembersRead();
+    bad.forEach((networks, i) => {
+      if (!networks.length) return;
+      const quantity = `the weights of ${networks.join(', ')}`;
+      const range = `found by the check after updates ${updatesBefore + 1}–${updates}`;
+      this.halt(i, new Diverged(quantity, `${quantity} are not finite (NaN or infinite), ${range}`));
+    });
+  }
+
+  /** At the last step, or every run stopped by itself. */
   get done(): boolean {
-    return this.step >= this.runs[0].config.totalSteps;
+    return this.step >= this.runs[0].config.totalSteps || this.runs.every((r) => r.stoppedReason !== null);
+  }
+
+  /** Why run `i` stopped by itself, and what diverged if that was why; null while it trains. */
+  stoppedOf(i: number): { reason: string; divergence: Divergence | null } | null {
+    const r = this.runs[i];
+    return r.stoppedReason === null ? null : { reason: r.stoppedReason, divergence: r.divergence };
+  }
+
+  /**
+   * Run `i` stops on its own failure, as a TrainingSession stops; the others go on. Its member stays in the
+   * batched weights (its rows are its own, so they touch no other member), but its env no longer steps and
+   * it records nothing more.
+   */
+  private halt(i: number, error: TrainingStopped): void {
+    const r = this.runs[i];
+    if (r.stoppedReason !== null) return;
+    if (error instanceof Diverged) {
+      const update = error.update ?? this.population.updates;
+      r.divergence = { quantity: error.quantity, step: this.step, update };
+      r.stoppedReason = `Diverged at env step ${this.step}, update ${update}: ${error.message}`;
+    } else r.stoppedReason = `Stopped at env step ${this.step}: ${error.message}`;
+    this.emit(i, {
+      type: 'stopped',
+      step: this.step,
+      reason: r.stoppedReason,
+      ...(r.divergence ? { divergence: { ...r.divergence } } : {}),
+    });
+  }
+
+  /** Catches a run's own failure (TrainingStopped) and stops that run alone; other errors go up. */
+  private guarded(i: number, work: () => void): void {
+    try {
+      work();
+    } catch (error) {
+      if (!(error instanceof TrainingStopped)) throw error;
+      this.halt(i, error);
+    }
   }
 
   /** Up to `maxSteps` lockstep steps, read synchronously (wasm, cpu). */
@@ -190,6 +248,10 @@ export class PopulationSession {
     /** Per run: whether its episode ended at this step, and whether by termination. */
     const ends: { ended: boolean; terminated: boolean }[] = [];
     this.runs.forEach((r, i) => {
+      if (r.stoppedReason !== null) {
+        ends.push({ ended: false, terminated: false });
+        return;
+      }
       const action = new Float32Array(as);
       if (!policy)
         for (let k = 0; k < as; k++)
@@ -202,13 +264,18 @@ export class PopulationSession {
           spec.actionHigh,
           action,
         );
-      r.probe?.recordState(r.env.getState());
-      const result = r.env.step(action);
-      r.buffer.add(r.observation, action, result.reward, result.observation, result.terminated);
-      r.observation = result.observation;
-      r.episodeReturn += result.reward;
-      r.episodeLength++;
-      ends.push({ ended: result.terminated || result.truncated, terminated: result.terminated });
+      const end = { ended: false, terminated: false };
+      ends.push(end);
+      this.guarded(i, () => {
+        r.probe?.recordState(r.env.getState());
+        const result = r.env.step(action);
+        r.buffer.add(r.observation, action, result.reward, result.observation, result.terminated);
+        r.observation = result.observation;
+        r.episodeReturn += result.reward;
+        r.episodeLength++;
+        end.ended = result.terminated || result.truncated;
+        end.terminated = result.terminated;
+      });
     });
     this.step++;
 
@@ -218,8 +285,13 @@ export class PopulationSession {
         const batches: Batch[] = this.runs.map((r) => r.buffer.sample(c.batchSize, r.samplingRng));
         const stats = yield* this.population.trainRead(batches, wantStats);
         stats.forEach((s, i) => {
-          if (!s) return;
+          if (!s || this.runs[i].stoppedReason !== null) return;
           const { update, criticLoss, actorLoss, q1, q2, targetQ } = s;
+          if (!Number.isFinite(criticLoss)) {
+            const detail = `critic loss ${criticLoss}, mean Q1 ${q1}`;
+            this.halt(i, new Diverged('the critic loss', `the critic loss is not finite (${detail})`));
+            return;
+          }
           this.emit(i, { type: 'update', step: this.step, update, criticLoss, actorLoss, q1, q2, targetQ });
         });
       }
@@ -235,7 +307,9 @@ export class PopulationSession {
         length: r.episodeLength,
         terminated: ends[i].terminated,
       });
-      r.observation = r.env.reset();
+      this.guarded(i, () => {
+        r.observation = r.env.reset();
+      });
       r.noise.reset();
       r.episodeReturn = 0;
       r.episodeLength = 0;
@@ -248,7 +322,9 @@ export class PopulationSession {
 
   /** Every run's overestimation probe, measured together: one read per step of the rollouts for all. */
   private *measureOverestimation(): Reads<void> {
-    const measured = this.runs.flatMap((r, i) => (r.probe ? [{ r, i, probe: r.probe }] : []));
+    const measured = this.runs.flatMap((r, i) =>
+      r.probe && r.stoppedReason === null ? [{ r, i, probe: r.probe }] : [],
+    );
     if (!measured.length) return;
     const results = yield* measureTogether(
       measured.map(({ r, probe }) => ({
@@ -281,8 +357,17 @@ export class PopulationSession {
     const as = spec.actionSize;
     const returns: number[][] = this.runs.map(() => []);
     const totals = this.runs.map(() => 0);
-    const observations = this.runs.map((r) => r.evalEnv.reset(r.config.seed + 100));
-    const active = this.runs.map(() => true);
+    // Runs that stopped are not evaluated; an eval env's failure stops its run alone.
+    const active = this.runs.map((r) => r.stoppedReason === null);
+    const observations = this.runs.map((r, i) => {
+      let observation: ArrayLike<number> = new Float32Array(os);
+      if (active[i])
+        this.guarded(i, () => {
+          observation = r.evalEnv.reset(r.config.seed + 100);
+        });
+      active[i] = r.stoppedReason === null;
+      return observation;
+    });
     while (active.some(Boolean)) {
       const rows = new Float32Array(this.runs.length * os);
       observations.forEach((o, i) => {
@@ -291,17 +376,21 @@ export class PopulationSession {
       const actions = yield* this.population.actionsRead(rows, 1);
       this.runs.forEach((r, i) => {
         if (!active[i]) return;
-        const result = r.evalEnv.step(actions.subarray(i * as, (i + 1) * as));
-        totals[i] += result.reward;
-        observations[i] = result.observation;
-        if (!(result.terminated || result.truncated)) return;
-        returns[i].push(totals[i]);
-        totals[i] = 0;
-        if (returns[i].length === c.evalEpisodes) active[i] = false;
-        else observations[i] = r.evalEnv.reset();
+        this.guarded(i, () => {
+          const result = r.evalEnv.step(actions.subarray(i * as, (i + 1) * as));
+          totals[i] += result.reward;
+          observations[i] = result.observation;
+          if (!(result.terminated || result.truncated)) return;
+          returns[i].push(totals[i]);
+          totals[i] = 0;
+          if (returns[i].length === c.evalEpisodes) active[i] = false;
+          else observations[i] = r.evalEnv.reset();
+        });
+        if (r.stoppedReason !== null) active[i] = false;
       });
     }
     returns.forEach((list, i) => {
+      if (this.runs[i].stoppedReason !== null) return;
       this.emit(i, { type: 'eval', step: this.step, mean: mean(list), std: std(list), returns: list });
     });
   }

@@ -75,20 +75,26 @@ export class PopulationRun {
   /** Each run's status; the host's fields (state, backend, speed, tensors) are the same for all. */
   statuses(common: Omit<StatusEvent, 'runId' | 'step' | 'episodes' | 'updates' | 'config'>): StatusEvent[] {
     const { configs } = this.session;
-    return this.runIds.map((runId, i) => ({
-      ...common,
-      runId,
-      step: this.session.step,
-      episodes: this.session.episodesOf(i),
-      updates: this.session.population.updates,
-      config: configs[i],
-      stoppedReason: this.stoppedReason,
-    }));
+    return this.runIds.map((runId, i) => {
+      // A run that stopped by itself (diverged, its env failed) says so while the others go on.
+      const stopped = this.session.stoppedOf(i);
+      return {
+        ...common,
+        runId,
+        state: stopped ? 'stopped' : common.state,
+        step: this.session.step,
+        episodes: this.session.episodesOf(i),
+        updates: this.session.population.updates,
+        config: configs[i],
+        stoppedReason: stopped?.reason ?? this.stoppedReason,
+        divergence: stopped?.divergence ?? null,
+      };
+    });
   }
 
   /** The state the runs end in once `done`. */
   get finalState(): RunState {
-    return this.stoppedReason ? 'stopped' : 'done';
+    return this.stoppedReason || this.runIds.every((_, i) => this.session.stoppedOf(i)) ? 'stopped' : 'done';
   }
 
   dispose(): void {

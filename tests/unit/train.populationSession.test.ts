@@ -11,6 +11,7 @@ import type { MetricRecord } from '../../src/train/metrics';
 import { populationProblem } from '../../src/train/populationFit';
 import { PopulationSession } from '../../src/train/populationSession';
 import { TrainingSession } from '../../src/train/session';
+import { ScriptedEnv } from '../helpers/scriptedEnv';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -57,6 +58,40 @@ describe('runs trained as one population', () => {
         expect(kinds.has(kind), `run ${i} ${kind}`).toBe(true);
       expect(comparable(together[i]), `run ${i}`).toEqual(comparable(alone));
     }
+  });
+
+  it('stops a run whose critic diverges, with the reason, and the others train on as they would alone', async () => {
+    const config = { ...base, env: 'Scripted-v0', probePairs: 0, logEvery: 1, totalSteps: 400 };
+    // The envs are made run after run (training, evaluation, one probe copy): run 1's rewards turn 1e38.
+    let made = 0;
+    const factory = async () => new ScriptedEnv(made++ < 3 ? {} : { reward: 0, poisonAfter: 100 });
+    const together: MetricRecord[][] = [[], []];
+    const population = await PopulationSession.create(
+      [
+        { ...config, seed: 0 },
+        { ...config, seed: 1 },
+      ],
+      (i, r) => together[i].push(r),
+      factory,
+    );
+    while (!population.done) population.advance(50);
+    population.dispose();
+    const stopped = together[1].find((r) => r.type === 'stopped');
+    expect(stopped?.type === 'stopped' && stopped.reason).toMatch(
+      /^Diverged at env step \d+, update \d+: the critic loss is not finite|the weights of/,
+    );
+    expect(stopped?.type === 'stopped' && stopped.divergence?.step).toBeLessThan(400);
+    // Nothing recorded after it; run 0 ends as it ends alone.
+    expect(together[1].at(-1)).toBe(stopped);
+    const alone: MetricRecord[] = [];
+    const session = await TrainingSession.create(
+      { ...config, seed: 0 },
+      (r) => alone.push(r),
+      async () => new ScriptedEnv({}),
+    );
+    while (!session.done) session.runFor(50);
+    session.dispose();
+    expect(comparable(together[0])).toEqual(comparable(alone));
   });
 
   it('refuses runs that cannot share one loop or one set of weights, saying why', () => {
