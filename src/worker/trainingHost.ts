@@ -1,7 +1,8 @@
 /**
- * The worker's side of training: owns one TrainingSession (or one population of runs, src/worker/
- * populationRun.ts), answers commands, and streams metrics, frames and status. Training runs in short chunks on a timer, so a command waits at most one chunk (≈ 30 ms, or
- * one update when a single update is slower than that). On GPU backends a chunk reads the device
+ * The worker's side of training: owns one TrainingSession (or one population of runs,
+ * src/worker/populationRun.ts), answers commands, and streams metrics, frames and status. Training runs in
+ * short chunks on a timer, so a command waits at most one chunk (≈ 30 ms, or one update when a single update
+ * is slower than that). On GPU backends a chunk reads the device
  * asynchronously (src/rl/deviceReads.ts) and runs in the command queue, so commands still come between chunks.
  *
  * Pure TypeScript with no Worker globals: the worker entry wires it to postMessage, tests drive it directly.
