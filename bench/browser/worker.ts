@@ -1,10 +1,12 @@
 /// <reference lib="webworker" />
 /**
  * The bench Web Worker: the product's backend set-up (src/worker/backendSelection.ts: wasm paths, wasm
- * helper threads, webgpu registered), then the real TD3 update timed by src/cli/bench/updateTiming.ts.
+ * helper threads, webgpu registered), then the real TD3 update timed by src/cli/bench/updateTiming.ts, or
+ * many agents at once by src/cli/bench/population.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WorkerReply, WorkerRequest } from '../../src/cli/bench/browserProtocol';
+import { benchPopulation } from '../../src/cli/bench/population';
 import { timeUpdates } from '../../src/cli/bench/updateTiming';
 import { fastKernels, hasRelaxedSimd } from '../../src/compute/wasmKernels';
 import { activateBackend, wasmThreadsInUse } from '../../src/worker/backendSelection';
@@ -57,11 +59,21 @@ scope.onmessage = async (event: MessageEvent<WorkerRequest>) => {
       const problem = await activateBackend(request.backend as BackendName);
       if (problem) throw new Error(`${request.backend} ${problem}`);
     }
-    reply = {
-      ok: true,
-      timing: await timeUpdates(request.case, request.plan),
-      details: await details(request.backend),
-    };
+    reply =
+      request.kind === 'population'
+        ? {
+            ok: true,
+            population: {
+              ...(await benchPopulation(request.population, request.backend, () => {})),
+              where: 'browser',
+            },
+            details: await details(request.backend),
+          }
+        : {
+            ok: true,
+            timing: await timeUpdates(request.case, request.plan),
+            details: await details(request.backend),
+          };
   } catch (error) {
     reply = { ok: false, error: (error as Error).message, details: await details(request.backend) };
   }

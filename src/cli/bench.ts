@@ -179,7 +179,42 @@ export async function runBench(args: BenchArgs): Promise<BenchResults> {
     const plan = q
       ? { sizes: [1, 2], hidden: 16, batch: 16, repeats: 1, minUpdates: 2, minMs: 0 }
       : { sizes: [1, 5, 20], hidden, batch, repeats, minUpdates: 3, minMs: 3000 };
-    results.population = benchPopulation(plan, 'wasm', log);
+    const population = await benchPopulation(plan, 'wasm', log);
+    results.population = population;
+    // The same on the browser's GPU backends, in the product's worker set-up (SwiftShader here).
+    results.populationBrowser = [];
+    try {
+      const bencher = await startBrowserBench(log);
+      results.machine.chromium ??= bencher.chromium;
+      try {
+        for (const backend of ['webgl', 'webgpu'] as const) {
+          log(`population ${backend} (browser): timing…`);
+          const run = await bencher.population(
+            backend,
+            { ...plan, repeats: q ? 1 : Math.min(plan.repeats, 2), capMs: q ? 20_000 : 60_000 },
+            q ? 300_000 : 1_500_000,
+          );
+          for (const t of run.timings)
+            log(`population ${backend} N=${t.members} ${t.mode}: ${t.median.toFixed(2)} updates/s in total`);
+          if (run.error) log(`population ${backend}: ${run.error}`);
+          results.populationBrowser.push(run);
+        }
+      } finally {
+        await bencher.close();
+      }
+    } catch (error) {
+      for (const backend of ['webgl', 'webgpu'])
+        results.populationBrowser.push({
+          backend,
+          hidden: plan.hidden,
+          batch: plan.batch,
+          timings: [],
+          torch: [],
+          torchError: null,
+          where: 'browser',
+          error: (error as Error).message,
+        });
+    }
     if (has('torch')) {
       log('population: timing PyTorch batched…');
       const torchCase = { name: 'Pendulum', obs: 3, act: 1, hidden: plan.hidden, batch: plan.batch };
@@ -188,8 +223,8 @@ export async function runBench(args: BenchArgs): Promise<BenchResults> {
         updates: q ? 2 : 20,
         repeats,
       });
-      results.population.torch = torch.results;
-      results.population.torchError = torch.error;
+      population.torch = torch.results;
+      population.torchError = torch.error;
     }
   }
 

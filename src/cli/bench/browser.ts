@@ -8,6 +8,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
 import { CHROMIUM, CHROMIUM_FLAGS } from '../chromium';
 import type { WorkerReply, WorkerRequest } from './browserProtocol';
+import type { PopulationPlan, PopulationRun } from './population';
 import type { BackendRun } from './types';
 import type { UpdateCase, UpdatePlan } from './updateTiming';
 
@@ -75,6 +76,12 @@ export interface BrowserBencher {
     plan: BrowserPlan,
     log: (line: string) => void,
   ): Promise<BackendRun>;
+  /** Many agents at once on `backend` (src/cli/bench/population.ts), in a fresh page; abandoned after `limitMs`. */
+  population(
+    backend: (typeof BROWSER_BACKENDS)[number],
+    plan: PopulationPlan,
+    limitMs: number,
+  ): Promise<PopulationRun>;
   close(): Promise<void>;
 }
 
@@ -105,10 +112,44 @@ export async function startBrowserBench(log: (line: string) => void): Promise<Br
   return {
     chromium: browser.version(),
     time: (backend, plan, log) => timeBackend(browser, served.url, backend, plan, log),
+    population: (backend, plan, limitMs) => timePopulation(browser, served.url, backend, plan, limitMs),
     close: async () => {
       await browser.close().catch(() => {});
       await served.server.close().catch(() => {});
     },
+  };
+}
+
+async function timePopulation(
+  browser: Browser,
+  url: string,
+  backend: (typeof BROWSER_BACKENDS)[number],
+  plan: PopulationPlan,
+  limitMs: number,
+): Promise<PopulationRun> {
+  let reply: WorkerReply;
+  try {
+    const page = await openPage(browser, url);
+    try {
+      reply = await request(page, { kind: 'population', backend, population: plan }, limitMs);
+    } finally {
+      await page.close().catch(() => {});
+    }
+  } catch (error) {
+    reply = { ok: false, error: (error as Error).message, details: '' };
+  }
+  if (reply.ok && 'population' in reply) return { ...reply.population, details: reply.details };
+  const error = reply.ok ? 'the worker answered with an update timing' : reply.error;
+  return {
+    backend,
+    hidden: plan.hidden,
+    batch: plan.batch,
+    timings: [],
+    torch: [],
+    torchError: null,
+    where: 'browser',
+    details: reply.details,
+    error,
   };
 }
 
@@ -142,6 +183,7 @@ async function timeBackend(
       if (!run.timings.length) break;
       continue;
     }
+    if (!('timing' in reply)) continue;
     run.timings.push({ ...reply.timing, ratioToTorch: null });
     log(
       `browser ${backend} ${c.name}: ${reply.timing.median.toFixed(1)} updates/s` +

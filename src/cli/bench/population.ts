@@ -1,10 +1,11 @@
 /**
  * Many agents at once (src/rl/population.ts): N agents of the four ablation variants × seeds, trained one
  * after another as separate agents, and as one batched population (one update call for all N), on Node's
- * wasm backend. Updates/s in total (N × updates / seconds) and per agent; each update's statistics are read
- * back, so the figures are of finished work on any backend.
+ * wasm backend and in the browser's worker on webgl and webgpu. Updates/s in total (N × updates / seconds)
+ * and per agent; each update's statistics are read back (asynchronously on GPU backends), so the figures are
+ * of finished work on any backend.
  */
-import { readSync } from '../../rl/deviceReads';
+import { readAsBackendWants } from '../../rl/deviceReads';
 import { Population, type PopulationMember } from '../../rl/population';
 import { TD3 } from '../../rl/td3';
 import { type Summary, summarize } from './stats';
@@ -15,6 +16,8 @@ export interface PopulationTiming extends Summary {
   mode: 'one after another' | 'batched';
   /** Updates/s of each agent: the total divided by the members. */
   perAgent: number;
+  /** The time cap cut a repeat short of `minUpdates` (a slow software GPU). */
+  capped?: boolean;
 }
 
 export interface PopulationRun {
@@ -25,6 +28,11 @@ export interface PopulationRun {
   /** PyTorch's batched population of each size, in the same run (updates/s in total). */
   torch: (Summary & { members: number })[];
   torchError: string | null;
+  /** Where it ran ('node' unless said) and what the backend ran on (the GPU adapter or renderer). */
+  where?: 'node' | 'browser';
+  details?: string;
+  /** Set when the backend could not run at all. */
+  error?: string | null;
 }
 
 export interface PopulationPlan {
@@ -35,6 +43,8 @@ export interface PopulationPlan {
   /** Each repeat runs at least this many updates of every member, and for at least `minMs`. */
   minUpdates: number;
   minMs: number;
+  /** A repeat stops after this long even short of `minUpdates` (null: never). */
+  capMs?: number | null;
 }
 
 /** Member i: variant i mod 4 (TD3, one critic, no delay, no smoothing), seed ⌊i / 4⌋. */
@@ -47,11 +57,11 @@ export function benchMembers(n: number, hidden: number): PopulationMember[] {
   }));
 }
 
-export function benchPopulation(
+export async function benchPopulation(
   plan: PopulationPlan,
   backend: string,
   log: (line: string) => void,
-): PopulationRun {
+): Promise<PopulationRun> {
   const space = benchSpace(3, 1);
   const timings: PopulationTiming[] = [];
   for (const n of plan.sizes) {
@@ -59,35 +69,42 @@ export function benchPopulation(
     const batches = members.map((_, i) => randomBatches(space, plan.batch, 4, i));
     for (const mode of ['one after another', 'batched'] as const) {
       const values: number[] = [];
+      let capped = false;
       for (let r = 0; r < plan.repeats; r++) {
         const population = mode === 'batched' ? new Population(space, members) : null;
         const agents = population ? [] : members.map((m) => new TD3(space, m.config, m.seed));
         let k = 0;
-        const update = () => {
+        const update = async () => {
           if (population)
-            readSync(
+            await readAsBackendWants(
               population.trainRead(
                 batches.map((b) => b[k % b.length]),
                 true,
               ),
             );
           else
-            agents.forEach((agent, i) => {
-              agent.train(batches[i][k % batches[i].length], true);
-            });
+            for (const [i, agent] of agents.entries())
+              await readAsBackendWants(agent.trainRead(batches[i][k % batches[i].length], true));
           k++;
         };
-        update(); // warm-up: the first update of new shapes
-        update();
+        await update(); // warm-up: the first update of new shapes
+        await update();
         k = 0;
         const start = performance.now();
-        while (k < plan.minUpdates || performance.now() - start < plan.minMs) update();
+        const cap = plan.capMs ?? Number.POSITIVE_INFINITY;
+        while (k < plan.minUpdates || performance.now() - start < plan.minMs) {
+          if (k > 0 && performance.now() - start > cap) {
+            capped = true;
+            break;
+          }
+          await update();
+        }
         values.push((n * k) / ((performance.now() - start) / 1000));
         population?.dispose();
         for (const agent of agents) agent.dispose();
       }
       const summary = summarize(values);
-      timings.push({ ...summary, members: n, mode, perAgent: summary.median / n });
+      timings.push({ ...summary, members: n, mode, perAgent: summary.median / n, capped });
       log(`population ${backend} N=${n} ${mode}: ${summary.median.toFixed(1)} updates/s in total`);
     }
   }
