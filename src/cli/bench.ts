@@ -17,7 +17,7 @@ import { benchEnvs } from './bench/envs';
 import { benchMemory } from './bench/memory';
 import { benchNodeBackends } from './bench/node';
 import { benchPage } from './bench/page';
-import { benchPopulation } from './bench/population';
+import { benchPopulation, failedPopulation } from './bench/population';
 import { chromiumVersion, describeMachine, markdown } from './bench/report';
 import { mergeRuns, mergeTorch } from './bench/rounds';
 import { benchSession, sessionSizes } from './bench/session';
@@ -204,16 +204,7 @@ export async function runBench(args: BenchArgs): Promise<BenchResults> {
       }
     } catch (error) {
       for (const backend of ['webgl', 'webgpu'])
-        results.populationBrowser.push({
-          backend,
-          hidden: plan.hidden,
-          batch: plan.batch,
-          timings: [],
-          torch: [],
-          torchError: null,
-          where: 'browser',
-          error: (error as Error).message,
-        });
+        results.populationBrowser.push(failedPopulation(backend, plan, (error as Error).message));
     }
     if (has('torch')) {
       log('population: timing PyTorch batched…');

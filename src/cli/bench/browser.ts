@@ -8,7 +8,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
 import { CHROMIUM, CHROMIUM_FLAGS } from '../chromium';
 import type { WorkerReply, WorkerRequest } from './browserProtocol';
-import type { PopulationPlan, PopulationRun } from './population';
+import { failedPopulation, type PopulationPlan, type PopulationRun } from './population';
 import type { BackendRun } from './types';
 import type { UpdateCase, UpdatePlan } from './updateTiming';
 
@@ -140,17 +140,7 @@ async function timePopulation(
   }
   if (reply.ok && 'population' in reply) return { ...reply.population, details: reply.details };
   const error = reply.ok ? 'the worker answered with an update timing' : reply.error;
-  return {
-    backend,
-    hidden: plan.hidden,
-    batch: plan.batch,
-    timings: [],
-    torch: [],
-    torchError: null,
-    where: 'browser',
-    details: reply.details,
-    error,
-  };
+  return failedPopulation(backend, plan, error, reply.details);
 }
 
 async function timeBackend(

@@ -47,6 +47,27 @@ export interface PopulationPlan {
   capMs?: number | null;
 }
 
+/** A backend's population figures when it could not run at all: why, and where. */
+export function failedPopulation(
+  backend: string,
+  plan: PopulationPlan,
+  error: string,
+  details = '',
+): PopulationRun {
+  const { hidden, batch } = plan;
+  return {
+    backend,
+    hidden,
+    batch,
+    timings: [],
+    torch: [],
+    torchError: null,
+    where: 'browser',
+    details,
+    error,
+  };
+}
+
 /** Member i: variant i mod 4 (TD3, one critic, no delay, no smoothing), seed ⌊i / 4⌋. */
 export function benchMembers(n: number, hidden: number): PopulationMember[] {
   const base = benchAgentConfig(hidden);
