@@ -4,9 +4,37 @@
  * a lost GPU device) propagates, so the host can move the agent to another backend and go on.
  */
 import type { Env, EnvDrawing, EnvScene, EpisodeState } from '../envs/types';
+import type { Divergence } from './metrics';
 
 /** The run cannot go on: divergence, or an error raised by the environment. */
 export class TrainingStopped extends Error {}
+
+/**
+ * Why a run stopped at env step `step`, in words, and what diverged if that was why (at the error's update,
+ * or else at `latestUpdate`): one wording for a single run and a population's.
+ */
+export function stopReason(
+  error: TrainingStopped,
+  step: number,
+  latestUpdate: number,
+): { reason: string; divergence: Divergence | null } {
+  if (!(error instanceof Diverged))
+    return { reason: `Stopped at env step ${step}: ${error.message}`, divergence: null };
+  const update = error.update ?? latestUpdate;
+  return {
+    reason: `Diverged at env step ${step}, update ${update}: ${error.message}`,
+    divergence: { quantity: error.quantity, step, update },
+  };
+}
+
+/** The parameter checksum found `networks` non-finite in the check after updates `first`–`last`. */
+export function weightsDiverged(networks: string[], first: number, last: number): Diverged {
+  const quantity = `the weights of ${networks.join(', ')}`;
+  return new Diverged(
+    quantity,
+    `${quantity} are not finite (NaN or infinite), found by the check after updates ${first}–${last}`,
+  );
+}
 
 /** A quantity of the update went non-finite (NaN or ±Infinity): the run is held where it is, to roll back. */
 export class Diverged extends TrainingStopped {

@@ -44,6 +44,10 @@ export function standardError(values: ArrayLike<number>): number {
 
 export type ProbeResult = Omit<ProbeRecord, 'type' | 'step'>;
 
+/** Why an env has no probe: its setState is not exact (Box2D). */
+export const probeUnavailableReason = (envId: string): string =>
+  `${envId} cannot be restored exactly from a saved state, so its true Q value cannot be measured`;
+
 export class OverestimationProbe {
   /** Simulator states, row i belonging to the replay buffer's row i. */
   private readonly states: Float64Array;

@@ -22,9 +22,14 @@ import { type Config, parseConfig } from '../rl/hyperparameters';
 import { addNoiseAndClip, type ExplorationNoise, makeExplorationNoise } from '../rl/noise';
 import { Population } from '../rl/population';
 import { ReplayBuffer } from '../rl/replayBuffer';
-import { Diverged, guardEnv, TrainingStopped } from './errors';
+import { Diverged, guardEnv, stopReason, TrainingStopped, weightsDiverged } from './errors';
 import { type Divergence, type MetricRecord, mean, std } from './metrics';
-import { measureTogether, OverestimationProbe, PROBE_ENV_COPIES } from './overestimationProbe';
+import {
+  measureTogether,
+  OverestimationProbe,
+  PROBE_ENV_COPIES,
+  probeUnavailableReason,
+} from './overestimationProbe';
 import { populationProblem } from './populationFit';
 
 /** One run of the population: all but its agent. */
@@ -71,7 +76,7 @@ export class PopulationSession {
         emit(i, {
           type: 'probeUnavailable',
           step: 0,
-          reason: `${spec.id} cannot be restored exactly from a saved state, so its true Q value cannot be measured`,
+          reason: probeUnavailableReason(spec.id),
         });
     });
   }
@@ -164,10 +169,7 @@ export class PopulationSession {
     if (updates === updatesBefore) return;
     const bad = yield* this.population.nonFiniteMembersRead();
     bad.forEach((networks, i) => {
-      if (!networks.length) return;
-      const quantity = `the weights of ${networks.join(', ')}`;
-      const range = `found by the check after updates ${updatesBefore + 1}–${updates}`;
-      this.halt(i, new Diverged(quantity, `${quantity} are not finite (NaN or infinite), ${range}`));
+      if (networks.length) this.halt(i, weightsDiverged(networks, updatesBefore + 1, updates));
     });
   }
 
@@ -190,11 +192,9 @@ export class PopulationSession {
   private halt(i: number, error: TrainingStopped): void {
     const r = this.runs[i];
     if (r.stoppedReason !== null) return;
-    if (error instanceof Diverged) {
-      const update = error.update ?? this.population.updates;
-      r.divergence = { quantity: error.quantity, step: this.step, update };
-      r.stoppedReason = `Diverged at env step ${this.step}, update ${update}: ${error.message}`;
-    } else r.stoppedReason = `Stopped at env step ${this.step}: ${error.message}`;
+    const { reason, divergence } = stopReason(error, this.step, this.population.updates);
+    r.stoppedReason = reason;
+    r.divergence = divergence;
     this.emit(i, {
       type: 'stopped',
       step: this.step,

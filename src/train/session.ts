@@ -14,10 +14,15 @@ import { type NormalizerState, ObservationNormalizer } from '../rl/observationNo
 import { ReplayBuffer, type ReplayBufferState } from '../rl/replayBuffer';
 import { learningProgress, type Schedule, scheduled } from '../rl/schedules';
 import { type AgentState, type LiveAgentConfig, type PolicyAccess, TD3, type UpdateStats } from '../rl/td3';
-import { Diverged, guardEnv, TrainingStopped } from './errors';
+import { Diverged, guardEnv, stopReason, TrainingStopped, weightsDiverged } from './errors';
 import { evaluationSteps } from './evaluate';
 import type { Divergence, MetricRecord } from './metrics';
-import { OverestimationProbe, PROBE_ENV_COPIES, type ProbeResult } from './overestimationProbe';
+import {
+  OverestimationProbe,
+  PROBE_ENV_COPIES,
+  type ProbeResult,
+  probeUnavailableReason,
+} from './overestimationProbe';
 
 /** Settings that change a running session in place; everything else needs a new session. */
 export type LiveConfig = Pick<
@@ -203,7 +208,7 @@ export class TrainingSession {
       emit({
         type: 'probeUnavailable',
         step: 0,
-        reason: `${spec.id} cannot be restored exactly from a saved state, so its true Q value cannot be measured`,
+        reason: probeUnavailableReason(spec.id),
       });
     }
     this.throughputMark = { time: performance.now(), step: 0, updates: 0 };
@@ -452,9 +457,7 @@ export class TrainingSession {
       return;
     }
     const bad = yield* this.agent.nonFiniteNetworksRead();
-    if (!bad.length) return;
-    const quantity = `the weights of ${bad.join(', ')}`;
-    this.halt(new Diverged(quantity, `${quantity} are not finite (NaN or infinite), ${range}`));
+    if (bad.length) this.halt(weightsDiverged(bad, updatesBefore + 1, this.agent.updates));
   }
 
   /** An evaluation or probe is under way (it finishes before the next env step). */
@@ -493,13 +496,9 @@ export class TrainingSession {
   /** Ends training on the run's own failure; a divergence is kept with its quantity, step and update. */
   private halt(error: TrainingStopped): void {
     this.tasks = [];
-    if (error instanceof Diverged) {
-      const update = error.update ?? this.agent.updates;
-      this.divergence = { quantity: error.quantity, step: this.step, update };
-      this.stoppedReason = `Diverged at env step ${this.step}, update ${update}: ${error.message}`;
-    } else {
-      this.stoppedReason = `Stopped at env step ${this.step}: ${error.message}`;
-    }
+    const { reason, divergence } = stopReason(error, this.step, this.agent.updates);
+    this.stoppedReason = reason;
+    this.divergence = divergence;
     this.emit({
       type: 'stopped',
       step: this.step,

@@ -74,6 +74,15 @@ const FLUSH_MS = 33;
 const WATCH_STEPS_PER_SECOND: Record<string, number> = { 'Pendulum-v1': 20 };
 const DEFAULT_WATCH_RATE = 30;
 
+/** The configuration a run can start from, or what is wrong with it (the schema's words, an unknown env). */
+function startable(input: Record<string, unknown>): Config | string {
+  const validation = validateConfig(input);
+  if (!validation.ok) return validation.errors.join('; ');
+  const { config } = validation;
+  if (!envIds.includes(config.env)) return `unknown environment "${config.env}"; known: ${envIds.join(', ')}`;
+  return config;
+}
+
 export class TrainingHost {
   private session: TrainingSession | null = null;
   /** Runs trained as one population instead of the session (the lab's, on a GPU backend). */
@@ -222,17 +231,9 @@ export class TrainingHost {
     runId: string | null,
     view: boolean,
   ): Promise<void> {
-    const validation = validateConfig(input);
-    if (!validation.ok) {
-      // The current run (if any) goes on: a bad configuration loses nothing.
-      this.notice('error', `Not started: ${validation.errors.join('; ')}`);
-      return;
-    }
-    const config = validation.config;
-    if (!envIds.includes(config.env)) {
-      this.notice('error', `Not started: unknown environment "${config.env}"; known: ${envIds.join(', ')}`);
-      return;
-    }
+    const config = startable(input);
+    // The current run (if any) goes on: a bad configuration loses nothing.
+    if (typeof config === 'string') return this.notice('error', `Not started: ${config}`);
     // The previous run's last records and status go out under its own name, before this run's.
     this.disposeSession();
     this.runId = runId;
@@ -271,16 +272,10 @@ export class TrainingHost {
     requested: BackendName | undefined,
   ): Promise<void> {
     const runs: { runId: string; config: Config }[] = [];
-    for (const { runId, config } of inputs) {
-      const validation = validateConfig(config);
-      if (!validation.ok)
-        return this.notice('error', `Not started: run ${runId}: ${validation.errors.join('; ')}`);
-      if (!envIds.includes(validation.config.env))
-        return this.notice(
-          'error',
-          `Not started: run ${runId}: unknown environment "${validation.config.env}"; known: ${envIds.join(', ')}`,
-        );
-      runs.push({ runId, config: validation.config });
+    for (const { runId, config: input } of inputs) {
+      const config = startable(input);
+      if (typeof config === 'string') return this.notice('error', `Not started: run ${runId}: ${config}`);
+      runs.push({ runId, config });
     }
     const problem = populationProblem(runs.map((r) => r.config));
     if (problem)
