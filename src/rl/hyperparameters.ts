@@ -70,6 +70,17 @@ export const FIELDS = {
     live: true,
     description: 'Environment steps to train for',
   }),
+  parallelEnvs: integer({
+    label: 'Parallel environments',
+    default: 1,
+    min: 1,
+    max: 64,
+    scale: 'log',
+    group: 'run',
+    live: false,
+    description:
+      'Envs stepped side by side: the policy’s actions for all of them come in one read (fewer waits on a GPU), and each of their steps is followed by its updates as usual; 1 = the paper',
+  }),
 
   hidden1: integer({
     label: 'First hidden layer (units)',

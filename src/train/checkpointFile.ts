@@ -110,6 +110,22 @@ const normWeights = z.object({
   runningVariance: numbers.optional(),
 });
 const weights = z.array(z.object({ weight: z.array(numbers), bias: numbers, norm: normWeights.optional() }));
+/** n-step transitions still summing their rewards (at most n − 1 < 20 of them). */
+const pendingTransitions = z
+  .array(
+    z.object({
+      observation: numbers,
+      action: numbers,
+      state: numbers,
+      reward: z.number(),
+      steps: z.number().int().positive(),
+    }),
+  )
+  .max(20);
+const envState = z.object({
+  state: numbers,
+  episode: z.object({ rng: rngState, elapsedSteps: z.number().int().nonnegative(), underWay: z.boolean() }),
+});
 const stateSchema = z.object({
   config: z.record(z.string(), z.unknown()),
   step: z.number().int().nonnegative(),
@@ -148,24 +164,28 @@ const stateSchema = z.object({
     .nullable(),
   probe: z.object({ states: z.instanceof(Float64Array), rng: rngState }).nullable(),
   normalizer: z.object({ mean: numbers, variance: numbers, count: z.number().positive() }).optional(),
-  pendingTransitions: z
-    .array(
-      z.object({
-        observation: numbers,
-        action: numbers,
-        state: numbers,
-        reward: z.number(),
-        steps: z.number().int().positive(),
-      }),
-    )
-    .max(20)
-    .optional(),
+  pendingTransitions: pendingTransitions.optional(),
   random: z.object({ actions: rngState, exploration: rngState, sampling: rngState }),
   noise: numbers,
-  env: z.object({
-    state: numbers,
-    episode: z.object({ rng: rngState, elapsedSteps: z.number().int().nonnegative(), underWay: z.boolean() }),
-  }),
+  env: envState,
+  parallel: z
+    .object({
+      next: z.number().int().nonnegative(),
+      waiting: z.array(numbers).max(64),
+      envs: z
+        .array(
+          z.object({
+            observation: numbers,
+            episodeReturn: z.number(),
+            episodeLength: z.number().int().nonnegative(),
+            noise: numbers,
+            pendingTransitions,
+            env: envState,
+          }),
+        )
+        .max(63),
+    })
+    .optional(),
 });
 const checkpointSchema = z.object({
   state: stateSchema,

@@ -29,6 +29,7 @@ export function populationProblem(configs: Config[]): string | null {
     for (const key of SHARED)
       if (c[key] !== configs[0][key])
         return `run ${i} has another ${key} (${c[key]} against ${configs[0][key]})`;
+    if (c.parallelEnvs > 1) return `run ${i} steps ${c.parallelEnvs} parallel envs`;
     if (c.nStep > 1) return `run ${i} uses n-step returns`;
     if (c.per) return `run ${i} uses prioritized replay`;
     if (c.normalizeObservations) return `run ${i} normalises observations`;

@@ -96,6 +96,37 @@ export interface SessionState {
   random: { actions: number[]; exploration: number[]; sampling: number[] };
   noise: number[];
   env: { state: number[]; episode: EpisodeState };
+  /**
+   * Parallel envs (absent for one): the env that steps next, the actions already chosen for it and the envs
+   * after it in turn (a group of K chosen together, stopped part way), and envs 1 … K − 1 as the fields above
+   * keep env 0 (its observation, episode, exploration noise, waiting n-step transitions and state).
+   */
+  parallel?: { next: number; waiting: number[][]; envs: SlotState[] };
+}
+
+/** One of a run's parallel envs as a checkpoint keeps it. */
+export interface SlotState {
+  observation: number[];
+  episodeReturn: number;
+  episodeLength: number;
+  noise: number[];
+  pendingTransitions: PendingTransition[];
+  env: { state: number[]; episode: EpisodeState };
+}
+
+/**
+ * One env of the run with what its episode carries: its observation, return and length so far, its own
+ * exploration noise (OU noise has a state per env) and its n-step transitions still summing rewards.
+ */
+interface EnvSlot {
+  env: Env;
+  observation: Float32Array | number[];
+  episodeReturn: number;
+  episodeLength: number;
+  noise: ExplorationNoise;
+  pending: PendingTransition[];
+  /** The action of its last env step. */
+  action: Float32Array;
 }
 
 /**
@@ -132,15 +163,19 @@ export class TrainingSession {
   readonly buffer: ReplayBuffer;
   private config: Config;
   private readonly probe: OverestimationProbe;
-  private noise: ExplorationNoise;
+  /**
+   * The envs it trains on, env 0 first: one (the paper), or K stepped side by side with one read of the
+   * policy's K actions, each transition followed by its updates.
+   */
+  private readonly slots: EnvSlot[];
+  /** The env that steps next: the K envs take turns. */
+  private nextSlot = 0;
+  /** Envs from `nextSlot` on, in turn, whose actions are chosen and not yet taken. */
+  private waiting = 0;
   private readonly randomActions: Random;
   private readonly explorationRng: Random;
   private readonly samplingRng: Random;
   private readonly halfRange: number[];
-  private readonly action: Float32Array;
-  private observation: Float32Array | number[];
-  private episodeReturn = 0;
-  private pending: PendingTransition[] = [];
   /** Observation normalisation, when the run asks for it: updated by training steps only. */
   readonly normalizer: ObservationNormalizer | null;
   /**
@@ -148,7 +183,6 @@ export class TrainingSession {
    * evaluation, the probe and the page's views go through this; the update gets normalised batches.
    */
   readonly policy: PolicyAccess;
-  private episodeLength = 0;
   private throughputMark = { time: 0, step: 0, updates: 0 };
   /** Evaluations and probes due before the next env step, each a generator run a slice at a time. */
   private tasks: Reads<void>[] = [];
@@ -163,15 +197,27 @@ export class TrainingSession {
   private constructor(
     config: Config,
     readonly env: Env,
+    parallelEnvs: Env[],
     private readonly evalEnv: Env,
     private readonly probeEnvs: Env[],
     private emit: (record: MetricRecord) => void,
   ) {
     this.config = config;
     const spec = env.spec;
-    this.observation = env.reset(config.seed);
+    this.halfRange = spec.actionHigh.map((h, i) => (h - spec.actionLow[i]) / 2);
+    this.explorationRng = Random.stream(config.seed, 'exploration-noise');
     this.normalizer = config.normalizeObservations ? new ObservationNormalizer(spec.observationSize) : null;
-    this.observeStatistics(this.observation);
+    // Env k starts from seed + k, as Gymnasium's vector envs seed theirs.
+    this.slots = [env, ...parallelEnvs].map((slotEnv, k) => ({
+      env: slotEnv,
+      observation: slotEnv.reset(config.seed + k),
+      episodeReturn: 0,
+      episodeLength: 0,
+      noise: this.makeNoise(config),
+      pending: [],
+      action: new Float32Array(spec.actionSize),
+    }));
+    for (const slot of this.slots) this.observeStatistics(slot.observation);
     const norm = this.normalizer;
     const rows = (o: Float32Array) => (norm ? norm.normalizeRows(Float32Array.from(o)) : o);
     // One observation (an env step's) is normalised from its own numbers, rows (a batch) from float32 copies.
@@ -192,17 +238,8 @@ export class TrainingSession {
       probeEnvs,
       Random.stream(config.seed, 'overestimation-probe'),
     );
-    this.halfRange = spec.actionHigh.map((h, i) => (h - spec.actionLow[i]) / 2);
-    this.explorationRng = Random.stream(config.seed, 'exploration-noise');
-    this.noise = makeExplorationNoise(
-      config.explNoiseType as 'gaussian' | 'ou',
-      this.halfRange,
-      config.explNoise,
-      this.explorationRng,
-    );
     this.randomActions = Random.stream(config.seed, 'random-actions');
     this.samplingRng = Random.stream(config.seed, 'batch-sampling');
-    this.action = new Float32Array(spec.actionSize);
     emit({ type: 'config', step: 0, config: { ...config }, backend: tf.getBackend() });
     if (!this.probeAvailable) {
       emit({
@@ -223,11 +260,22 @@ export class TrainingSession {
     const config = parseConfig(input);
     const make = async () => guardEnv(await envFactory(config.env));
     const env = await make();
+    const parallelEnvs = await Promise.all(Array.from({ length: config.parallelEnvs - 1 }, make));
     const evalEnv = await make();
     const probeCount =
       env.exactRestore === false ? 0 : Math.min(PROBE_ENV_COPIES, Math.max(1, config.probePairs));
     const probeEnvs = await Promise.all(Array.from({ length: probeCount }, make));
-    return new TrainingSession(config, env, evalEnv, probeEnvs, emit);
+    return new TrainingSession(config, env, parallelEnvs, evalEnv, probeEnvs, emit);
+  }
+
+  /** An env's exploration noise: all draw from the run's one exploration stream. */
+  private makeNoise(config: Config): ExplorationNoise {
+    return makeExplorationNoise(
+      config.explNoiseType as 'gaussian' | 'ou',
+      this.halfRange,
+      config.explNoise,
+      this.explorationRng,
+    );
   }
 
   /**
@@ -243,25 +291,37 @@ export class TrainingSession {
     if (this.hasPendingWork) throw new Error('an evaluation or probe is under way: checkpoint after it');
     const keepBuffer = options.buffer ?? true;
     const agent = yield* this.agent.stateRead();
+    const [first, ...others] = this.slots.map(slotState);
     return {
       config: { ...this.config },
       step: this.step,
       episodes: this.episodes,
-      episodeReturn: this.episodeReturn,
-      episodeLength: this.episodeLength,
-      observation: Array.from(this.observation),
+      episodeReturn: first.episodeReturn,
+      episodeLength: first.episodeLength,
+      observation: first.observation,
       agent,
       buffer: keepBuffer ? this.buffer.exportState() : null,
       probe: keepBuffer && this.probeAvailable ? this.probe.exportState(this.buffer.size) : null,
-      pendingTransitions: this.pending.map((p) => ({ ...p })),
+      pendingTransitions: first.pendingTransitions,
       ...(this.normalizer ? { normalizer: this.normalizer.exportState() } : {}),
       random: {
         actions: this.randomActions.getState(),
         exploration: this.explorationRng.getState(),
         sampling: this.samplingRng.getState(),
       },
-      noise: this.noise.exportState(),
-      env: { state: this.env.getState(), episode: this.env.getEpisodeState() },
+      noise: first.noise,
+      env: first.env,
+      ...(others.length
+        ? {
+            parallel: {
+              next: this.nextSlot,
+              waiting: Array.from({ length: this.waiting }, (_, j) =>
+                Array.from(this.slots[(this.nextSlot + j) % this.slots.length].action),
+              ),
+              envs: others,
+            },
+          }
+        : {}),
     };
   }
 
@@ -287,39 +347,69 @@ export class TrainingSession {
 
   private importState(state: SessionState): void {
     const spec = this.env.spec;
-    if (state.observation.length !== spec.observationSize)
+    const saved: SlotState[] = [
+      {
+        observation: state.observation,
+        episodeReturn: state.episodeReturn,
+        episodeLength: state.episodeLength,
+        noise: state.noise,
+        pendingTransitions: state.pendingTransitions ?? [],
+        env: state.env,
+      },
+      ...(state.parallel?.envs ?? []),
+    ];
+    if (saved.length !== this.slots.length)
+      throw new Error(`the file has ${saved.length} parallel envs, the run ${this.slots.length}`);
+    const next = state.parallel?.next ?? 0;
+    if (!Number.isInteger(next) || next < 0 || next >= this.slots.length)
+      throw new Error(`the next env to step (${next}) is not one of the run's ${this.slots.length}`);
+    const waiting = state.parallel?.waiting ?? [];
+    if (waiting.length > this.slots.length || waiting.some((a) => a.length !== spec.actionSize))
       throw new Error(
-        `the saved observation has ${state.observation.length} values, ${spec.id} has ${spec.observationSize}`,
+        `the actions chosen and not yet taken do not fit ${this.slots.length} envs of ${spec.id}`,
       );
+    const stateSize = this.env.getState().length;
+    for (const s of saved) {
+      if (s.observation.length !== spec.observationSize)
+        throw new Error(
+          `the saved observation has ${s.observation.length} values, ${spec.id} has ${spec.observationSize}`,
+        );
+      for (const p of s.pendingTransitions)
+        if (
+          p.observation.length !== spec.observationSize ||
+          p.action.length !== spec.actionSize ||
+          p.state.length !== stateSize ||
+          p.steps >= this.config.nStep
+        )
+          throw new Error('a waiting n-step transition does not fit this run');
+    }
     this.agent.importState(state.agent);
     if (state.buffer) this.buffer.importState(state.buffer);
     if (state.probe && this.probeAvailable) this.probe.importState(state.probe);
     this.randomActions.setState(state.random.actions);
     this.explorationRng.setState(state.random.exploration);
     this.samplingRng.setState(state.random.sampling);
-    this.noise.importState(state.noise);
-    this.pending = (state.pendingTransitions ?? []).map((p) => ({ ...p }));
     if (this.normalizer) {
       if (!state.normalizer)
         throw new Error('the run normalises observations but the file has no statistics');
       this.normalizer.importState(state.normalizer);
     }
-    const stateSize = this.env.getState().length;
-    for (const p of this.pending)
-      if (
-        p.observation.length !== spec.observationSize ||
-        p.action.length !== spec.actionSize ||
-        p.state.length !== stateSize ||
-        p.steps >= this.config.nStep
-      )
-        throw new Error('a waiting n-step transition does not fit this run');
-    this.env.setState(state.env.state);
-    this.env.setEpisodeState(state.env.episode);
-    this.observation = Float32Array.from(state.observation);
+    for (const [k, slot] of this.slots.entries()) {
+      const s = saved[k];
+      slot.noise.importState(s.noise);
+      slot.pending = s.pendingTransitions.map((p) => ({ ...p }));
+      slot.env.setState(s.env.state);
+      slot.env.setEpisodeState(s.env.episode);
+      slot.observation = Float32Array.from(s.observation);
+      slot.episodeReturn = s.episodeReturn;
+      slot.episodeLength = s.episodeLength;
+    }
+    this.nextSlot = next;
+    this.waiting = waiting.length;
+    for (const [j, action] of waiting.entries())
+      this.slots[(next + j) % this.slots.length].action.set(action);
     this.step = state.step;
     this.episodes = state.episodes;
-    this.episodeReturn = state.episodeReturn;
-    this.episodeLength = state.episodeLength;
     this.snapshot = state.agent;
     this.throughputMark = { time: performance.now(), step: this.step, updates: this.agent.updates };
     // Scheduled settings are a function of the step: set them as the uninterrupted run has them now.
@@ -343,7 +433,7 @@ export class TrainingSession {
 
   /** The action of the last env step (for drawing). */
   get lastAction(): Float32Array {
-    return this.action;
+    return this.slots[0].action;
   }
 
   getConfig(): Config {
@@ -361,15 +451,10 @@ export class TrainingSession {
     this.config = next;
     const agentConfig: LiveAgentConfig = agentSettings(next);
     this.agent.setConfig(agentConfig);
-    if (noiseChanged) {
-      this.noise = makeExplorationNoise(
-        next.explNoiseType as 'gaussian' | 'ou',
-        this.halfRange,
-        next.explNoise,
-        this.explorationRng,
-      );
+    for (const slot of this.slots) {
+      if (noiseChanged) slot.noise = this.makeNoise(next);
+      slot.noise.sigma = next.explNoise;
     }
-    this.noise.sigma = next.explNoise;
     this.applySchedules();
   }
 
@@ -387,7 +472,8 @@ export class TrainingSession {
     if (c.explNoiseSchedule === 'constant' && c.lrSchedule === 'constant' && criticSchedule === 'constant')
       return;
     const p = learningProgress(this.step, c.startSteps, c.totalSteps);
-    this.noise.sigma = scheduled(c.explNoiseSchedule as Schedule, c.explNoise, c.explNoiseFinal, p);
+    const sigma = scheduled(c.explNoiseSchedule as Schedule, c.explNoise, c.explNoiseFinal, p);
+    for (const slot of this.slots) slot.noise.sigma = sigma;
     const lr = (schedule: string, start: number, final: number) =>
       scheduled(schedule as Schedule, start, start * final, p);
     this.agent.setConfig({
@@ -399,7 +485,7 @@ export class TrainingSession {
   /** The exploration σ and learning rates in force now (scheduled ones move as training goes on). */
   get scheduledValues(): { explNoise: number; actorLr: number; criticLr: number } {
     const { actorLr, criticLr } = this.agent.getConfig();
-    return { explNoise: this.noise.sigma, actorLr, criticLr };
+    return { explNoise: this.slots[0].noise.sigma, actorLr, criticLr };
   }
 
   /**
@@ -409,9 +495,7 @@ export class TrainingSession {
   advance(maxSteps: number): number {
     const updatesBefore = this.agent.updates;
     let taken = 0;
-    while (taken < maxSteps && !this.done) {
-      if (readSync(this.work())) taken++;
-    }
+    while (taken < maxSteps && !this.done) taken += readSync(this.work(maxSteps - taken));
     readSync(this.checkParameters(updatesBefore));
     return taken;
   }
@@ -437,7 +521,7 @@ export class TrainingSession {
     let taken = 0;
     do {
       if (taken >= maxSteps && !this.hasPendingWork) break;
-      if (yield* this.work(taken < maxSteps)) taken++;
+      taken += yield* this.work(maxSteps - taken);
     } while (!this.done && performance.now() - start < budgetMs);
     yield* this.checkParameters(updatesBefore);
     return taken;
@@ -466,11 +550,11 @@ export class TrainingSession {
   }
 
   /**
-   * One unit of work: a slice of the pending evaluation or probe if there is one, else one env step with its
-   * updates. Returns whether an env step was taken. Divergence and env errors stop the session; other errors
-   * (a failed tfjs backend) are thrown to the caller.
+   * One unit of work: a slice of the pending evaluation or probe if there is one, else one env step of each
+   * parallel env (at most `maxSteps`) with their updates. Returns the env steps taken. Divergence and env
+   * errors stop the session; other errors (a failed tfjs backend) are thrown to the caller.
    */
-  private *work(mayStep = true): Reads<boolean> {
+  private *work(maxSteps: number): Reads<number> {
     try {
       const task = this.tasks[0];
       if (task) {
@@ -481,15 +565,14 @@ export class TrainingSession {
             break;
           }
         }
-        return false;
+        return 0;
       }
-      if (!mayStep || this.step >= this.config.totalSteps) return false;
-      yield* this.envStep();
-      return true;
+      if (maxSteps <= 0 || this.step >= this.config.totalSteps) return 0;
+      return yield* this.envSteps(maxSteps);
     } catch (error) {
       if (!(error instanceof TrainingStopped)) throw error;
       this.halt(error);
-      return false;
+      return 0;
     }
   }
 
@@ -532,50 +615,90 @@ export class TrainingSession {
     return state.updates;
   }
 
-  /** One env step of the authors' loop, then the updates, evaluation and probe it triggers. */
-  private *envStep(): Reads<void> {
+  /**
+   * Env steps of the parallel envs in turn, at most `maxSteps`, each with the action chosen for it when its
+   * group began (`chooseActions`): where the caller stops mid-group changes nothing. Returns the steps taken.
+   */
+  private *envSteps(maxSteps: number): Reads<number> {
+    if (this.waiting === 0) yield* this.chooseActions();
+    const n = Math.min(this.waiting, maxSteps);
+    for (let j = 0; j < n; j++) {
+      const slot = this.slots[this.nextSlot];
+      this.nextSlot = (this.nextSlot + 1) % this.slots.length;
+      this.waiting--;
+      yield* this.envStep(slot);
+    }
+    return n;
+  }
+
+  /**
+   * The actions of the next m parallel envs in turn (m ≤ K, fewer where an evaluation or probe falls sooner,
+   * so that it measures the policy at its own step), the policy's read for all of them at once: uniform
+   * random actions before learning starts, then π(s) plus exploration noise, clipped to the bounds.
+   */
+  private *chooseActions(): Reads<void> {
     const c = this.config;
     const spec = this.env.spec;
-
-    // Uniform random actions before learning starts; then π(s) plus exploration noise, clipped to the bounds.
-    if (this.step < c.startSteps) {
-      for (let i = 0; i < spec.actionSize; i++) {
-        this.action[i] = this.randomActions.uniformRange(spec.actionLow[i], spec.actionHigh[i]);
-      }
-    } else {
-      addNoiseAndClip(
-        yield* this.policy.actionsRead(this.observation, 1),
-        this.noise.sample(),
-        spec.actionLow,
-        spec.actionHigh,
-        this.action,
-      );
+    const k = this.slots.length;
+    const m = Math.min(
+      k,
+      c.totalSteps - this.step,
+      c.evalEvery - (this.step % c.evalEvery),
+      c.probeEvery - (this.step % c.probeEvery),
+    );
+    const slots = Array.from({ length: m }, (_, j) => this.slots[(this.nextSlot + j) % k]);
+    const firstLearned = Math.max(0, c.startSteps - this.step);
+    let learned: Float32Array | null = null;
+    if (firstLearned < m) {
+      const n = m - firstLearned;
+      learned = yield* this.policy.actionsRead(stacked(slots.slice(firstLearned), spec.observationSize), n);
     }
+    for (const [j, slot] of slots.entries()) {
+      if (learned && j >= firstLearned) {
+        const at = (j - firstLearned) * spec.actionSize;
+        addNoiseAndClip(
+          learned.subarray(at, at + spec.actionSize),
+          slot.noise.sample(),
+          spec.actionLow,
+          spec.actionHigh,
+          slot.action,
+        );
+      } else {
+        for (let i = 0; i < spec.actionSize; i++) {
+          slot.action[i] = this.randomActions.uniformRange(spec.actionLow[i], spec.actionHigh[i]);
+        }
+      }
+    }
+    this.waiting = m;
+  }
 
+  /** An env step with the slot's chosen action, then the updates, evaluation and probe it triggers. */
+  private *envStep(slot: EnvSlot): Reads<void> {
+    const c = this.config;
     // The state the transition starts from, for the probe (getState returns a copy).
-    const stateBefore = this.env.getState();
-    const result = this.env.step(this.action);
+    const stateBefore = slot.env.getState();
+    const result = slot.env.step(slot.action);
     // Only termination cuts the bootstrap; a time-limit truncation is stored as not done.
-    if (c.nStep > 1) this.storeNStep(stateBefore, result);
+    if (c.nStep > 1) this.storeNStep(slot, stateBefore, result);
     else {
       this.probe.recordState(stateBefore);
       this.buffer.add(
-        this.observation,
-        this.action,
+        slot.observation,
+        slot.action,
         result.reward * c.rewardScale,
         result.observation,
         result.terminated,
       );
     }
-    this.observation = result.observation;
-    this.observeStatistics(this.observation);
-    this.episodeReturn += result.reward;
-    this.episodeLength++;
+    slot.observation = result.observation;
+    this.observeStatistics(slot.observation);
+    slot.episodeReturn += result.reward;
+    slot.episodeLength++;
     this.step++;
 
     if (this.step > c.startSteps) {
       this.applySchedules();
-      for (let k = 0; k < c.updatesPerStep; k++) yield* this.update();
+      for (let u = 0; u < c.updatesPerStep; u++) yield* this.update();
     }
 
     if (result.terminated || result.truncated) {
@@ -584,15 +707,15 @@ export class TrainingSession {
         type: 'episode',
         step: this.step,
         episode: this.episodes,
-        return: this.episodeReturn,
-        length: this.episodeLength,
+        return: slot.episodeReturn,
+        length: slot.episodeLength,
         terminated: result.terminated,
       });
-      this.observation = this.env.reset();
-      this.observeStatistics(this.observation);
-      this.noise.reset();
-      this.episodeReturn = 0;
-      this.episodeLength = 0;
+      slot.observation = slot.env.reset();
+      this.observeStatistics(slot.observation);
+      slot.noise.reset();
+      slot.episodeReturn = 0;
+      slot.episodeLength = 0;
     }
 
     // Evaluation and the probe run as tasks before the next env step, spread over chunks of work.
@@ -639,24 +762,26 @@ export class TrainingSession {
    * steps (weight γ^(k − n) on the update's γ^n).
    */
   private storeNStep(
+    slot: EnvSlot,
     stateBefore: number[],
     result: { reward: number; observation: ArrayLike<number>; terminated: boolean; truncated: boolean },
   ): void {
     const { nStep: n, discount: gamma } = this.config;
-    this.pending.push({
-      observation: Array.from(this.observation),
-      action: Array.from(this.action),
+    const pending = slot.pending;
+    pending.push({
+      observation: Array.from(slot.observation),
+      action: Array.from(slot.action),
       state: stateBefore,
       reward: 0,
       steps: 0,
     });
-    for (const p of this.pending) {
+    for (const p of pending) {
       p.reward += gamma ** p.steps * result.reward * this.config.rewardScale;
       p.steps++;
     }
     const ended = result.terminated || result.truncated;
-    while (this.pending.length && (ended || this.pending[0].steps >= n)) {
-      const p = this.pending.shift() as PendingTransition;
+    while (pending.length && (ended || pending[0].steps >= n)) {
+      const p = pending.shift() as PendingTransition;
       const bootstrap = result.terminated ? 0 : gamma ** (p.steps - n);
       this.probe.recordState(p.state);
       this.buffer.addWithBootstrap(p.observation, p.action, p.reward, result.observation, bootstrap);
@@ -725,8 +850,28 @@ export class TrainingSession {
 
   dispose(): void {
     this.agent.dispose();
-    for (const env of [this.env, this.evalEnv, ...this.probeEnvs]) env.close();
+    for (const env of [...this.slots.map((slot) => slot.env), this.evalEnv, ...this.probeEnvs]) env.close();
   }
+}
+
+/** The slots' observations one row after another (one slot's as it is), for one read of their actions. */
+function stacked(slots: EnvSlot[], size: number): ArrayLike<number> {
+  if (slots.length === 1) return slots[0].observation;
+  const rows = new Float32Array(slots.length * size);
+  for (const [j, slot] of slots.entries()) rows.set(slot.observation, j * size);
+  return rows;
+}
+
+/** A slot as a checkpoint keeps it. */
+function slotState(slot: EnvSlot): SlotState {
+  return {
+    observation: Array.from(slot.observation),
+    episodeReturn: slot.episodeReturn,
+    episodeLength: slot.episodeLength,
+    noise: slot.noise.exportState(),
+    pendingTransitions: slot.pending.map((p) => ({ ...p })),
+    env: { state: slot.env.getState(), episode: slot.env.getEpisodeState() },
+  };
 }
 
 /**
