@@ -147,7 +147,9 @@ export async function runBench(args: BenchArgs): Promise<BenchResults> {
   }
   if (has('page')) {
     results.page = await benchPage(
-      q ? { warmupS: 1, windowS: 2, limitMs: 120_000 } : { warmupS: 10, windowS: 30, limitMs: 300_000 },
+      q
+        ? { warmupS: 1, windowS: 2, limitMs: 120_000, quick: true }
+        : { warmupS: 10, windowS: 30, limitMs: 300_000, quick: false },
       log,
     );
   }

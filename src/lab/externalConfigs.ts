@@ -75,12 +75,18 @@ export function zooHyperparameters(config: Config, label: string): string {
     notes.push(
       `SB3's TD3 has one learning rate: the actor's (${config.actorLr}) is used; the critic's here was ${config.criticLr}`,
     );
+  const k = config.parallelEnvs;
+  if (k > 1)
+    notes.push(
+      `SB3 steps its ${k} envs and then makes their updates; here each env step is followed by its own`,
+    );
   const lines = [
     `# rl-baselines3-zoo hyperparameters for TD3: "${label}" from TD3 Playground`,
     `# python -m rl_zoo3.train --algo td3 --env ${config.env} --seed ${config.seed} --conf-file THIS_FILE.yml`,
     ...notes.map((n) => `# Note: ${n}`),
     `${config.env}:`,
     `  n_timesteps: ${config.totalSteps}`,
+    ...(k > 1 ? [`  n_envs: ${k}`] : []),
     `  policy: 'MlpPolicy'`,
     `  learning_rate: ${linear ? `lin_${config.actorLr}` : yamlNumber(config.actorLr)}`,
     `  buffer_size: ${config.bufferSize}`,
@@ -89,7 +95,8 @@ export function zooHyperparameters(config: Config, label: string): string {
     `  tau: ${yamlNumber(config.tau)}`,
     `  gamma: ${yamlNumber(config.discount)}`,
     '  train_freq: 1',
-    `  gradient_steps: ${config.updatesPerStep}`,
+    // One step of SB3's K envs is K env steps: as many updates per env step as here.
+    `  gradient_steps: ${config.updatesPerStep * k}`,
     `  policy_delay: ${config.policyDelay}`,
     // Smoothing off is smoothing with no noise: ã′ = π′(s′).
     `  target_policy_noise: ${config.targetSmoothing ? yamlNumber(config.policyNoise) : '0.0'}`,
@@ -117,6 +124,8 @@ export function cleanRlCommand(config: Config, label: string): string {
     notes.push('CleanRL explores with Gaussian noise only (here Ornstein–Uhlenbeck)');
   if (config.updatesPerStep !== 1)
     notes.push(`CleanRL makes one update per env step (here ${config.updatesPerStep})`);
+  if (config.parallelEnvs > 1)
+    notes.push(`CleanRL's TD3 steps one env (here ${config.parallelEnvs} side by side)`);
   const flags: [string, string | number][] = [
     ['env-id', config.env],
     ['seed', config.seed],

@@ -15,6 +15,7 @@ export function EnvView() {
   const canvas = useRef<HTMLCanvasElement>(null);
   const canvas3d = useRef<HTMLCanvasElement>(null);
   const watching = usePlayground((s) => s.watching);
+  const parallelEnvs = usePlayground((s) => s.status?.config?.parallelEnvs ?? 1);
   const [is3d, setIs3d] = useState(false);
 
   useEffect(() => {
@@ -72,7 +73,13 @@ export function EnvView() {
 
   return (
     <figure className="env-view">
-      <figcaption>{watching ? 'The policy, in real time (no noise)' : 'Training env'}</figcaption>
+      <figcaption>
+        {watching
+          ? 'The policy, in real time (no noise)'
+          : parallelEnvs > 1
+            ? `Training env (the first of ${parallelEnvs} stepped side by side)`
+            : 'Training env'}
+      </figcaption>
       <canvas ref={canvas} width={360} height={260} data-testid="env-canvas" hidden={is3d} />
       <canvas ref={canvas3d} width={360} height={260} data-testid="env-canvas-3d" hidden={!is3d} />
     </figure>

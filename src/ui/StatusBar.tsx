@@ -30,7 +30,7 @@ export function StatusBar() {
         data-tensors={status?.tensors}
         title={
           status
-            ? `${status.backendReason}. ${status.tensors} tensors in the training worker's memory (flat while training runs).`
+            ? `${status.backendReason}. ${status.tensors} tensors in the training worker's memory (flat while training runs).${gpuNote(status.backend, status.config?.parallelEnvs)}`
             : ''
         }
       >
@@ -60,12 +60,21 @@ export function StatusBar() {
         >
           running: twin critics {status.config.twinCritics ? 'on' : 'off'} · delay {status.config.policyDelay}{' '}
           · smoothing {status.config.targetSmoothing ? 'on' : 'off'} · seed {status.config.seed}
+          {status.config.parallelEnvs > 1 ? ` · ${status.config.parallelEnvs} envs side by side` : ''}
         </span>
       ) : null}
       {status?.stoppedReason ? <span className="badge error">{status.stoppedReason}</span> : null}
       <RollbackOffer />
     </div>
   );
+}
+
+/** On a GPU backend, what each env step waits for, and the setting that waits less often. */
+function gpuNote(backend: string | null, parallelEnvs = 1): string {
+  if (backend !== 'webgpu' && backend !== 'webgl') return '';
+  return parallelEnvs > 1
+    ? ` Each read from the GPU brings the actions of ${parallelEnvs} parallel envs.`
+    : ' Each env step waits for its action to come back from the GPU; "Parallel environments" (under Run) fetches the actions of several envs in one read.';
 }
 
 /** A list of notices, each with a button that dismisses it (the playground's and the lab's). */

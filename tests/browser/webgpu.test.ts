@@ -1,7 +1,7 @@
 /**
  * The GPU path without a GPU, on tfjs-webgpu over SwiftShader in Debian's Chromium: the update's arithmetic
- * against the cpu backend (tests/browser/webgpu/worker.ts), and the page training Pendulum end to end with
- * `?backend=webgpu`, every read asynchronous (src/rl/deviceReads.ts).
+ * against the cpu backend (tests/browser/webgpu/worker.ts), the page training Pendulum end to end with
+ * `?backend=webgpu`, every read asynchronous (src/rl/deviceReads.ts), and with 8 parallel envs on webgl.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -118,4 +118,45 @@ describe('TD3 on WebGPU', () => {
       await preview.close();
     }
   }, 900_000);
+
+  it('the page trains with 8 parallel envs on WebGL: every env runs its episode, and the page says so', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const errors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('pageerror', (error) => errors.push(error.message));
+    try {
+      // 1,200 random steps (150 per env), then 400 learning steps: each env ends its 200-step episode.
+      await page.goto(
+        `${server.url}?backend=webgl#preset=quick&env=Pendulum-v1&seed=0&parallelEnvs=8&totalSteps=1600` +
+          '&startSteps=1200&evalEvery=800&evalEpisodes=1&probePairs=0',
+      );
+      await page.getByRole('heading', { name: 'TD3 Playground' }).waitFor();
+      await page.getByRole('button', { name: 'Start', exact: true }).click();
+      const state = page.getByTestId('run-state');
+      const badge = page.getByTestId('backend-badge');
+      const tensors: number[] = [];
+      const started = Date.now();
+      while ((await state.textContent()) !== 'done') {
+        if (Date.now() - started > 300_000) throw new Error(`not done in 5 min: ${errors.join('; ')}`);
+        if (Number(await page.getByTestId('step-counter').textContent()) > 1300)
+          tensors.push(Number(await badge.getAttribute('data-tensors')));
+        await page.waitForTimeout(1000);
+      }
+      console.log(`webgl page run with 8 envs: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+      expect(errors).toEqual([]);
+      expect(await badge.textContent()).toBe('backend: webgl');
+      expect(await badge.getAttribute('title')).toMatch(/brings the actions of 8 parallel envs/);
+      expect(await page.getByTestId('running-tricks').textContent()).toMatch(/8 envs side by side$/);
+      await expect.poll(() => page.getByText('Training env (the first of 8').count()).toBe(1);
+      const bar = (await page.locator('.status-bar').textContent()) ?? '';
+      expect(bar).toMatch(/step 1600/);
+      expect(bar).toMatch(/episodes 8/);
+      expect(bar).toMatch(/updates 400/);
+      expect(Number(await page.getByTestId('last-eval').textContent())).toBeLessThan(0);
+      expect(tensors.length).toBeGreaterThan(5);
+      expect(new Set(tensors).size).toBe(1);
+    } finally {
+      await page.close();
+    }
+  }, 400_000);
 });

@@ -143,6 +143,14 @@ describe('configurations for other tools', () => {
     expect(ddpg).not.toContain('# Note');
     const twoRates = zooHyperparameters({ ...quick, criticLr: 3e-4 }, 'x');
     expect(twoRates).toMatch(/# Note: SB3's TD3 has one learning rate/);
+    // Parallel envs: SB3's n_envs, with as many updates per env step as here.
+    const parallel = zooHyperparameters({ ...quick, parallelEnvs: 8, updatesPerStep: 2 }, 'x').split('\n');
+    expect(parallel).toContain('  n_envs: 8');
+    expect(parallel).toContain('  gradient_steps: 16');
+    expect(parallel.some((l) => /^# Note: SB3 steps its 8 envs and then makes their updates/.test(l))).toBe(
+      true,
+    );
+    expect(td3.split('\n')).not.toContain('  n_envs: 1');
   });
 
   it('a CleanRL command sets its flags, and says what CleanRL cannot do', () => {
@@ -159,5 +167,8 @@ describe('configurations for other tools', () => {
     expect(noTwin).toMatch(/# Note: CleanRL's networks are 256-256 \(here 64-64\)/);
     const noSmoothing = cleanRlCommand(variantConfig(quick, ABLATION_VARIANTS['no-smoothing'], 0), 'x');
     expect(noSmoothing).toContain('--policy-noise 0 ');
+    expect(cleanRlCommand({ ...quick, parallelEnvs: 4 }, 'x')).toMatch(
+      /# Note: CleanRL's TD3 steps one env \(here 4 side by side\)/,
+    );
   });
 });

@@ -19,16 +19,37 @@ export interface PagePlan {
   windowS: number;
   /** Give up on a run after this long. */
   limitMs: number;
+  /** Only the runs not marked for a full bench. */
+  quick: boolean;
 }
 
-/** The runs measured: a light one and a heavy one (the authors' 256-256 networks on a MuJoCo env). */
-export const PAGE_RUNS = [
+/**
+ * The runs measured: a light one and a heavy one (the authors' 256-256 networks on a MuJoCo env) on the
+ * backend the page picks, then the light one on each GPU backend with one env (a read of the policy per env
+ * step) and with 8 parallel envs (one read per 8); webgpu's (minutes on SwiftShader) only in a full run.
+ */
+export const PAGE_RUNS: {
+  name: string;
+  hash: string;
+  query?: string;
+  learningAfter: number;
+  fullOnly?: boolean;
+}[] = [
   { name: 'Pendulum-v1, quick', hash: 'preset=quick&env=Pendulum-v1&seed=0', learningAfter: 1000 },
   {
     name: 'HalfCheetah-v5, author (256-256, batch 256)',
     hash: 'preset=author&env=HalfCheetah-v5&seed=0&startSteps=1000',
     learningAfter: 1000,
   },
+  ...['webgl', 'webgpu'].flatMap((backend) =>
+    [1, 8].map((k) => ({
+      name: `Pendulum-v1, quick, ${backend}, ${k === 1 ? '1 env' : `${k} parallel envs`}`,
+      hash: `preset=quick&env=Pendulum-v1&seed=0&parallelEnvs=${k}`,
+      query: `backend=${backend}`,
+      learningAfter: 1000,
+      fullOnly: backend === 'webgpu',
+    })),
+  ),
 ];
 
 const steps = async (page: Page) => Number(await page.getByTestId('step-counter').textContent());
@@ -104,11 +125,11 @@ export async function benchPage(plan: PagePlan, log: (line: string) => void): Pr
   const browser = await launchChromium();
   const runs: PageRun[] = [];
   try {
-    for (const run of PAGE_RUNS) {
+    for (const run of PAGE_RUNS.filter((r) => !(plan.quick && r.fullOnly))) {
       log(`page: ${run.name}…`);
       const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
       try {
-        await page.goto(`${server.url}#${run.hash}`);
+        await page.goto(`${server.url}${run.query ? `?${run.query}` : ''}#${run.hash}`);
         await page.getByRole('heading', { name: 'TD3 Playground' }).waitFor();
         runs.push({ name: run.name, ...(await measure(page, plan, run.learningAfter)) });
         const r = runs[runs.length - 1];
