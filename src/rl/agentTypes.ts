@@ -75,6 +75,16 @@ export type AgentWeights = Record<
   MlpWeights
 >;
 
+/** The six networks in AgentWeights' order, with the names messages give them. */
+export const NETWORK_NAMES: Record<keyof AgentWeights, string> = {
+  actor: 'actor',
+  actorTarget: 'actor target',
+  critic1: 'critic 1',
+  critic2: 'critic 2',
+  critic1Target: 'critic 1 target',
+  critic2Target: 'critic 2 target',
+};
+
 /** Everything an agent needs to continue exactly where it was: weights, optimizer moments, counters, noise. */
 export interface AgentState {
   weights: AgentWeights;

@@ -16,13 +16,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../common/random';
-import type {
-  ActionSpace,
-  AgentConfig,
-  AgentWeights,
-  Batch,
-  LiveAgentConfig,
-  UpdateStats,
+import {
+  type ActionSpace,
+  type AgentConfig,
+  type AgentWeights,
+  type Batch,
+  type LiveAgentConfig,
+  NETWORK_NAMES,
+  type UpdateStats,
 } from './agentTypes';
 import { type Reads, read, readAndDispose } from './deviceReads';
 import { type MlpWeights, matrixRows } from './mlp';
@@ -258,7 +259,6 @@ export class Population implements TD3Parts<BatchedMlp, BatchedAdam> {
     });
   }
 
-  /** Every member's weights, in one read. */
   /** Per member, the names of its networks whose weights are not all finite (a checksum each), in one read. */
   *nonFiniteMembersRead(): Reads<string[][]> {
     const sums = tf.tidy(() =>
@@ -266,10 +266,11 @@ export class Population implements TD3Parts<BatchedMlp, BatchedAdam> {
     );
     const [values] = yield* readAndDispose([sums]);
     return this.members.map((_, i) =>
-      NETWORKS.filter((_, j) => !Number.isFinite(values[j * this.size + i])).map(String),
+      NETWORKS.filter((_, j) => !Number.isFinite(values[j * this.size + i])).map((key) => NETWORK_NAMES[key]),
     );
   }
 
+  /** Every member's weights, in one read. */
   *weightsRead(): Reads<AgentWeights[]> {
     const lists = NETWORKS.map((key) => this[key].variables());
     const values = yield* read(lists.flat());

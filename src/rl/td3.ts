@@ -8,14 +8,15 @@ import * as tf from '@tensorflow/tfjs';
 import { Random } from '../common/random';
 import { type InPlaceKernels, inPlaceKernels } from '../compute/wasmKernels';
 import { Adam } from './adam';
-import type {
-  ActionSpace,
-  AgentConfig,
-  AgentState,
-  AgentWeights,
-  Batch,
-  LiveAgentConfig,
-  UpdateStats,
+import {
+  type ActionSpace,
+  type AgentConfig,
+  type AgentState,
+  type AgentWeights,
+  type Batch,
+  type LiveAgentConfig,
+  NETWORK_NAMES,
+  type UpdateStats,
 } from './agentTypes';
 import { type Reads, read, readAndDispose, readSync } from './deviceReads';
 import { type InPlaceAgent, InPlaceOps } from './inPlaceOps';
@@ -301,14 +302,11 @@ export class TD3 {
 
   /** The six networks with the names messages give them, in AgentWeights' order. */
   private namedNetworks(): [string, Mlp, keyof AgentWeights][] {
-    return [
-      ['actor', this.actor, 'actor'],
-      ['actor target', this.actorTarget, 'actorTarget'],
-      ['critic 1', this.critic1, 'critic1'],
-      ['critic 2', this.critic2, 'critic2'],
-      ['critic 1 target', this.critic1Target, 'critic1Target'],
-      ['critic 2 target', this.critic2Target, 'critic2Target'],
-    ];
+    return (Object.keys(NETWORK_NAMES) as (keyof AgentWeights)[]).map((key) => [
+      NETWORK_NAMES[key],
+      this[key],
+      key,
+    ]);
   }
 
   getWeights(): AgentWeights {

@@ -128,4 +128,20 @@ describe('a batched population', () => {
     expect(batchable(with_({ criticGradClip: 1 }))).toMatch(/clips its gradients/);
     expect(() => new Population(wideSpace, with_({ criticNorm: 'batch' }))).toThrow(/cannot be batched/);
   });
+
+  it("names a member's non-finite networks in the words a single agent uses", () => {
+    const population = new Population(wideSpace, MEMBERS.slice(0, 2));
+    const weight = population.critic2Target.variables()[0];
+    const damaged = weight.arraySync() as number[][][];
+    damaged[1][0][0] = Number.NaN;
+    weight.assign(tf.tensor(damaged));
+    expect(readSync(population.nonFiniteMembersRead())).toEqual([[], ['critic 2 target']]);
+    const alone = new TD3(wideSpace, MEMBERS[1].config, MEMBERS[1].seed);
+    const critic2Target = alone.getWeights().critic2Target;
+    critic2Target[0].weight[0][0] = Number.NaN;
+    alone.setWeights({ critic2Target });
+    expect(alone.nonFiniteNetworks()).toEqual(['critic 2 target']);
+    alone.dispose();
+    population.dispose();
+  });
 });
