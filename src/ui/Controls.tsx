@@ -143,8 +143,12 @@ export function EnvAndPreset() {
             return entries.length ? (
               <optgroup key={group} label={group}>
                 {entries.map((e) => (
-                  <option key={e.id} value={e.id}>
-                    {e.id} ({defaultPresetFor(e.id)})
+                  <option
+                    key={e.id}
+                    value={e.id}
+                    title={`Choosing it loads the ${defaultPresetFor(e.id)} preset: ${PRESET_DESCRIPTIONS[defaultPresetFor(e.id)]}`}
+                  >
+                    {e.id}
                   </option>
                 ))}
               </optgroup>
