@@ -1,12 +1,13 @@
 /**
  * `npm run bench`: how fast the TD3 update runs here, on every tfjs backend in Node and in headless Chromium
  * (inside a Web Worker, as the product runs), side by side with the same update in PyTorch on the CPU; plus
- * env steps/s, end-to-end training steps/s and memory drift. Writes bench/results/latest.{json,md} and
- * prints the markdown table.
+ * env steps/s, end-to-end training steps/s and memory drift. Writes bench/results/latest.{json,md} (a quick
+ * or partial run: bench/results/partial/) and prints the markdown table.
  *
  *   npm run bench                         everything (about 10 minutes on a 2-core machine)
  *   npm run bench -- --quick              tiny sizes and iterations (a smoke test, not representative)
- *   npm run bench -- --only node,torch    some parts: torch, node, browser, page, envs, session, memory
+ *   npm run bench -- --only node,torch    some parts: torch, node, browser, page, envs, session, memory,
+ *                                         population
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

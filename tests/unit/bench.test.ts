@@ -31,6 +31,10 @@ describe('bench flags and summaries', () => {
       'memory',
       'population',
     ]);
+    // The full run's record stays where README quotes it from; quick and partial runs go beside it.
+    expect(parseBenchArgs([]).out).toBe('bench/results');
+    expect(parseBenchArgs(['--only', 'node']).out).toBe('bench/results/partial');
+    expect(parseBenchArgs(['--quick']).out).toBe('bench/results/partial');
     expect(() => parseBenchArgs(['--only', 'gpu'])).toThrow(/Unknown part "gpu"/);
     expect(() => parseBenchArgs(['--fast'])).toThrow(/Unknown flag/);
     expect(() => parseBenchArgs(['--repeats', '0'])).toThrow(/positive/);

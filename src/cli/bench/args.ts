@@ -16,7 +16,8 @@ export const USAGE = `Usage: npm run bench -- [--quick] [--only PART[,PART…]] 
                        [--browser-cap-s S] [--memory-updates N]
   PART: ${BENCH_PARTS.join(', ')} (default: all)
   --quick           tiny networks and iterations: checks that every part runs, in seconds
-  --out DIR         where latest.json and latest.md go (default bench/results)
+  --out DIR         where latest.json and latest.md go (default bench/results for a full run;
+                    bench/results/partial for --quick or --only, so the full run's record stays)
   --repeats N       timed repeats per figure (default 3; the median is reported)
   --updates N       timed TD3 updates per repeat on wasm and torch (default 100 and 200)
   --browser-cap-s S time budget per size for a backend in the browser (default 60)
@@ -26,7 +27,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
   const args: BenchArgs = {
     quick: false,
     parts: [...BENCH_PARTS],
-    out: 'bench/results',
+    out: '',
     repeats: null,
     updates: null,
     browserCapS: null,
@@ -86,5 +87,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
         throw new Error(`Unknown flag "${flag}"\n${USAGE}`);
     }
   }
+  // bench/results keeps the latest full run, the one README quotes; a quick or partial run goes beside it.
+  const full = !args.quick && args.parts.length === BENCH_PARTS.length;
+  args.out ||= full ? 'bench/results' : 'bench/results/partial';
   return args;
 }
