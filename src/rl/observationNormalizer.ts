@@ -34,10 +34,13 @@ export class ObservationNormalizer {
     this.count = total;
   }
 
-  /** One observation, normalised. */
-  normalize(observation: ArrayLike<number>): Float32Array {
-    const out = new Float32Array(this.size);
-    for (let i = 0; i < this.size; i++) out[i] = (observation[i] - this.mean[i]) / this.scale(i);
+  /** Observations (one, or rows of them), normalised from their own numbers into a new array. */
+  normalize(observations: ArrayLike<number>): Float32Array {
+    const out = new Float32Array(observations.length);
+    for (let k = 0; k < out.length; k++) {
+      const i = k % this.size;
+      out[k] = (observations[k] - this.mean[i]) / this.scale(i);
+    }
     return out;
   }
 

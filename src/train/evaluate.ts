@@ -4,7 +4,8 @@
  * evaluations of a run face the same K initial states and their curve shows the policy, not the luck.
  *
  * Written as work that reads the device (src/rl/deviceReads.ts) and pauses after every env step, so a session
- * can spread a long evaluation over several chunks of work, on any backend, and stay responsive.
+ * can spread a long evaluation over several chunks of work, on any backend, and stay responsive. Given env
+ * copies, the episodes run side by side on them (`sideBySide`), to the same returns.
  */
 import type { Env } from '../envs/types';
 import { pause, type Reads, readSync } from '../rl/deviceReads';
@@ -22,7 +23,12 @@ export function* evaluationSteps(
   env: Env,
   episodes: number,
   seed: number,
+  copies: Env[] = [],
 ): Reads<EvalResult> {
+  if (copies.length > 1 && env.exactRestore !== false) {
+    const returns = yield* sideBySide(agent, env, episodes, seed, copies);
+    return { mean: mean(returns), std: std(returns), returns };
+  }
   const returns: number[] = [];
   for (let k = 0; k < episodes; k++) {
     let observation = k === 0 ? env.reset(seed) : env.reset();
@@ -38,6 +44,54 @@ export function* evaluationSteps(
     returns.push(total);
   }
   return { mean: mean(returns), std: std(returns), returns };
+}
+
+/**
+ * The same episodes run side by side on env copies, one read of their actions per step (on a GPU backend,
+ * one wait instead of one per episode): the eval env draws each episode's start as one after another would
+ * (resets only draw from its reset stream), and a copy restored to it plays the episode, time limit
+ * included. Returns are those of one after another, to the last digit where the policy's actions for
+ * many rows equal its actions for each (tested on cpu and wasm).
+ */
+function* sideBySide(
+  agent: PolicyAccess,
+  env: Env,
+  episodes: number,
+  seed: number,
+  copies: Env[],
+): Reads<number[]> {
+  const size = env.spec.observationSize;
+  const actionSize = env.spec.actionSize;
+  const returns = new Array<number>(episodes).fill(0);
+  for (let first = 0; first < episodes; first += copies.length) {
+    const wave = Math.min(copies.length, episodes - first);
+    const observations: ArrayLike<number>[] = [];
+    for (let k = 0; k < wave; k++) {
+      observations.push(first + k === 0 ? env.reset(seed) : env.reset());
+      copies[k].setState(env.getState());
+      copies[k].setEpisodeState(env.getEpisodeState());
+    }
+    let alive = Array.from({ length: wave }, (_, k) => k);
+    while (alive.length) {
+      // Float64 rows: each observation reaches the policy as it would alone.
+      const rows = new Float64Array(alive.length * size);
+      alive.forEach((k, j) => {
+        rows.set(observations[k], j * size);
+      });
+      const actions = yield* agent.actionsRead(
+        alive.length === 1 ? observations[alive[0]] : rows,
+        alive.length,
+      );
+      alive = alive.filter((k, j) => {
+        const result = copies[k].step(actions.subarray(j * actionSize, (j + 1) * actionSize));
+        returns[first + k] += result.reward;
+        observations[k] = result.observation;
+        return !(result.terminated || result.truncated);
+      });
+      yield* pause();
+    }
+  }
+  return returns;
 }
 
 /** The whole evaluation at once. */

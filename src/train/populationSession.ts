@@ -90,10 +90,11 @@ export class PopulationSession {
     const problem = populationProblem(configs);
     if (problem) throw new Error(`These runs cannot train as one population: ${problem}`);
     const runs: Run[] = [];
-    // How many pairs roll out at once does not change a return: the copies are shared out.
+    // How many pairs roll out, or episodes are evaluated, at once changes no return: the copies are shared out.
+    const wanted = Math.max(configs[0].probePairs, configs[0].evalEpisodes);
     const copies = Math.max(
       1,
-      Math.min(PROBE_ENV_COPIES, configs[0].probePairs, Math.floor(POPULATION_PROBE_COPIES / configs.length)),
+      Math.min(PROBE_ENV_COPIES, wanted, Math.floor(POPULATION_PROBE_COPIES / configs.length)),
     );
     for (const config of configs) {
       const make = async () => guardEnv(await envFactory(config.env));
@@ -348,46 +349,58 @@ export class PopulationSession {
 
   /**
    * Every run's evaluation (its eval env restarted at seed + 100, K episodes of its deterministic policy),
-   * the runs in lockstep: one read of all their actions per step.
+   * the runs in lockstep, and each run's episodes side by side on its env copies where it has them (as a
+   * TrainingSession's, src/train/evaluate.ts): one read of all their actions per step.
    */
   private *evaluation(): Reads<void> {
     const c = this.runs[0].config;
     const { spec } = this.runs[0].env;
     const os = spec.observationSize;
     const as = spec.actionSize;
-    const returns: number[][] = this.runs.map(() => []);
-    const totals = this.runs.map(() => 0);
+    const episodes = c.evalEpisodes;
+    const returns: number[][] = this.runs.map(() => new Array<number>(episodes).fill(0));
     // Runs that stopped are not evaluated; an eval env's failure stops its run alone.
     const active = this.runs.map((r) => r.stoppedReason === null);
-    const observations = this.runs.map((r, i) => {
-      let observation: ArrayLike<number> = new Float32Array(os);
-      if (active[i])
-        this.guarded(i, () => {
-          observation = r.evalEnv.reset(r.config.seed + 100);
-        });
-      active[i] = r.stoppedReason === null;
-      return observation;
-    });
-    while (active.some(Boolean)) {
-      const rows = new Float32Array(this.runs.length * os);
-      observations.forEach((o, i) => {
-        rows.set(Float32Array.from(o), i * os);
-      });
-      const actions = yield* this.population.actionsRead(rows, 1);
+    // Every run has as many copies (none where states do not restore exactly: then one after another).
+    const width = Math.max(1, Math.min(this.runs[0].probeEnvs.length, episodes));
+    for (let first = 0; first < episodes; first += width) {
+      const wave = Math.min(width, episodes - first);
+      const envs = this.runs.map((r) => (width > 1 ? r.probeEnvs.slice(0, wave) : [r.evalEnv]));
+      const rows = new Float32Array(this.runs.length * wave * os);
+      const alive = this.runs.map(() => new Array<boolean>(wave).fill(false));
       this.runs.forEach((r, i) => {
         if (!active[i]) return;
         this.guarded(i, () => {
-          const result = r.evalEnv.step(actions.subarray(i * as, (i + 1) * as));
-          totals[i] += result.reward;
-          observations[i] = result.observation;
-          if (!(result.terminated || result.truncated)) return;
-          returns[i].push(totals[i]);
-          totals[i] = 0;
-          if (returns[i].length === c.evalEpisodes) active[i] = false;
-          else observations[i] = r.evalEnv.reset();
+          for (let k = 0; k < wave; k++) {
+            // Each episode starts where the eval env's stream puts it, one after another.
+            const observation = first + k === 0 ? r.evalEnv.reset(r.config.seed + 100) : r.evalEnv.reset();
+            if (width > 1) {
+              envs[i][k].setState(r.evalEnv.getState());
+              envs[i][k].setEpisodeState(r.evalEnv.getEpisodeState());
+            }
+            rows.set(observation, (i * wave + k) * os);
+            alive[i][k] = true;
+          }
         });
-        if (r.stoppedReason !== null) active[i] = false;
+        active[i] = r.stoppedReason === null;
       });
+      while (this.runs.some((_, i) => active[i] && alive[i].some(Boolean))) {
+        const actions = yield* this.population.actionsRead(rows, wave);
+        this.runs.forEach((r, i) => {
+          if (!active[i]) return;
+          this.guarded(i, () => {
+            for (let k = 0; k < wave; k++) {
+              if (!alive[i][k]) continue;
+              const row = i * wave + k;
+              const result = envs[i][k].step(actions.subarray(row * as, (row + 1) * as));
+              returns[i][first + k] += result.reward;
+              rows.set(result.observation, row * os);
+              if (result.terminated || result.truncated) alive[i][k] = false;
+            }
+          });
+          active[i] = r.stoppedReason === null;
+        });
+      }
     }
     returns.forEach((list, i) => {
       if (this.runs[i].stoppedReason !== null) return;

@@ -199,7 +199,8 @@ export class TrainingSession {
     readonly env: Env,
     parallelEnvs: Env[],
     private readonly evalEnv: Env,
-    private readonly probeEnvs: Env[],
+    /** Env copies restored to given states: the probe's rollouts and the evaluation's episodes run on them. */
+    private readonly envCopies: Env[],
     private emit: (record: MetricRecord) => void,
   ) {
     this.config = config;
@@ -220,13 +221,12 @@ export class TrainingSession {
     for (const slot of this.slots) this.observeStatistics(slot.observation);
     const norm = this.normalizer;
     const rows = (o: Float32Array) => (norm ? norm.normalizeRows(Float32Array.from(o)) : o);
-    // One observation (an env step's) is normalised from its own numbers, rows (a batch) from float32 copies.
-    const observations = (o: ArrayLike<number>, n: number) =>
-      norm && n === 1 ? norm.normalize(o) : rows(o instanceof Float32Array ? o : Float32Array.from(o));
+    // Observations are normalised from their own numbers: alone or among rows, an observation comes out the same.
+    const observations = (o: ArrayLike<number>) => (norm ? norm.normalize(o) : o);
     this.policy = {
       space: spec,
       getConfig: () => this.agent.getConfig(),
-      actionsRead: (o, n) => this.agent.actionsRead(observations(o, n), n),
+      actionsRead: (o, n) => this.agent.actionsRead(observations(o), n),
       valuesRead: (o, a, n) => this.agent.valuesRead(rows(o), a, n),
     };
     this.agent = new TD3(spec, agentSettings(config), config.seed);
@@ -235,7 +235,7 @@ export class TrainingSession {
     this.probe = new OverestimationProbe(
       this.buffer,
       env.getState().length,
-      probeEnvs,
+      envCopies,
       Random.stream(config.seed, 'overestimation-probe'),
     );
     this.randomActions = Random.stream(config.seed, 'random-actions');
@@ -262,10 +262,13 @@ export class TrainingSession {
     const env = await make();
     const parallelEnvs = await Promise.all(Array.from({ length: config.parallelEnvs - 1 }, make));
     const evalEnv = await make();
-    const probeCount =
-      env.exactRestore === false ? 0 : Math.min(PROBE_ENV_COPIES, Math.max(1, config.probePairs));
-    const probeEnvs = await Promise.all(Array.from({ length: probeCount }, make));
-    return new TrainingSession(config, env, parallelEnvs, evalEnv, probeEnvs, emit);
+    // As many copies as a probe's pairs or an evaluation's episodes, up to 16 (more are taken in waves).
+    const copies =
+      env.exactRestore === false
+        ? 0
+        : Math.min(PROBE_ENV_COPIES, Math.max(1, config.probePairs, config.evalEpisodes));
+    const envCopies = await Promise.all(Array.from({ length: copies }, make));
+    return new TrainingSession(config, env, parallelEnvs, evalEnv, envCopies, emit);
   }
 
   /** An env's exploration noise: all draw from the run's one exploration stream. */
@@ -738,6 +741,7 @@ export class TrainingSession {
       this.evalEnv,
       c.evalEpisodes,
       c.seed + 100,
+      this.envCopies,
     );
     this.emit({ type: 'eval', step, mean, std, returns });
     this.snapshot = yield* this.agent.stateRead();
@@ -850,14 +854,17 @@ export class TrainingSession {
 
   dispose(): void {
     this.agent.dispose();
-    for (const env of [...this.slots.map((slot) => slot.env), this.evalEnv, ...this.probeEnvs]) env.close();
+    for (const env of [...this.slots.map((slot) => slot.env), this.evalEnv, ...this.envCopies]) env.close();
   }
 }
 
-/** The slots' observations one row after another (one slot's as it is), for one read of their actions. */
+/**
+ * The slots' observations one row after another (one slot's as it is), for one read of their actions; float64,
+ * so that each reaches the policy as it would alone.
+ */
 function stacked(slots: EnvSlot[], size: number): ArrayLike<number> {
   if (slots.length === 1) return slots[0].observation;
-  const rows = new Float32Array(slots.length * size);
+  const rows = new Float64Array(slots.length * size);
   for (const [j, slot] of slots.entries()) rows.set(slot.observation, j * size);
   return rows;
 }

@@ -62,9 +62,10 @@ describe('runs trained as one population', () => {
 
   it('stops a run whose critic diverges, with the reason, and the others train on as they would alone', async () => {
     const config = { ...base, env: 'Scripted-v0', probePairs: 0, logEvery: 1, totalSteps: 400 };
-    // The envs are made run after run (training, evaluation, one probe copy): run 1's rewards turn 1e38.
+    // The envs are made run after run (training, evaluation, two copies for the evaluation's two episodes
+    // side by side): run 1's rewards turn 1e38.
     let made = 0;
-    const factory = async () => new ScriptedEnv(made++ < 3 ? {} : { reward: 0, poisonAfter: 100 });
+    const factory = async () => new ScriptedEnv(made++ < 4 ? {} : { reward: 0, poisonAfter: 100 });
     const together: MetricRecord[][] = [[], []];
     const population = await PopulationSession.create(
       [
