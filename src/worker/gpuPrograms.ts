@@ -35,11 +35,12 @@ export async function buildGpuPrograms(config: Config, space: ActionSpace): Prom
   };
   tf.env().set('WEBGPU_ENGINE_COMPILE_ONLY', true);
   try {
-    // Critic updates, the delayed actor update, with and without statistics; actions for one env step, a
-    // probe wave and the landscape's grid; the probe's values.
+    // Critic updates, the delayed actor update, with and without statistics; actions for one env step, the
+    // parallel envs, a probe wave and an evaluation's episodes side by side; the probe's values.
     for (let k = 0; k < Math.max(2, config.policyDelay); k++) readNothing(agent.trainRead(batch, k < 2));
     const probeRows = Math.max(1, Math.min(PROBE_ENV_COPIES, config.probePairs));
-    for (const rows of new Set([1, probeRows]))
+    const evalRows = Math.max(1, Math.min(PROBE_ENV_COPIES, config.evalEpisodes));
+    for (const rows of new Set([1, config.parallelEnvs, probeRows, evalRows]))
       readNothing(agent.actionsRead(new Float32Array(rows * os), rows));
     const pairs = Math.max(1, config.probePairs);
     readNothing(agent.valuesRead(new Float32Array(pairs * os), new Float32Array(pairs * as), pairs));
