@@ -13,16 +13,20 @@ import { type Served, startDevServer, startPreviewServer } from '../../src/cli/s
 import type { WebgpuCheck } from './webgpu/worker';
 
 let browser: Browser;
+/** The dev server, for the update check's own page; the production build, as users get it, for the app. */
 let server: Served;
+let preview: Served;
 
 beforeAll(async () => {
   server = await startDevServer();
+  preview = await startPreviewServer(mkdtempSync(join(tmpdir(), 'td3-dist-')));
   browser = await launchChromium();
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   await browser?.close();
   await server?.close();
+  await preview?.close();
 });
 
 /**
@@ -63,8 +67,6 @@ describe('TD3 on WebGPU', () => {
   }, 180_000);
 
   it('the page trains Pendulum on WebGPU end to end: it learns, no console errors, tensors flat', async () => {
-    // The production build, as users get it.
-    const preview = await startPreviewServer(mkdtempSync(join(tmpdir(), 'td3-dist-')));
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     const errors: string[] = [];
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
@@ -115,7 +117,6 @@ describe('TD3 on WebGPU', () => {
       expect(new Set(tensors).size).toBe(1);
     } finally {
       await page.close();
-      await preview.close();
     }
   }, 900_000);
 
@@ -127,7 +128,7 @@ describe('TD3 on WebGPU', () => {
     try {
       // 1,200 random steps (150 per env), then 400 learning steps: each env ends its 200-step episode.
       await page.goto(
-        `${server.url}?backend=webgl#preset=quick&env=Pendulum-v1&seed=0&parallelEnvs=8&totalSteps=1600` +
+        `${preview.url}?backend=webgl#preset=quick&env=Pendulum-v1&seed=0&parallelEnvs=8&totalSteps=1600` +
           '&startSteps=1200&evalEvery=800&evalEpisodes=1&probePairs=0',
       );
       await page.getByRole('heading', { name: 'TD3 Playground' }).waitFor();
@@ -137,7 +138,10 @@ describe('TD3 on WebGPU', () => {
       const tensors: number[] = [];
       const started = Date.now();
       while ((await state.textContent()) !== 'done') {
-        if (Date.now() - started > 300_000) throw new Error(`not done in 5 min: ${errors.join('; ')}`);
+        if (Date.now() - started > 300_000)
+          throw new Error(
+            `not done in 5 min: ${await page.locator('.status-bar').textContent()}; notices: ${await page.locator('.notices').textContent()}; errors: ${errors.join('; ')}`,
+          );
         if (Number(await page.getByTestId('step-counter').textContent()) > 1300)
           tensors.push(Number(await badge.getAttribute('data-tensors')));
         await page.waitForTimeout(1000);

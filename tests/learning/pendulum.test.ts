@@ -1,8 +1,9 @@
 /**
  * Learning test: TD3 learns Pendulum-v1 on this 2-core CPU machine in a couple of minutes.
  * Preset 'quick' (64-64 nets, lr 1e-3, γ 0.98, batch 128, 1k random steps), seed 0, wasm backend.
- * Measured (seed 0): eval −233.7 at 8k steps, −213 at 10k. Threshold from the issue: ≥ −250.
- * With 8 parallel envs (8 actions per read, an update after every env step): −235.3 at 7k, −205.8 at 10k.
+ * Measured (seed 0): eval −237.3 at 7k steps, −233.9 at 8k, −217.0 at 9k, −511.7 at 10k (one evaluation's
+ * dip). Threshold from the issue: ≥ −250. With 8 parallel envs (8 actions per read, an update after every
+ * env step): −235.3 at 7k, −282.4 at 8k, −215.1 at 9k, −205.8 at 10k.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
