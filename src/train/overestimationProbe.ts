@@ -7,10 +7,11 @@
  * terminates or γᵗ falls below a tolerance. It never bootstraps from Q, and ignores the time limit: the
  * critic estimates the infinite-horizon value, since truncated transitions bootstrap.
  *
- * Cost: at most P × horizon env steps, run in lockstep on a few env copies (waves of at most
- * PROBE_ENV_COPIES pairs) with one batched policy call per step.
+ * Cost: at most P × horizon env steps, run in lockstep on env copies (waves of at most `envCopyLimit`
+ * pairs) with one batched policy call per step.
  */
 import type { Random } from '../common/random';
+import { ENV_CATALOG } from '../envs/catalog';
 import type { Env } from '../envs/types';
 import { pause, type Reads, readSync } from '../rl/deviceReads';
 import type { ReplayBuffer } from '../rl/replayBuffer';
@@ -20,6 +21,18 @@ import { mean } from './metrics';
 
 /** Env copies the rollouts run on: enough to batch the policy, few enough for big MuJoCo models' memory. */
 export const PROBE_ENV_COPIES = 16;
+
+/** Copies of a classic-control env, a few numbers each: a probe's 256 pairs roll out in one wave. */
+export const LIGHT_ENV_COPIES = 256;
+
+/**
+ * The most copies of env `id` a run keeps for its probe and evaluation: many of a classic-control env (one
+ * read per rollout step instead of one per wave of 16 on a GPU backend), 16 of a simulator's.
+ */
+export function envCopyLimit(id: string): number {
+  const group = ENV_CATALOG.find((e) => e.id === id)?.group;
+  return group === 'Classic control' ? LIGHT_ENV_COPIES : PROBE_ENV_COPIES;
+}
 
 /** Rollouts stop after this many steps even when γ is very close to 1. */
 export const MAX_PROBE_HORIZON = 10_000;

@@ -25,9 +25,9 @@ import { ReplayBuffer } from '../rl/replayBuffer';
 import { Diverged, guardEnv, stopReason, TrainingStopped, weightsDiverged } from './errors';
 import { type Divergence, type MetricRecord, mean, std } from './metrics';
 import {
+  envCopyLimit,
   measureTogether,
   OverestimationProbe,
-  PROBE_ENV_COPIES,
   probeUnavailableReason,
 } from './overestimationProbe';
 import { populationProblem } from './populationFit';
@@ -53,8 +53,8 @@ interface Run {
   divergence: Divergence | null;
 }
 
-/** Probe env copies of all runs together, at most (Pendulum's are small; Humanoid's are not). */
-const POPULATION_PROBE_COPIES = 64;
+/** Env copies of all runs together, at most, in units of one run's limit (Pendulum's are small; Humanoid's are not). */
+const POPULATION_COPY_RUNS = 4;
 
 export class PopulationSession {
   readonly population: Population;
@@ -92,9 +92,10 @@ export class PopulationSession {
     const runs: Run[] = [];
     // How many pairs roll out, or episodes are evaluated, at once changes no return: the copies are shared out.
     const wanted = Math.max(configs[0].probePairs, configs[0].evalEpisodes);
+    const limit = envCopyLimit(configs[0].env);
     const copies = Math.max(
       1,
-      Math.min(PROBE_ENV_COPIES, wanted, Math.floor(POPULATION_PROBE_COPIES / configs.length)),
+      Math.min(limit, wanted, Math.floor((POPULATION_COPY_RUNS * limit) / configs.length)),
     );
     for (const config of configs) {
       const make = async () => guardEnv(await envFactory(config.env));

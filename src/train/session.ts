@@ -18,8 +18,8 @@ import { Diverged, guardEnv, stopReason, TrainingStopped, weightsDiverged } from
 import { evaluationSteps } from './evaluate';
 import type { Divergence, MetricRecord } from './metrics';
 import {
+  envCopyLimit,
   OverestimationProbe,
-  PROBE_ENV_COPIES,
   type ProbeResult,
   probeUnavailableReason,
 } from './overestimationProbe';
@@ -262,11 +262,11 @@ export class TrainingSession {
     const env = await make();
     const parallelEnvs = await Promise.all(Array.from({ length: config.parallelEnvs - 1 }, make));
     const evalEnv = await make();
-    // As many copies as a probe's pairs or an evaluation's episodes, up to 16 (more are taken in waves).
+    // As many copies as a probe's pairs or an evaluation's episodes, up to the env's limit (more go in waves).
     const copies =
       env.exactRestore === false
         ? 0
-        : Math.min(PROBE_ENV_COPIES, Math.max(1, config.probePairs, config.evalEpisodes));
+        : Math.min(envCopyLimit(config.env), Math.max(1, config.probePairs, config.evalEpisodes));
     const envCopies = await Promise.all(Array.from({ length: copies }, make));
     return new TrainingSession(config, env, parallelEnvs, evalEnv, envCopies, emit);
   }

@@ -11,7 +11,7 @@ import type { ActionSpace, Batch } from '../rl/agentTypes';
 import { readNothing } from '../rl/deviceReads';
 import type { Config } from '../rl/hyperparameters';
 import { TD3 } from '../rl/td3';
-import { PROBE_ENV_COPIES } from '../train/overestimationProbe';
+import { envCopyLimit } from '../train/overestimationProbe';
 
 interface CompilingBackend {
   checkCompileCompletionAsync(): Promise<void>;
@@ -38,8 +38,9 @@ export async function buildGpuPrograms(config: Config, space: ActionSpace): Prom
     // Critic updates, the delayed actor update, with and without statistics; actions for one env step, the
     // parallel envs, a probe wave and an evaluation's episodes side by side; the probe's values.
     for (let k = 0; k < Math.max(2, config.policyDelay); k++) readNothing(agent.trainRead(batch, k < 2));
-    const probeRows = Math.max(1, Math.min(PROBE_ENV_COPIES, config.probePairs));
-    const evalRows = Math.max(1, Math.min(PROBE_ENV_COPIES, config.evalEpisodes));
+    const copies = envCopyLimit(config.env);
+    const probeRows = Math.max(1, Math.min(copies, config.probePairs));
+    const evalRows = Math.max(1, Math.min(copies, config.evalEpisodes));
     for (const rows of new Set([1, config.parallelEnvs, probeRows, evalRows]))
       readNothing(agent.actionsRead(new Float32Array(rows * os), rows));
     const pairs = Math.max(1, config.probePairs);

@@ -1,17 +1,21 @@
 /**
- * Evaluation side by side: the episodes of an evaluation run on env copies with one read of their actions
- * per step, and come out as one after another, to the last digit (cpu and wasm backends): starts drawn in
- * order from the eval env's stream, terminations and the time limit as alone, normalised observations too.
+ * Env copies for evaluation and the probe. Evaluation side by side: the episodes of an evaluation run on env
+ * copies with one read of their actions per step, and come out as one after another, to the last digit (cpu
+ * and wasm backends): starts drawn in order from the eval env's stream, terminations and the time limit as
+ * alone, normalised observations too. A classic-control env gets copies enough for a probe's 256 pairs in
+ * one wave, a simulator 16, to the same probe values.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { describe, expect, it } from 'vitest';
+import { Random } from '../../src/common/random';
 import { makeEnv } from '../../src/envs';
 import type { Env } from '../../src/envs/types';
 import { readSync } from '../../src/rl/deviceReads';
 import { configFromPreset } from '../../src/rl/presets';
 import { TD3 } from '../../src/rl/td3';
 import { evaluatePolicy, evaluationSteps } from '../../src/train/evaluate';
+import { OverestimationProbe } from '../../src/train/overestimationProbe';
 import { TrainingSession } from '../../src/train/session';
 
 /** Counts the policy's action reads. */
@@ -94,6 +98,41 @@ describe('evaluation side by side', () => {
     // The same policy (statistics frozen in evaluation), its episodes one after another on a fresh env.
     const alone = evaluatePolicy(session.policy, await makeEnv('Pendulum-v1'), 4, 2 + 100);
     expect(evals[0]).toEqual(alone.returns);
+    session.dispose();
+  }, 60_000);
+
+  it("keeps 256 copies of Pendulum (a probe's pairs in one wave) and 16 of a MuJoCo env, to the same probe values", async () => {
+    await tf.setBackend('cpu');
+    await tf.ready();
+    const made = new Map<string, number>();
+    const counting = (id: string) => {
+      made.set(id, (made.get(id) ?? 0) + 1);
+      return makeEnv(id);
+    };
+    const settings = { hidden1: 8, hidden2: 8, batchSize: 16, startSteps: 100, probePairs: 256 };
+    const session = await TrainingSession.create({ ...settings, env: 'Pendulum-v1' }, () => {}, counting);
+    (await TrainingSession.create({ ...settings, env: 'Hopper-v5' }, () => {}, counting)).dispose();
+    // Training and evaluation envs, then the copies.
+    expect(Object.fromEntries(made)).toEqual({ 'Pendulum-v1': 2 + 256, 'Hopper-v5': 2 + 16 });
+
+    session.advance(400);
+    while (session.hasPendingWork) session.runFor(10, 0);
+    const saved = session.exportState().probe;
+    if (!saved) throw new Error('no probe state');
+    const measured = async (copies: number) => {
+      const envs = await Promise.all(Array.from({ length: copies }, () => makeEnv('Pendulum-v1')));
+      const probe = new OverestimationProbe(
+        session.buffer,
+        session.env.getState().length,
+        envs,
+        Random.stream(0, 'x'),
+      );
+      probe.importState(saved);
+      return probe.measure(session.policy, 256, 0.99, 1e-3);
+    };
+    const oneWave = await measured(256);
+    expect(oneWave.pairs).toBe(256);
+    expect(await measured(16)).toEqual(oneWave);
     session.dispose();
   }, 60_000);
 });
