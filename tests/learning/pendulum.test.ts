@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, expect, it } from 'vitest';
+import type { Config } from '../../src/rl/hyperparameters';
 import { configFromPreset } from '../../src/rl/presets';
 import type { EvalRecord, MetricRecord } from '../../src/train/metrics';
 import { TrainingSession } from '../../src/train/session';
@@ -17,44 +18,31 @@ beforeAll(async () => {
   await tf.ready();
 });
 
-it('reaches a mean eval return of at least −250 on Pendulum-v1 within 10k env steps (preset quick, seed 0)', async () => {
+/** Trains quick Pendulum, seed 0, for 10k env steps with `overrides`; logs and returns the evaluations. */
+async function trainQuick(label: string, overrides: Partial<Config>) {
   const records: MetricRecord[] = [];
-  const config = configFromPreset('quick', {
-    env: 'Pendulum-v1',
-    seed: 0,
-    totalSteps: 10_000,
-    probePairs: 8,
-  });
+  const config = configFromPreset('quick', { env: 'Pendulum-v1', seed: 0, totalSteps: 10_000, ...overrides });
   const session = await TrainingSession.create(config, (r) => records.push(r));
   while (!session.done) session.advance(500);
   session.dispose();
-
   const evals = records.filter((r): r is EvalRecord => r.type === 'eval');
   const curve = evals.map((e) => `${e.step}: ${e.mean.toFixed(1)}`).join(', ');
-  console.log(`Pendulum-v1 quick seed 0 eval curve: ${curve}`);
+  console.log(`Pendulum-v1 quick seed 0${label} eval curve: ${curve}`);
   expect(records.some((r) => r.type === 'stopped')).toBe(false);
-  expect(evals).toHaveLength(10);
+  expect(evals.map((e) => e.step)).toEqual(Array.from({ length: 10 }, (_, i) => (i + 1) * 1000));
+  return { records, evals };
+}
+
+it('reaches a mean eval return of at least −250 on Pendulum-v1 within 10k env steps (preset quick, seed 0)', async () => {
+  const { evals } = await trainQuick('', { probePairs: 8 });
   // Random policies score about −1200 here; the learned one must swing up and balance.
   expect(evals[0].mean).toBeLessThan(-600);
   expect(Math.max(...evals.map((e) => e.mean))).toBeGreaterThanOrEqual(-250);
 }, 600_000);
 
 it('learns as well with 8 parallel envs: at least −250 within 10k env steps (preset quick, seed 0)', async () => {
-  const records: MetricRecord[] = [];
-  const config = configFromPreset('quick', {
-    env: 'Pendulum-v1',
-    seed: 0,
-    totalSteps: 10_000,
-    parallelEnvs: 8,
-  });
-  const session = await TrainingSession.create(config, (r) => records.push(r));
-  while (!session.done) session.advance(500);
-  session.dispose();
-
-  const evals = records.filter((r): r is EvalRecord => r.type === 'eval');
-  console.log(`Pendulum-v1 quick seed 0, 8 parallel envs: ${evals.map((e) => e.mean.toFixed(1)).join(', ')}`);
-  expect(records.some((r) => r.type === 'stopped')).toBe(false);
-  expect(evals.map((e) => e.step)).toEqual(Array.from({ length: 10 }, (_, i) => (i + 1) * 1000));
+  const { records, evals } = await trainQuick(', 8 parallel envs', { parallelEnvs: 8 });
+  // Each of the 8 envs ends six 200-step episodes in its 1,250 steps.
   expect(records.filter((r) => r.type === 'episode')).toHaveLength(48);
   expect(evals[0].mean).toBeLessThan(-600);
   expect(Math.max(...evals.map((e) => e.mean))).toBeGreaterThanOrEqual(-250);
