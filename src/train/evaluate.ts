@@ -31,7 +31,7 @@ export function* evaluationSteps(
   }
   const returns: number[] = [];
   for (let k = 0; k < episodes; k++) {
-    let observation = k === 0 ? env.reset(seed) : env.reset();
+    let observation = episodeStart(env, k, seed);
     let total = 0;
     for (;;) {
       const action = yield* agent.actionsRead(observation, 1);
@@ -65,21 +65,16 @@ function* sideBySide(
   const returns = new Array<number>(episodes).fill(0);
   for (let first = 0; first < episodes; first += copies.length) {
     const wave = Math.min(copies.length, episodes - first);
-    const observations: ArrayLike<number>[] = [];
-    for (let k = 0; k < wave; k++) {
-      observations.push(first + k === 0 ? env.reset(seed) : env.reset());
-      copies[k].setState(env.getState());
-      copies[k].setEpisodeState(env.getEpisodeState());
-    }
+    const observations = Array.from({ length: wave }, (_, k) =>
+      episodeStart(env, first + k, seed, copies[k]),
+    );
     let alive = Array.from({ length: wave }, (_, k) => k);
     while (alive.length) {
-      // Float64 rows: each observation reaches the policy as it would alone.
-      const rows = new Float64Array(alive.length * size);
-      alive.forEach((k, j) => {
-        rows.set(observations[k], j * size);
-      });
       const actions = yield* agent.actionsRead(
-        alive.length === 1 ? observations[alive[0]] : rows,
+        observationRows(
+          alive.map((k) => observations[k]),
+          size,
+        ),
         alive.length,
       );
       alive = alive.filter((k, j) => {
@@ -92,6 +87,32 @@ function* sideBySide(
     }
   }
   return returns;
+}
+
+/**
+ * Episode `episode`'s start (the first at `seed`): drawn from the eval env's reset stream as one after
+ * another would draw it (resets only draw from that stream), and restored onto `copy` when one plays it.
+ */
+export function episodeStart(env: Env, episode: number, seed: number, copy?: Env): ArrayLike<number> {
+  const observation = episode === 0 ? env.reset(seed) : env.reset();
+  if (copy) {
+    copy.setState(env.getState());
+    copy.setEpisodeState(env.getEpisodeState());
+  }
+  return observation;
+}
+
+/**
+ * Observations one row after another for one read of their actions (a single one as it is); float64, so
+ * that each reaches the policy as it would alone.
+ */
+export function observationRows(observations: ArrayLike<number>[], size: number): ArrayLike<number> {
+  if (observations.length === 1) return observations[0];
+  const rows = new Float64Array(observations.length * size);
+  observations.forEach((o, j) => {
+    rows.set(o, j * size);
+  });
+  return rows;
 }
 
 /** The whole evaluation at once. */

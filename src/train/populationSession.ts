@@ -23,6 +23,7 @@ import { addNoiseAndClip, type ExplorationNoise, makeExplorationNoise } from '..
 import { Population } from '../rl/population';
 import { ReplayBuffer } from '../rl/replayBuffer';
 import { Diverged, guardEnv, stopReason, TrainingStopped, weightsDiverged } from './errors';
+import { episodeStart } from './evaluate';
 import { type Divergence, type MetricRecord, mean, std } from './metrics';
 import {
   envCopyLimit,
@@ -373,12 +374,8 @@ export class PopulationSession {
         if (!active[i]) return;
         this.guarded(i, () => {
           for (let k = 0; k < wave; k++) {
-            // Each episode starts where the eval env's stream puts it, one after another.
-            const observation = first + k === 0 ? r.evalEnv.reset(r.config.seed + 100) : r.evalEnv.reset();
-            if (width > 1) {
-              envs[i][k].setState(r.evalEnv.getState());
-              envs[i][k].setEpisodeState(r.evalEnv.getEpisodeState());
-            }
+            const copy = width > 1 ? envs[i][k] : undefined;
+            const observation = episodeStart(r.evalEnv, first + k, r.config.seed + 100, copy);
             rows.set(observation, (i * wave + k) * os);
             alive[i][k] = true;
           }

@@ -15,7 +15,7 @@ import { ReplayBuffer, type ReplayBufferState } from '../rl/replayBuffer';
 import { learningProgress, type Schedule, scheduled } from '../rl/schedules';
 import { type AgentState, type LiveAgentConfig, type PolicyAccess, TD3, type UpdateStats } from '../rl/td3';
 import { Diverged, guardEnv, stopReason, TrainingStopped, weightsDiverged } from './errors';
-import { evaluationSteps } from './evaluate';
+import { evaluationSteps, observationRows } from './evaluate';
 import type { Divergence, MetricRecord } from './metrics';
 import {
   envCopyLimit,
@@ -553,8 +553,8 @@ export class TrainingSession {
   }
 
   /**
-   * One unit of work: a slice of the pending evaluation or probe if there is one, else one env step of each
-   * parallel env (at most `maxSteps`) with their updates. Returns the env steps taken. Divergence and env
+   * One unit of work: a slice of the pending evaluation or probe if there is one, else the next env steps of
+   * the current group of parallel envs (at most `maxSteps`) with their updates. Returns the env steps taken. Divergence and env
    * errors stop the session; other errors (a failed tfjs backend) are thrown to the caller.
    */
   private *work(maxSteps: number): Reads<number> {
@@ -654,7 +654,8 @@ export class TrainingSession {
     let learned: Float32Array | null = null;
     if (firstLearned < m) {
       const n = m - firstLearned;
-      learned = yield* this.policy.actionsRead(stacked(slots.slice(firstLearned), spec.observationSize), n);
+      const observations = slots.slice(firstLearned).map((slot) => slot.observation);
+      learned = yield* this.policy.actionsRead(observationRows(observations, spec.observationSize), n);
     }
     for (const [j, slot] of slots.entries()) {
       if (learned && j >= firstLearned) {
@@ -856,17 +857,6 @@ export class TrainingSession {
     this.agent.dispose();
     for (const env of [...this.slots.map((slot) => slot.env), this.evalEnv, ...this.envCopies]) env.close();
   }
-}
-
-/**
- * The slots' observations one row after another (one slot's as it is), for one read of their actions; float64,
- * so that each reaches the policy as it would alone.
- */
-function stacked(slots: EnvSlot[], size: number): ArrayLike<number> {
-  if (slots.length === 1) return slots[0].observation;
-  const rows = new Float64Array(slots.length * size);
-  for (const [j, slot] of slots.entries()) rows.set(slot.observation, j * size);
-  return rows;
 }
 
 /** A slot as a checkpoint keeps it. */
