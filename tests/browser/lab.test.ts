@@ -108,9 +108,11 @@ describe('the ablation lab', () => {
       .poll(() => returnChart.getAttribute('data-points').then(Number), { timeout: 10_000 })
       .toBe(4);
     expect(await returnChart.locator('.recharts-area').count()).toBe(2);
-    expect(await page.getByTestId('lab-chart-bias').getAttribute('data-points').then(Number)).toBeGreaterThan(
-      0,
-    );
+    // The charts redraw in turn (the bias chart 0.4 s after the return chart), so this one is waited for too.
+    const biasChart = page.getByTestId('lab-chart-bias');
+    await expect
+      .poll(() => biasChart.getAttribute('data-points').then(Number), { timeout: 10_000 })
+      .toBeGreaterThan(0);
 
     // Exports: curves and bands as CSV, everything as JSON, a chart as SVG and PNG.
     const curves = await saved(page, () => page.getByRole('button', { name: 'curves CSV' }).click());
