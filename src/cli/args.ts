@@ -162,7 +162,7 @@ export function trainUsage(): string {
     '',
     `  --preset NAME         ${PRESET_NAMES.join(' | ')} (default author)`,
     '  --out FILE            write every metric record as one JSON line',
-    '  --backend NAME        tfjs backend: wasm (default, fastest here) or cpu',
+    '  --backend NAME        tfjs backend: wasm (default, fastest on a CPU), cpu, or webgpu (a GPU, through Dawn)',
     '  --threads N           threads for each wasm product (default: every core, up to 4; 1: this thread only)',
     '  --quiet               no progress bar',
     '  --variant NAME        the variant this run belongs to in a comparison (written into its summary)',

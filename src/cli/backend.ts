@@ -1,6 +1,7 @@
 /**
  * tfjs backend for Node. tfjs-node would be fastest but downloads a binary from outside the npm registry,
- * so the choice is between wasm (SIMD, measured ≈25× faster than cpu on the TD3 update) and the pure-JS cpu.
+ * so the choice is between wasm (SIMD, measured ≈25× faster than cpu on the TD3 update), the pure-JS cpu, and,
+ * when asked for, webgpu on Dawn (src/cli/webgpu.ts) for a machine with a GPU.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ import {
 } from '../compute/wasmKernels';
 import { sharedMemoryBinary } from '../compute/wasmSharedMemory';
 import type { HelperSpawner } from '../compute/wasmThreads';
+import { startNodeWebgpu } from './webgpu';
 
 // The TD3 update's own wasm kernels (src/compute/wasmKernels.ts) use relaxed SIMD's fused multiply-add where the
 // engine has it (≈1.4× faster products). Chromium and Node ≥ 22 have it; Node 20 has it behind a V8 flag,
@@ -28,8 +30,11 @@ if (!hasRelaxedSimd()) {
   resetRelaxedSimdProbe();
 }
 
-export const NODE_BACKENDS = ['wasm', 'cpu'] as const;
+export const NODE_BACKENDS = ['wasm', 'cpu', 'webgpu'] as const;
 export type NodeBackend = (typeof NODE_BACKENDS)[number];
+
+/** Tried in this order when no backend is asked for; webgpu only when asked (a GPU pays at large sizes only). */
+const AUTOMATIC: NodeBackend[] = ['wasm', 'cpu'];
 
 /** Threads for the wasm kernels when not asked: every core, up to 4 (more gain little at these sizes). */
 export const DEFAULT_THREADS = Math.min(4, availableParallelism());
@@ -100,9 +105,14 @@ export async function activateNodeBackend(
   if (requested !== undefined && !NODE_BACKENDS.includes(requested as NodeBackend)) {
     throw new Error(`Unknown backend "${requested}": in Node the choices are ${NODE_BACKENDS.join(', ')}`);
   }
-  const order: NodeBackend[] = requested ? [requested as NodeBackend] : [...NODE_BACKENDS];
+  const order: NodeBackend[] = requested ? [requested as NodeBackend] : AUTOMATIC;
+  const problems: string[] = [];
   for (const name of order) {
     try {
+      if (name === 'webgpu') {
+        const { adapter, software } = await startNodeWebgpu();
+        webgpuNote = software ? `${adapter}: a software adapter, WebGPU on the CPU` : adapter;
+      }
       if (name === 'wasm' && !wasmStarted) {
         wasmStarted = true;
         if (threads > 1) {
@@ -115,9 +125,17 @@ export async function activateNodeBackend(
         if (name === 'wasm') await startKernelThreads(threads);
         return name;
       }
-    } catch {
-      // try the next one
+      problems.push(`${name} did not initialise`);
+    } catch (error) {
+      problems.push(`${name}: ${(error as Error).message}`);
     }
   }
-  throw new Error(`No tfjs backend could start (tried ${order.join(', ')})`);
+  throw new Error(`No tfjs backend could start (${problems.join('; ')})`);
+}
+
+let webgpuNote = '';
+
+/** What webgpu runs on in this process (the adapter); empty before it has started. */
+export function webgpuAdapterInUse(): string {
+  return webgpuNote;
 }

@@ -11,7 +11,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { activateNodeBackend, DEFAULT_THREADS } from './backend';
+import { activateNodeBackend, DEFAULT_THREADS, type NodeBackend, webgpuAdapterInUse } from './backend';
 import { type BenchArgs, parseBenchArgs, USAGE } from './bench/args';
 import { BROWSER_BACKENDS, type BrowserBencher, type BrowserPlan, startBrowserBench } from './bench/browser';
 import { benchEnvs } from './bench/envs';
@@ -71,11 +71,13 @@ export async function runBench(args: BenchArgs): Promise<BenchResults> {
     updates: args.updates ? args.updates * 2 : q ? 3 : 200,
     repeats: 1,
   });
-  const plans: Record<'wasm' | 'cpu', UpdatePlan> = {
+  const capMs = browserCapS * 1000;
+  const plans: Record<NodeBackend, UpdatePlan> = {
     wasm: { warmup, updates: wasmUpdates, repeats: 1, capMs: null },
     cpu: { warmup: 1, updates: q ? 2 : 5, repeats: 1, capMs: null },
+    // On a software adapter (SwiftShader) an update takes seconds: capped, as the browser's GPU backends are.
+    webgpu: { warmup: q ? 1 : 10, updates: q ? 3 : 100, repeats: 1, capMs },
   };
-  const capMs = browserCapS * 1000;
   // wasm: one repeat per round; the GPU backends: every repeat at once, after the rounds.
   const browserPlan: BrowserPlan = {
     cases,
@@ -184,30 +186,38 @@ export async function runBench(args: BenchArgs): Promise<BenchResults> {
       : { sizes: [1, 5, 20], hidden, batch, repeats, minUpdates: 3, minMs: 3000 };
     const population = await benchPopulation(plan, 'wasm', log);
     results.population = population;
-    // The same on the browser's GPU backends, in the product's worker set-up (SwiftShader here).
-    results.populationBrowser = [];
+    // The same on the GPU backends, each repeat capped: Node's webgpu through Dawn where it finds an adapter (a
+    // machine with a GPU; SwiftShader when Vulkan is pointed at it), then the browser's worker on webgl and
+    // webgpu, in the product's set-up (SwiftShader here).
+    const gpuPlan = { ...plan, repeats: q ? 1 : Math.min(plan.repeats, 2), capMs: q ? 20_000 : 60_000 };
+    results.populationGpu = [];
+    try {
+      await activateNodeBackend('webgpu');
+      log(`population webgpu (node, ${webgpuAdapterInUse()}): timing…`);
+      const run = await benchPopulation(gpuPlan, 'webgpu', log);
+      results.populationGpu.push({ ...run, where: 'node', details: `adapter ${webgpuAdapterInUse()}` });
+    } catch (error) {
+      log(`population webgpu (node): ${(error as Error).message}`);
+      results.populationGpu.push(failedPopulation('webgpu', plan, (error as Error).message, 'node'));
+    }
     try {
       const bencher = await startBrowserBench(log);
       results.machine.chromium ??= bencher.chromium;
       try {
         for (const backend of ['webgl', 'webgpu'] as const) {
           log(`population ${backend} (browser): timing…`);
-          const run = await bencher.population(
-            backend,
-            { ...plan, repeats: q ? 1 : Math.min(plan.repeats, 2), capMs: q ? 20_000 : 60_000 },
-            q ? 300_000 : 1_500_000,
-          );
+          const run = await bencher.population(backend, gpuPlan, q ? 300_000 : 1_500_000);
           for (const t of run.timings)
             log(`population ${backend} N=${t.members} ${t.mode}: ${t.median.toFixed(2)} updates/s in total`);
           if (run.error) log(`population ${backend}: ${run.error}`);
-          results.populationBrowser.push(run);
+          results.populationGpu.push(run);
         }
       } finally {
         await bencher.close();
       }
     } catch (error) {
       for (const backend of ['webgl', 'webgpu'])
-        results.populationBrowser.push(failedPopulation(backend, plan, (error as Error).message));
+        results.populationGpu.push(failedPopulation(backend, plan, (error as Error).message, 'browser'));
     }
     if (has('torch')) {
       log('population: timing PyTorch batched…');

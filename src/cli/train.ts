@@ -7,6 +7,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { kernelThreadCount } from '../compute/wasmKernels';
 import { envSpec } from '../envs';
+import { readAsBackendWants, readsAsynchronously } from '../rl/deviceReads';
 import { type Config, parseConfig } from '../rl/hyperparameters';
 import { exportPolicy, WEIGHTS_FILE } from '../rl/policyExport';
 import { configFromPreset, presetAvailable } from '../rl/presets';
@@ -14,7 +15,7 @@ import { type Checkpoint, decodeCheckpoint, encodeCheckpoint } from '../train/ch
 import type { EvalRecord, MetricRecord, SummaryRecord } from '../train/metrics';
 import { TrainingSession } from '../train/session';
 import { parseTrainArgs, trainUsage, UsageError } from './args';
-import { activateNodeBackend } from './backend';
+import { activateNodeBackend, webgpuAdapterInUse } from './backend';
 import { ProgressBar } from './progressBar';
 import { isScript } from './script';
 
@@ -63,9 +64,13 @@ export async function runTrain(argv: string[]): Promise<number> {
     return usageFailure(error);
   }
   const threads = kernelThreadCount();
-  console.error(
-    `tfjs backend: ${backend}${backend === 'wasm' ? ` (products on ${threads} thread${threads > 1 ? 's' : ''})` : ''}`,
-  );
+  const onWhat =
+    backend === 'wasm'
+      ? ` (products on ${threads} thread${threads > 1 ? 's' : ''})`
+      : backend === 'webgpu'
+        ? ` (${webgpuAdapterInUse()})`
+        : '';
+  console.error(`tfjs backend: ${backend}${onWhat}`);
   console.error(
     resumed
       ? `${config.env}, resumed at step ${resumed.state.step} of ${config.totalSteps}, seed ${config.seed}`
@@ -115,12 +120,15 @@ export async function runTrain(argv: string[]): Promise<number> {
   const save = async () => {
     if (!checkpointFile) return;
     const wallSeconds = earlierSeconds + (performance.now() - start) / 1000;
-    const state = session.exportState({ buffer: args.checkpointBuffer });
+    const state = await readAsBackendWants(session.exportStateRead({ buffer: args.checkpointBuffer }));
     await writeCheckpoint(checkpointFile, { state, records: history, wallSeconds });
   };
   let nextCheckpoint = session.step + args.checkpointEvery;
+  // On a GPU backend every read of the device is awaited (src/rl/deviceReads.ts); on wasm and cpu it is free.
+  const asynchronous = readsAsynchronously();
   while (!session.done) {
-    session.runFor(250);
+    if (asynchronous) await session.runForAsync(250);
+    else session.runFor(250);
     // A checkpoint between env steps, once the evaluation or probe under way is finished.
     if (
       checkpointFile &&

@@ -12,6 +12,7 @@ import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.w
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { Random } from '../common/random';
+import { configureTfjsWebgpu, type GpuAdapterLike, isSoftwareAdapter } from '../compute/gpuAdapter';
 import { enableKernelThreads } from '../compute/wasmKernels';
 import { sharedMemoryBinary } from '../compute/wasmSharedMemory';
 import type { HelperSpawner } from '../compute/wasmThreads';
@@ -98,20 +99,14 @@ interface Trial {
   note: string;
 }
 
-/**
- * tfjs-webgpu computes products with few outputs (a critic's last layer: batch × 1) by a reduction program
- * that is fast on GPUs and pathological on a software adapter: on SwiftShader here the TD3 update of 32-32
- * nets, batch 64, took 350 ms with the automatic choice and 87 ms with the tiled program for every product
- * (7.7 s with the reduction for all). On a software adapter every product uses the tiled program.
- */
-const TILED_MATMUL_PROGRAM = 3;
-
 /** Starts backend `name` as the product sets it up; null when it works, else what went wrong. */
 export async function activateBackend(name: BackendName): Promise<string | null> {
   try {
     if (name === 'wasm') await prepareWasm();
-    if (name === 'webgpu' && (await softwareGpu(name)))
-      tf.env().set('WEBGPU_MATMUL_PROGRAM_TYPE', TILED_MATMUL_PROGRAM);
+    if (name === 'webgpu') {
+      const adapter = await webgpuAdapter();
+      if (adapter) configureTfjsWebgpu(adapter);
+    }
     if (!(await tf.setBackend(name))) return 'did not initialise';
     await tf.ready();
     if (name === 'wasm') await startWasmThreads();
@@ -181,6 +176,17 @@ function trialAgent(config: Config): { pass: () => Promise<void>; dispose: () =>
   };
 }
 
+type NavigatorGpu = { requestAdapter(): Promise<GpuAdapterLike | null> };
+
+function navigatorGpu(): NavigatorGpu | undefined {
+  return (navigator as Navigator & { gpu?: NavigatorGpu }).gpu;
+}
+
+/** The adapter tfjs-webgpu will be given (it asks for the same default adapter); null when there is none. */
+async function webgpuAdapter(): Promise<GpuAdapterLike | null> {
+  return (await navigatorGpu()?.requestAdapter()) ?? null;
+}
+
 /**
  * A software GPU (SwiftShader, a fallback adapter) is never faster than wasm on the same CPU: skip it without
  * paying its shader compilation. `?backend=` still forces it.
@@ -188,17 +194,10 @@ function trialAgent(config: Config): { pass: () => Promise<void>; dispose: () =>
 async function softwareGpu(name: BackendName): Promise<string | null> {
   try {
     if (name === 'webgpu') {
-      const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
-      if (!gpu) return 'not available (no navigator.gpu)';
-      const adapter = (await gpu.requestAdapter()) as {
-        isFallbackAdapter?: boolean;
-        info?: { architecture?: string; vendor?: string; description?: string };
-      } | null;
+      if (!navigatorGpu()) return 'not available (no navigator.gpu)';
+      const adapter = await webgpuAdapter();
       if (!adapter) return 'not available (no adapter)';
-      const info = adapter.info ?? {};
-      const text = `${info.architecture ?? ''} ${info.vendor ?? ''} ${info.description ?? ''}`.toLowerCase();
-      if (adapter.isFallbackAdapter || text.includes('swiftshader'))
-        return 'skipped: software adapter (SwiftShader)';
+      if (isSoftwareAdapter(adapter)) return 'skipped: software adapter (SwiftShader)';
     }
     if (name === 'webgl') {
       const canvas = new OffscreenCanvas(1, 1);

@@ -13,6 +13,7 @@ import { PAGE_RUNS } from '../../src/cli/bench/page';
 import { blasName, markdown } from '../../src/cli/bench/report';
 import { ratio, summarize } from '../../src/cli/bench/stats';
 import type { BenchResults } from '../../src/cli/bench/types';
+import { SWIFTSHADER_VULKAN } from '../../src/cli/webgpu';
 import { envIds } from '../../src/envs';
 
 const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
@@ -183,7 +184,8 @@ describe('npm run bench -- --quick', () => {
     const result = spawnSync(
       TSX,
       ['src/cli/bench.ts', '--quick', '--only', 'node,envs,population', '--repeats', '3', '--out', out],
-      { encoding: 'utf8', timeout: 300_000 },
+      // Node's webgpu (Dawn) on SwiftShader's Vulkan driver, which Debian's chromium ships.
+      { encoding: 'utf8', timeout: 300_000, env: { ...process.env, VK_ICD_FILENAMES: SWIFTSHADER_VULKAN } },
     );
     expect(result.status, result.stderr).toBe(0);
 
@@ -197,15 +199,17 @@ describe('npm run bench -- --quick', () => {
     expect(json.machine.tfjs).toMatch(/^\d+\.\d+\.\d+/);
     expect(json.torch).toBeNull();
 
-    // wasm on every core (the default), then on one thread, then with tfjs's kernels.
+    // wasm on every core (the default), then on one thread, then with tfjs's kernels; cpu; webgpu on Dawn.
     const cores = DEFAULT_THREADS;
     expect(json.backends.map((b) => `${b.where}/${b.backend}`)).toEqual([
       ...(cores > 1 ? [`node/wasm, ${cores} threads`] : []),
       'node/wasm, 1 thread',
       'node/wasm, tfjs kernels only',
       'node/cpu',
+      'node/webgpu',
     ]);
     expect(json.backends[0].details).toContain(`products on ${cores} thread(s)`);
+    expect(json.backends.at(-1)?.details).toMatch(/^Dawn, adapter google swiftshader/);
     for (const run of json.backends) {
       expect(run.error).toBeNull();
       expect(run.timings.map((t) => [t.case.name, t.case.obs, t.case.act])).toEqual([
@@ -245,10 +249,16 @@ describe('npm run bench -- --quick', () => {
     expect(md).toContain('## TD3 updates per second');
     expect(md).toContain('## Env steps per second');
     expect(md).toContain('## Many agents at once');
-    // The same in the browser's worker on the GPU backends (SwiftShader here), with what each ran on.
-    expect(json.populationBrowser?.map((r) => r.backend)).toEqual(['webgl', 'webgpu']);
-    for (const run of json.populationBrowser ?? []) {
-      expect(run.error ?? null, run.backend).toBeNull();
+    // The same on the GPU backends (SwiftShader here): Node's webgpu, then the browser's worker on webgl and
+    // webgpu, with what each ran on.
+    expect(json.populationGpu?.map((r) => `${r.backend} (${r.where})`)).toEqual([
+      'webgpu (node)',
+      'webgl (browser)',
+      'webgpu (browser)',
+    ]);
+    for (const run of json.populationGpu ?? []) {
+      const label = `${run.backend} (${run.where})`;
+      expect(run.error ?? null, label).toBeNull();
       expect(run.details).toMatch(/renderer|adapter/);
       expect(run.timings.map((t) => `${t.members} ${t.mode}`)).toEqual([
         '1 one after another',
@@ -257,7 +267,7 @@ describe('npm run bench -- --quick', () => {
         '2 batched',
       ]);
       for (const t of run.timings) expect(t.median).toBeGreaterThan(0);
-      expect(md).toContain(`| 2 | ${run.backend} (browser), batched |`);
+      expect(md).toContain(`| 2 | ${label}, batched |`);
     }
     expect(md).toMatch(/\| Node \| wasm, 1 thread \| SIMD on, TD3 WASM kernels.*products on 1 thread/);
     expect(md).toMatch(/\| Node \| wasm, tfjs kernels only \| SIMD on, tfjs's kernels, one thread/);

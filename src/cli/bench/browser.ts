@@ -138,9 +138,10 @@ async function timePopulation(
   } catch (error) {
     reply = { ok: false, error: (error as Error).message, details: '' };
   }
-  if (reply.ok && 'population' in reply) return { ...reply.population, details: reply.details };
+  if (reply.ok && 'population' in reply)
+    return { ...reply.population, where: 'browser', details: reply.details };
   const error = reply.ok ? 'the worker answered with an update timing' : reply.error;
-  return failedPopulation(backend, plan, error, reply.details);
+  return failedPopulation(backend, plan, error, 'browser', reply.details);
 }
 
 async function timeBackend(

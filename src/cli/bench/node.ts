@@ -1,7 +1,7 @@
-/** The TD3 update on each tfjs backend that works in Node (wasm, cpu). */
+/** The TD3 update on each tfjs backend that works in Node (wasm, cpu, and webgpu where Dawn finds an adapter). */
 import * as tf from '@tensorflow/tfjs';
 import { fastKernels, hasRelaxedSimd, kernelThreadCount } from '../../compute/wasmKernels';
-import { activateNodeBackend, DEFAULT_THREADS, type NODE_BACKENDS } from '../backend';
+import { activateNodeBackend, DEFAULT_THREADS, type NODE_BACKENDS, webgpuAdapterInUse } from '../backend';
 import type { BackendRun } from './types';
 import { timeUpdates, type UpdateCase, type UpdatePlan } from './updateTiming';
 
@@ -19,6 +19,7 @@ export async function benchNodeBackends(
     ...(DEFAULT_THREADS > 1 ? [{ backend: 'wasm' as const, ownKernels: true, threads: 1 }] : []),
     { backend: 'wasm', ownKernels: false, threads: 1 },
     { backend: 'cpu', ownKernels: false, threads: 1 },
+    { backend: 'webgpu', ownKernels: false, threads: 1 },
   ];
   for (const { backend, ownKernels, threads } of variants) {
     const label =
@@ -54,6 +55,7 @@ export async function benchNodeBackends(
 
 /** What the active backend runs on (wasm features, whether the TD3 update uses its own kernels). */
 export async function describeBackend(backend: string): Promise<string> {
+  if (backend === 'webgpu') return `Dawn, adapter ${webgpuAdapterInUse()}`;
   if (backend !== 'wasm') return 'pure JavaScript';
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   const own = fastKernels()

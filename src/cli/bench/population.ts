@@ -1,7 +1,8 @@
 /**
  * Many agents at once (src/rl/population.ts): N agents of the four ablation variants × seeds, trained one
  * after another as separate agents, and as one batched population (one update call for all N), on Node's
- * wasm backend and in the browser's worker on webgl and webgpu. Updates/s in total (N × updates / seconds)
+ * wasm backend, on Node's webgpu (Dawn) where it finds an adapter, and in the browser's worker on webgl and
+ * webgpu. Updates/s in total (N × updates / seconds)
  * and per agent; each update's statistics are read back (asynchronously on GPU backends), so the figures are
  * of finished work on any backend.
  */
@@ -52,6 +53,7 @@ export function failedPopulation(
   backend: string,
   plan: PopulationPlan,
   error: string,
+  where: 'node' | 'browser',
   details = '',
 ): PopulationRun {
   const { hidden, batch } = plan;
@@ -62,7 +64,7 @@ export function failedPopulation(
     timings: [],
     torch: [],
     torchError: null,
-    where: 'browser',
+    where,
     details,
     error,
   };

@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, type as osType, release } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
+import type { PopulationRun } from './population';
 import type { Summary } from './stats';
 import type { BenchResults, Machine } from './types';
 
@@ -221,9 +222,9 @@ export function markdown(results: BenchResults): string {
         `${x.batch}, on Node ${x.backend}: as separate agents one after another, and as one batched population ` +
         '(src/rl/population.ts: one update call for all N). Updates/s in total and per agent, median of repeats ' +
         '(min–max). PyTorch, one thread, in the same run: batched (torch.baddbmm, `bench/torch_td3.py ' +
-        '--population`) and one after another (its one-agent figure). The browser rows time the same in the ' +
-        "product's worker on webgl and webgpu (the goal on a real GPU: batched ≥ 5× one after another, WebGPU " +
-        '≥ 3× the best CPU backend).',
+        "--population`) and one after another (its one-agent figure). The GPU rows time the same on Node's " +
+        "webgpu (Dawn) and in the product's worker on webgl and webgpu (the goal on a real GPU: batched ≥ 5× " +
+        'one after another, WebGPU ≥ 3× the best CPU backend).',
       '',
     );
     out.push('| agents | how | updates/s in total | per agent | PyTorch in total | PyTorch per agent |');
@@ -235,18 +236,20 @@ export function markdown(results: BenchResults): string {
       out.push(`| ${t.members} | ${t.mode} | ${spread(t)} | ${fmt(t.perAgent)} | ${total} | ${each} |`);
     }
     if (x.torchError) out.push(`| – | PyTorch | **${x.torchError}** | – | – | – |`);
-    for (const run of results.populationBrowser ?? []) {
-      if (run.error) out.push(`| – | ${run.backend} (browser) | **${run.error}** | – | – | – |`);
+    const gpuRuns = results.populationGpu ?? [];
+    const label = (run: PopulationRun) => `${run.backend} (${run.where ?? 'browser'})`;
+    for (const run of gpuRuns) {
+      if (run.error) out.push(`| – | ${label(run)} | **${run.error}** | – | – | – |`);
       for (const t of run.timings)
         out.push(
-          `| ${t.members} | ${run.backend} (browser), ${t.mode}${t.capped ? ' (time cap)' : ''} | ${spread(t)} | ${fmt(t.perAgent)} | – | – |`,
+          `| ${t.members} | ${label(run)}, ${t.mode}${t.capped ? ' (time cap)' : ''} | ${spread(t)} | ${fmt(t.perAgent)} | – | – |`,
         );
     }
-    const adapters = (results.populationBrowser ?? []).filter((r) => r.details);
+    const adapters = gpuRuns.filter((r) => r.details);
     out.push('');
     if (adapters.length)
       out.push(
-        `Browser backends ran on: ${adapters.map((r) => `${r.backend}: ${r.details}`).join('; ')}. A SwiftShader ` +
+        `GPU backends ran on: ${adapters.map((r) => `${label(r)}: ${r.details}`).join('; ')}. A SwiftShader ` +
           'adapter or renderer is the CPU pretending to be a GPU: its figures say nothing about a real GPU.',
         '',
       );

@@ -136,7 +136,10 @@ export interface BenchResults {
   memory: MemoryRun | null;
   /** Many agents at once: one after another and batched (src/rl/population.ts). */
   population?: PopulationRun | null;
-  /** The same in the browser's worker on webgl and webgpu (SwiftShader where there is no GPU). */
-  populationBrowser?: PopulationRun[] | null;
+  /**
+   * The same on the GPU backends: Node's webgpu (Dawn), then the browser's worker on webgl and webgpu
+   * (SwiftShader where there is no GPU).
+   */
+  populationGpu?: PopulationRun[] | null;
   notes: string[];
 }
