@@ -1,15 +1,16 @@
-"""The reference for `npm run bench`: the same TD3 update as src/rl/td3.ts, in PyTorch on the CPU.
+"""The reference for `npm run bench`: the same TD3 update as src/rl/td3.ts, in PyTorch on the CPU (or, with
+--device cuda on a machine with a GPU, on the GPU, for comparison with tfjs's webgpu there).
 
 One update = target actor + both target critics (with target policy smoothing and clipped double Q), both
 critics' MSE + one Adam step, and every 2nd update the actor loss -mean Q1(s, pi(s)) + Adam + Polyak on the
 three target networks. Nets hidden-hidden ReLU, the actor's output tanh-scaled; PyTorch's default init.
 
 Usage: /usr/bin/python3 bench/torch_td3.py --cases 3x1,17x6,3x1x64x128 --batch 256 --hidden 256 \
-       --updates 200 --repeats 3 --warmup 20 [--threads 1]
+       --updates 200 --repeats 3 --warmup 20 [--threads 1] [--device cpu|cuda]
 A case is OBSxACT or OBSxACTxHIDDENxBATCH (the defaults come from --hidden and --batch).
 With --population 1,5,20 it times instead, for the first case, that many TD3 agents as one batched
 population (weights [N, in, out], torch.baddbmm; src/rl/population.ts in tfjs): updates/s in total.
-Prints one JSON object on stdout.
+Prints one JSON object on stdout; {"available": false, ...} where torch, or CUDA when asked for, is missing.
 """
 
 import argparse
@@ -41,6 +42,7 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--population", default="", help="N,N,...: batched populations of N agents")
+    parser.add_argument("--device", default="cpu", help="cpu, or cuda: the update on the GPU")
     args = parser.parse_args()
 
     try:
@@ -51,6 +53,16 @@ def main() -> int:
         print(json.dumps({"available": False, "error": f"torch not importable: {error}",
                           "python": platform.python_version()}))
         return 0
+
+    device = torch.device(args.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        print(json.dumps({"available": False, "error": f"no CUDA device (torch {torch.__version__})",
+                          "python": platform.python_version()}))
+        return 0
+    on_gpu = device.type == "cuda"
+    # The GPU works asynchronously: a timed stretch ends when the device has finished it.
+    finish = torch.cuda.synchronize if on_gpu else (lambda: None)
+    device_name = torch.cuda.get_device_name(device) if on_gpu else platform.processor() or "cpu"
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -90,8 +102,9 @@ def main() -> int:
     def random_batches(lead: tuple, obs: int, act: int) -> list:
         """A few random minibatches, cycled (the update is what is timed, not the sampling)."""
         return [
-            (torch.rand(*lead, obs) * 2 - 1, torch.rand(*lead, act) * 2 - 1, torch.randn(*lead, 1),
-             torch.rand(*lead, obs) * 2 - 1, (torch.rand(*lead, 1) > 0.05).float())
+            tuple(t.to(device) for t in (
+                torch.rand(*lead, obs) * 2 - 1, torch.rand(*lead, act) * 2 - 1, torch.randn(*lead, 1),
+                torch.rand(*lead, obs) * 2 - 1, (torch.rand(*lead, 1) > 0.05).float()))
             for _ in range(8)
         ]
 
@@ -99,18 +112,20 @@ def main() -> int:
         """Updates/s (times `agents`, for a population) of each timed repeat, after the warm-up."""
         for _ in range(args.warmup):
             update()
+        finish()
         rates = []
         for _ in range(args.repeats):
             start = time.perf_counter()
             for _ in range(args.updates):
                 update()
+            finish()
             rates.append(agents * args.updates / (time.perf_counter() - start))
         return rates
 
     def measure(obs: int, act: int, hidden: int, n: int) -> dict:
-        actor = Actor(obs, act, hidden)
+        actor = Actor(obs, act, hidden).to(device)
         actor_target = copy.deepcopy(actor)
-        critic = Critic(obs, act, hidden)
+        critic = Critic(obs, act, hidden).to(device)
         critic_target = copy.deepcopy(critic)
         actor_opt = torch.optim.Adam(actor.parameters(), lr=3e-4)
         critic_opt = torch.optim.Adam(critic.parameters(), lr=3e-4)
@@ -159,8 +174,8 @@ def main() -> int:
 
         def layer(fan_in, fan_out):
             bound = fan_in ** -0.5
-            w = (torch.rand(members, fan_in, fan_out) * 2 - 1) * bound
-            b = (torch.rand(members, 1, fan_out) * 2 - 1) * bound
+            w = ((torch.rand(members, fan_in, fan_out) * 2 - 1) * bound).to(device)
+            b = ((torch.rand(members, 1, fan_out) * 2 - 1) * bound).to(device)
             return [w.requires_grad_(), b.requires_grad_()]
 
         def net(fan_in, fan_out):
@@ -220,7 +235,8 @@ def main() -> int:
         batch = numbers[3] if len(numbers) > 3 else args.batch
         population = [measure_population(obs, act, hidden, batch, int(m)) for m in args.population.split(",")]
         print(json.dumps({"available": True, "torch": torch.__version__, "threads": torch.get_num_threads(),
-                          "blas": blas, "hidden": hidden, "batch": batch, "population": population}))
+                          "blas": blas, "device": device_name, "hidden": hidden, "batch": batch,
+                          "population": population}))
         return 0
     for case in args.cases.split(","):
         numbers = [int(x) for x in case.split("x")]
@@ -234,6 +250,7 @@ def main() -> int:
         "python": platform.python_version(),
         "threads": torch.get_num_threads(),
         "blas": blas,
+        "device": device_name,
         "batch": args.batch,
         "hidden": args.hidden,
         "updates": args.updates,

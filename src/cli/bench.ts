@@ -13,22 +13,25 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { activateNodeBackend, DEFAULT_THREADS, type NodeBackend, webgpuAdapterInUse } from './backend';
 import { type BenchArgs, parseBenchArgs, USAGE } from './bench/args';
-import { BROWSER_BACKENDS, type BrowserBencher, type BrowserPlan, startBrowserBench } from './bench/browser';
+import type { BrowserBencher, BrowserPlan } from './bench/browser';
 import { benchEnvs } from './bench/envs';
 import { benchMemory } from './bench/memory';
 import { benchNodeBackends } from './bench/node';
-import { benchPage } from './bench/page';
 import { benchPopulation, failedPopulation } from './bench/population';
 import { chromiumVersion, describeMachine, markdown } from './bench/report';
 import { mergeRuns, mergeTorch } from './bench/rounds';
 import { benchSession, sessionSizes } from './bench/session';
 import { ratio } from './bench/stats';
 import { benchTorch, benchTorchPopulation, torchMedian, torchVersion } from './bench/torch';
-import type { BackendRun, BenchPart, BenchResults } from './bench/types';
+import { type BackendRun, type BenchPart, type BenchResults, BROWSER_BACKENDS } from './bench/types';
 import { type UpdateCase, type UpdatePlan, updateCases } from './bench/updateTiming';
 import { CHROMIUM } from './chromium';
 
 const log = (line: string) => console.error(`[bench] ${line}`);
+
+// The browser's parts load playwright-core and vite only when they run: the Node parts also run from a bundle
+// on a machine that has neither (bench/device/).
+const startBrowserBench = async (say: typeof log) => (await import('./bench/browser')).startBrowserBench(say);
 
 export async function runBench(args: BenchArgs): Promise<BenchResults> {
   const q = args.quick;
@@ -128,6 +131,14 @@ export async function runBench(args: BenchArgs): Promise<BenchResults> {
   }
   results.machine.torch = results.torch?.version ?? (await torchVersion());
   results.machine.torchBlas = results.torch?.blas ?? null;
+  // On a machine with a GPU, PyTorch there too (CUDA): what a GPU backend is compared with. Elsewhere no row.
+  if (has('torch') && results.torch?.available) {
+    const gpu = await benchTorch({ ...torchPlan(1), repeats }, 1, 'cuda');
+    if (gpu.available) {
+      log(`PyTorch on the GPU (${gpu.device}): timed`);
+      results.torchGpu = gpu;
+    }
+  }
 
   if (has('browser')) {
     if (browser) {
@@ -149,6 +160,7 @@ export async function runBench(args: BenchArgs): Promise<BenchResults> {
     );
   }
   if (has('page')) {
+    const { benchPage } = await import('./bench/page');
     results.page = await benchPage(
       q
         ? { warmupS: 1, windowS: 2, limitMs: 120_000, quick: true }
@@ -222,13 +234,15 @@ export async function runBench(args: BenchArgs): Promise<BenchResults> {
     if (has('torch')) {
       log('population: timing PyTorch batched…');
       const torchCase = { name: 'Pendulum', obs: 3, act: 1, hidden: plan.hidden, batch: plan.batch };
-      const torch = await benchTorchPopulation(torchCase, plan.sizes, {
-        warmup: q ? 1 : 10,
-        updates: q ? 2 : 20,
-        repeats,
-      });
+      const torchPopulationPlan = { warmup: q ? 1 : 10, updates: q ? 2 : 20, repeats };
+      const torch = await benchTorchPopulation(torchCase, plan.sizes, torchPopulationPlan);
       population.torch = torch.results;
       population.torchError = torch.error;
+      if (results.torchGpu) {
+        const gpu = await benchTorchPopulation(torchCase, plan.sizes, torchPopulationPlan, 'cuda');
+        population.torchGpu = gpu.results;
+        population.torchGpuDevice = gpu.device ?? null;
+      }
     }
   }
 

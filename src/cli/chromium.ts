@@ -1,6 +1,6 @@
 /** Debian's Chromium, as the browser tests and the benchmark drive it through playwright-core. */
 import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -22,5 +22,7 @@ export async function launchChromium(): Promise<Browser> {
       `${CHROMIUM} not found: install Debian's Chromium (apt-get install chromium); .ci/run does`,
     );
   }
+  // Loaded here, not above: the bench's Node parts import this file and run where playwright-core is absent.
+  const { chromium } = await import('playwright-core');
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
 }

@@ -153,6 +153,35 @@ describe('bench flags and summaries', () => {
     expect(allCoresRow).toContain('150 (150–150) | 1.50×');
     expect(withAllCores.find((l) => l.startsWith('| Node | wasm'))).toContain('40.0 (40.0–40.0) | 0.40×');
     expect(withAllCores.some((l) => l.startsWith('## The page while training'))).toBe(false);
+    expect(withAllCores.some((l) => l.startsWith('| PyTorch GPU'))).toBe(false);
+
+    // PyTorch on a GPU (CUDA, where the machine has one): a comparison row as a ratio to the CPU reference; in
+    // the population table, its batched populations.
+    results.torchGpu = {
+      ...reference,
+      device: 'NVIDIA H100 80GB HBM3',
+      results: reference.results.map((r) => ({ ...r, values: [900], median: 900, min: 900, max: 900 })),
+    };
+    const summary = (median: number) => ({ values: [median], median, min: median, max: median });
+    results.population = {
+      backend: 'wasm',
+      hidden: 256,
+      batch: 256,
+      timings: [{ ...summary(150), members: 5, mode: 'batched', perAgent: 30 }],
+      torch: [{ ...summary(140), members: 5 }],
+      torchError: null,
+      torchGpu: [{ ...summary(2000), members: 5 }],
+      torchGpuDevice: 'NVIDIA H100 80GB HBM3',
+    };
+    const withGpu = markdown(results).split('\n');
+    expect(withGpu.find((l) => l.startsWith('| PyTorch GPU'))).toBe(
+      '| PyTorch GPU | torch 1.13 | CUDA, NVIDIA H100 80GB HBM3 (comparison, not the reference) | 900 (900–900) | 9.00× | 900 (900–900) | 9.00× | – |',
+    );
+    expect(withGpu).toContain(
+      '| 5 | PyTorch on the GPU (CUDA, NVIDIA H100 80GB HBM3), batched | 2000 (2000–2000) | 400 | – | – |',
+    );
+    results.torchGpu = null;
+    results.population = null;
 
     // The page part: one row per run, a failed run says why.
     const page = {

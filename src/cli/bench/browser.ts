@@ -9,10 +9,8 @@ import { createServer, type ViteDevServer } from 'vite';
 import { CHROMIUM, CHROMIUM_FLAGS } from '../chromium';
 import type { WorkerReply, WorkerRequest } from './browserProtocol';
 import { failedPopulation, type PopulationPlan, type PopulationRun } from './population';
-import type { BackendRun } from './types';
+import type { BackendRun, BROWSER_BACKENDS } from './types';
 import type { UpdateCase, UpdatePlan } from './updateTiming';
-
-export const BROWSER_BACKENDS = ['wasm', 'webgl', 'webgpu'] as const;
 
 export interface BrowserPlan {
   cases: UpdateCase[];

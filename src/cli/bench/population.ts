@@ -29,6 +29,9 @@ export interface PopulationRun {
   /** PyTorch's batched population of each size, in the same run (updates/s in total). */
   torch: (Summary & { members: number })[];
   torchError: string | null;
+  /** The same batched population in PyTorch on the GPU (CUDA), where the machine has one. */
+  torchGpu?: (Summary & { members: number })[];
+  torchGpuDevice?: string | null;
   /** Where it ran ('node' unless said) and what the backend ran on (the GPU adapter or renderer). */
   where?: 'node' | 'browser';
   details?: string;

@@ -126,6 +126,18 @@ export function markdown(results: BenchResults): string {
       `| PyTorch CPU | torch ${all.version ?? ''} | ${all.threads} threads, ${blasName(all.blas) ?? 'BLAS unknown'} (comparison, not the reference) | ${cells.flat().join(' | ')} | – |`,
     );
   }
+  const gpu = results.torchGpu;
+  if (t && gpu?.available) {
+    // For comparison only: PyTorch on the machine's GPU (CUDA), as a ratio to the CPU reference.
+    const cells = cases.map((name) => {
+      const r = gpu.results.find((x) => x.name === name && x.hidden === s.hidden && x.batch === s.batch);
+      const ref = t.results.find((x) => x.name === name && x.hidden === s.hidden && x.batch === s.batch);
+      return r ? [spread(r), ref ? times(r.median / ref.median) : '–'] : ['–', '–'];
+    });
+    out.push(
+      `| PyTorch GPU | torch ${gpu.version ?? ''} | CUDA, ${gpu.device ?? 'GPU'} (comparison, not the reference) | ${cells.flat().join(' | ')} | – |`,
+    );
+  }
   for (const run of results.backends) {
     const cells = cases.map((name) => {
       const timing = run.timings.find((x) => x.case.name === name);
@@ -236,6 +248,10 @@ export function markdown(results: BenchResults): string {
       out.push(`| ${t.members} | ${t.mode} | ${spread(t)} | ${fmt(t.perAgent)} | ${total} | ${each} |`);
     }
     if (x.torchError) out.push(`| – | PyTorch | **${x.torchError}** | – | – | – |`);
+    for (const r of x.torchGpu ?? [])
+      out.push(
+        `| ${r.members} | PyTorch on the GPU (CUDA, ${x.torchGpuDevice ?? 'GPU'}), batched | ${spread(r)} | ${fmt(r.median / r.members)} | – | – |`,
+      );
     const gpuRuns = results.populationGpu ?? [];
     const label = (run: PopulationRun) => `${run.backend} (${run.where ?? 'browser'})`;
     for (const run of gpuRuns) {

@@ -1,11 +1,14 @@
-/** The PyTorch reference: runs bench/torch_td3.py with Debian's Python (which has python3-torch). */
+/**
+ * The PyTorch reference: runs bench/torch_td3.py with Debian's Python (which has python3-torch), or the Python
+ * named by TD3_BENCH_PYTHON (a machine whose torch lives elsewhere, such as bench/device/'s GPU machine).
+ */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Summary } from './stats';
 import type { TorchRun } from './types';
 import type { UpdateCase } from './updateTiming';
 
-export const SYSTEM_PYTHON = '/usr/bin/python3';
+export const SYSTEM_PYTHON = process.env.TD3_BENCH_PYTHON || '/usr/bin/python3';
 export const TORCH_SCRIPT = 'bench/torch_td3.py';
 
 /** BLAS and intra-op threads: one for the single-thread reference every ratio is taken to. */
@@ -42,8 +45,8 @@ const unavailable = (error: string): TorchRun => ({
   results: [],
 });
 
-/** The update in PyTorch on `threads` threads (1: the reference). */
-export async function benchTorch(plan: TorchPlan, threads = 1): Promise<TorchRun> {
+/** The update in PyTorch on `threads` threads (1: the reference), or on the GPU with device 'cuda'. */
+export async function benchTorch(plan: TorchPlan, threads = 1, device = 'cpu'): Promise<TorchRun> {
   if (!existsSync(SYSTEM_PYTHON)) return unavailable(`${SYSTEM_PYTHON} not found`);
   const cases = plan.cases.map((c) => `${c.obs}x${c.act}x${c.hidden}x${c.batch}`).join(',');
   let out: { stdout: string };
@@ -61,6 +64,8 @@ export async function benchTorch(plan: TorchPlan, threads = 1): Promise<TorchRun
         String(plan.repeats),
         '--threads',
         String(threads),
+        '--device',
+        device,
       ],
       20 * 60_000,
       threads,
@@ -75,6 +80,7 @@ export async function benchTorch(plan: TorchPlan, threads = 1): Promise<TorchRun
     torch?: string;
     blas?: string;
     threads?: number;
+    device?: string;
     results?: (Omit<TorchRun['results'][number], 'name' | 'values'> & { updatesPerSec: number[] })[];
   };
   if (!parsed.available) return unavailable(parsed.error ?? 'torch is not available');
@@ -84,6 +90,7 @@ export async function benchTorch(plan: TorchPlan, threads = 1): Promise<TorchRun
     version: parsed.torch ?? null,
     blas: parsed.blas ?? null,
     threads: parsed.threads ?? null,
+    device: parsed.device ?? null,
     results: (parsed.results ?? []).map((r, i) => ({
       name: plan.cases[i]?.name ?? `${r.obs}x${r.act}`,
       obs: r.obs,
@@ -103,7 +110,8 @@ export async function benchTorchPopulation(
   c: UpdateCase,
   sizes: number[],
   plan: { warmup: number; updates: number; repeats: number },
-): Promise<{ results: (Summary & { members: number })[]; error: string | null }> {
+  device = 'cpu',
+): Promise<{ results: (Summary & { members: number })[]; error: string | null; device?: string | null }> {
   if (!existsSync(SYSTEM_PYTHON)) return { results: [], error: `${SYSTEM_PYTHON} not found` };
   try {
     const out = await run(
@@ -119,18 +127,22 @@ export async function benchTorchPopulation(
         String(plan.updates),
         '--repeats',
         String(plan.repeats),
+        '--device',
+        device,
       ],
       20 * 60_000,
     );
     const parsed = JSON.parse(out.stdout) as {
       available: boolean;
       error?: string;
+      device?: string;
       population?: { members: number; updatesPerSec: number[]; median: number; min: number; max: number }[];
     };
     if (!parsed.available) return { results: [], error: parsed.error ?? 'torch is not available' };
     return {
       results: (parsed.population ?? []).map((p) => ({ ...p, values: p.updatesPerSec })),
       error: null,
+      device: parsed.device ?? null,
     };
   } catch (error) {
     const e = error as Error & { stderr?: string };

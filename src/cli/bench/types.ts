@@ -3,6 +3,9 @@ import type { PopulationRun } from './population';
 import type { Summary } from './stats';
 import type { UpdateCase, UpdateTiming } from './updateTiming';
 
+/** The tfjs backends the bench times in the browser's worker. */
+export const BROWSER_BACKENDS = ['wasm', 'webgl', 'webgpu'] as const;
+
 export const BENCH_PARTS = [
   'torch',
   'node',
@@ -39,6 +42,8 @@ export interface TorchRun {
   version: string | null;
   blas: string | null;
   threads: number | null;
+  /** What it ran on: 'cpu', or the GPU's name with --device cuda. */
+  device?: string | null;
   results: (TorchCaseResult & { name: string })[];
 }
 
@@ -129,6 +134,8 @@ export interface BenchResults {
   torch: TorchRun | null;
   /** PyTorch on every core (up to the wasm kernels' thread count), for comparison; not the reference. */
   torchAllCores: TorchRun | null;
+  /** PyTorch on the GPU (CUDA), for comparison with webgpu where the machine has one; absent elsewhere. */
+  torchGpu?: TorchRun | null;
   backends: BackendRun[];
   page: PageRun[] | null;
   envs: EnvRun[] | null;
