@@ -2,7 +2,8 @@
  * `npm run sweep`: many training runs at once (variants × seeds), in parallel processes, one per core, each
  * taking runs one after another (src/cli/trainLane.ts); then a table per variant, like the paper's ablation
  * (Table 2). Each run is an ordinary `npm run train` run with its own JSONL file, so any run can be inspected
- * or repeated alone.
+ * or repeated alone. On a GPU (--backend webgpu) the runs train instead as batched populations in this process
+ * (src/cli/sweepPopulation.ts), writing the same files.
  *
  *   npm run sweep -- --env Pendulum-v1 --preset quick --steps 20000 --seeds 5 --variants td3,no-twin,ddpg
  */
@@ -12,12 +13,14 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { POPULATION_MAX } from '../lab/populationGroup';
 import { resultsMarkdown, variantResults } from '../lab/results';
 import { type LabRun, parseRunJsonl } from '../lab/runs';
 import { NAMED_VARIANTS, type Variant, variantFlags } from '../lab/variants';
 import { DEFAULT_CONFIG } from '../rl/hyperparameters';
 import { parseTrainArgs } from './args';
 import { isScript } from './script';
+import { populationFlagProblem, trainAsPopulations } from './sweepPopulation';
 import type { LaneReply, LaneRequest } from './trainLane';
 
 const LANE_SCRIPT = fileURLToPath(new URL('./trainLane.ts', import.meta.url));
@@ -36,6 +39,8 @@ export interface SweepArgs {
   threshold: number | null;
   /** Flags passed to every run (env, preset, steps, any schema field). */
   trainFlags: string[];
+  /** Train the runs as batched populations in this process; by default on webgpu, as the lab on a GPU. */
+  population: boolean;
 }
 
 /** Flags each run gets from the sweep: its seed, its file, its variant's three switches. */
@@ -64,7 +69,9 @@ export function parseSweepArgs(argv: string[]): SweepArgs {
     outDir: 'runs/sweep',
     threshold: null,
     trainFlags: [],
+    population: false,
   };
+  let population: boolean | null = null;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
@@ -92,6 +99,8 @@ export function parseSweepArgs(argv: string[]): SweepArgs {
       args.parallel = Number(value());
       if (!Number.isInteger(args.parallel) || args.parallel < 1)
         throw new Error('--parallel takes a positive integer');
+    } else if (flag === '--population' || flag === '--no-population') {
+      population = flag === '--population';
     } else if (flag === '--out-dir') {
       args.outDir = value();
     } else if (flag === '--threshold') {
@@ -108,7 +117,10 @@ export function parseSweepArgs(argv: string[]): SweepArgs {
     }
   }
   // Fail now, with the train command's own message, rather than once per run.
-  parseTrainArgs(args.trainFlags);
+  const train = parseTrainArgs(args.trainFlags);
+  args.population = population ?? train.backend === 'webgpu';
+  const problem = args.population ? populationFlagProblem(args.trainFlags) : null;
+  if (problem) throw new Error(problem);
   return args;
 }
 
@@ -178,9 +190,11 @@ export async function sweep(
   mkdirSync(args.outDir, { recursive: true });
   // The cores are shared out: runs side by side each get the cores left to them for their products (one
   // each when there are as many runs as cores), unless --threads says otherwise.
-  const threads = args.trainFlags.some((flag) => flag === '--threads' || flag.startsWith('--threads='))
-    ? []
-    : ['--threads', String(Math.max(1, Math.floor(availableParallelism() / args.parallel)))];
+  // A population sweep is one process, with every core.
+  const threads =
+    args.population || args.trainFlags.some((flag) => flag === '--threads' || flag.startsWith('--threads='))
+      ? []
+      : ['--threads', String(Math.max(1, Math.floor(availableParallelism() / args.parallel)))];
   const jobs: Job[] = args.variants.flatMap((variant) =>
     args.seeds.map((seed) => {
       const out = join(args.outDir, `${variant}-s${seed}.jsonl`);
@@ -207,18 +221,19 @@ export async function sweep(
   let next = 0;
   let done = 0;
   let failures = 0;
+  const progress = (n: number) => process.stderr.write(`\r${n}/${jobs.length} runs done`);
   const worker = async () => {
     let lane = new Lane();
     while (next < jobs.length) {
       const job = jobs[next++];
       if (lane.exited) lane = new Lane();
       if ((await lane.run(job)) !== 0) failures++;
-      done++;
-      process.stderr.write(`\r${done}/${jobs.length} runs done`);
+      progress(++done);
     }
     await lane.close();
   };
-  await Promise.all(Array.from({ length: Math.min(args.parallel, jobs.length) }, worker));
+  if (args.population) failures = await trainAsPopulations(jobs, progress);
+  else await Promise.all(Array.from({ length: Math.min(args.parallel, jobs.length) }, worker));
   process.stderr.write('\n');
   const wallSeconds = (performance.now() - start) / 1000;
 
@@ -261,12 +276,13 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const total = args.seeds.length * args.variants.length;
-  console.error(
-    `${total} runs (${args.variants.join(', ')} × seeds ${args.seeds.join(', ')}), ${args.parallel} at a time`,
-  );
+  const how = args.population
+    ? `as batched populations of up to ${POPULATION_MAX} in one process`
+    : `${args.parallel} at a time`;
+  console.error(`${total} runs (${args.variants.join(', ')} × seeds ${args.seeds.join(', ')}), ${how}`);
   const { table, wallSeconds, failures } = await sweep(args);
   console.log(table);
-  console.log(`\n${total} runs in ${wallSeconds.toFixed(0)} s wall time, ${args.parallel} in parallel`);
+  console.log(`\n${total} runs in ${wallSeconds.toFixed(0)} s wall time, ${how}`);
   return failures ? 1 : 0;
 }
 

@@ -151,6 +151,86 @@ describe('npm run sweep', () => {
     expect(result.table).toContain('| TD3 | 0 of 3 | — |');
   }, 120_000);
 
+  it('on a GPU the runs train as batched populations, unless told otherwise; per-run files are refused', () => {
+    expect(parseSweepArgs(['--backend', 'webgpu']).population).toBe(true);
+    expect(parseSweepArgs(['--backend', 'wasm']).population).toBe(false);
+    expect(parseSweepArgs([]).population).toBe(false);
+    expect(parseSweepArgs(['--backend', 'webgpu', '--no-population']).population).toBe(false);
+    expect(parseSweepArgs(['--population', '--backend', 'cpu']).population).toBe(true);
+    expect(() => parseSweepArgs(['--backend', 'webgpu', '--checkpoint', 'runs/x.ckpt'])).toThrow(
+      '--checkpoint is not available when the runs train as one population',
+    );
+    expect(() => parseSweepArgs(['--population', '--export-policy=runs/p'])).toThrow(/--export-policy/);
+  });
+
+  it('as populations: every run writes the records it writes in its own process, a run that cannot join trains alone', async () => {
+    const files = async (population: boolean) => {
+      const outDir = mkdtempSync(join(tmpdir(), 'td3-sweep-'));
+      const result = await sweep(
+        parseSweepArgs([
+          '--seeds',
+          '2',
+          // PER cannot be batched: it trains alone, as train runs it.
+          '--variants',
+          'td3,ddpg,per',
+          population ? '--population' : '--no-population',
+          '--parallel',
+          '2',
+          '--out-dir',
+          outDir,
+          '--backend',
+          'cpu',
+          ...FLAGS,
+        ]),
+      );
+      expect(result.failures).toBe(0);
+      const names = readdirSync(outDir).sort();
+      const walls: number[] = [];
+      return {
+        table: result.table,
+        names,
+        walls,
+        records: names.map((name) =>
+          readFileSync(join(outDir, name), 'utf8')
+            .trim()
+            .split('\n')
+            .map((line) => {
+              const record = JSON.parse(line);
+              // The one field that differs: the wall time (a population's is all of its runs' together).
+              if (record.type === 'summary') walls.push(record.wallSeconds);
+              return record.type === 'summary' ? { ...record, wallSeconds: 0 } : record;
+            }),
+        ),
+      };
+    };
+    const together = await files(true);
+    const apart = await files(false);
+    expect(together.names).toEqual(apart.names);
+    expect(together.names).toEqual([
+      'ddpg-s0.jsonl',
+      'ddpg-s1.jsonl',
+      'per-s0.jsonl',
+      'per-s1.jsonl',
+      'td3-s0.jsonl',
+      'td3-s1.jsonl',
+    ]);
+    // TD3 and DDPG trained as one population (one wall time for the four); each PER run alone.
+    const [ddpg0, ddpg1, per0, per1, td30, td31] = together.walls;
+    expect(new Set([ddpg0, ddpg1, td30, td31]).size).toBe(1);
+    expect(per0).not.toBe(ddpg0);
+    expect(per1).not.toBe(per0);
+    expect(new Set(apart.walls).size).toBe(6);
+    for (const [i, records] of together.records.entries()) {
+      expect(records.filter((r) => r.type === 'update').length, together.names[i]).toBeGreaterThan(3);
+      expect(records.at(-1)).toMatchObject({ type: 'summary', backend: 'cpu', steps: 200 });
+      expect(records, together.names[i]).toEqual(apart.records[i]);
+    }
+    // The same table, but for its last column, the wall time per run.
+    const withoutWallTime = (table: string) => table.replace(/\| [^|]* \|$/gm, '|');
+    expect(together.table).toContain('| TD3 + prioritized replay | 2 |');
+    expect(withoutWallTime(together.table)).toBe(withoutWallTime(apart.table));
+  }, 240_000);
+
   it('a lane stops, even in the middle of a run, once the sweep that started it is gone', async () => {
     const lane = spawn(process.execPath, ['--import', 'tsx', 'src/cli/trainLane.ts'], {
       stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
