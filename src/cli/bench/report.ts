@@ -5,7 +5,7 @@ import { cpus, loadavg, type as osType, release } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import type { PopulationRun } from './population';
 import type { Summary } from './stats';
-import type { BenchResults, Machine } from './types';
+import type { BenchResults, Machine, TorchRun } from './types';
 
 function cpuModel(): string {
   try {
@@ -114,30 +114,24 @@ export function markdown(results: BenchResults): string {
       `| PyTorch CPU | torch ${t.version ?? ''} | ${t.available ? runsOn : `not available: ${t.error}`} | ${cells.flat().join(' | ')} | – |`,
     );
   }
-  const all = results.torchAllCores;
-  if (t && all?.available) {
-    // For comparison only: PyTorch on every core, as a ratio to its one-thread reference.
+  // For comparison only, as ratios to the one-thread reference: PyTorch on every core, and on the GPU (CUDA).
+  const comparison = (run: TorchRun | null | undefined, where: string, runsOn: (run: TorchRun) => string) => {
+    if (!t || !run?.available) return;
     const cells = cases.map((name) => {
-      const r = all.results.find((x) => x.name === name && x.hidden === s.hidden && x.batch === s.batch);
+      const r = run.results.find((x) => x.name === name && x.hidden === s.hidden && x.batch === s.batch);
       const ref = t.results.find((x) => x.name === name && x.hidden === s.hidden && x.batch === s.batch);
       return r ? [spread(r), ref ? times(r.median / ref.median) : '–'] : ['–', '–'];
     });
     out.push(
-      `| PyTorch CPU | torch ${all.version ?? ''} | ${all.threads} threads, ${blasName(all.blas) ?? 'BLAS unknown'} (comparison, not the reference) | ${cells.flat().join(' | ')} | – |`,
+      `| ${where} | torch ${run.version ?? ''} | ${runsOn(run)} (comparison, not the reference) | ${cells.flat().join(' | ')} | – |`,
     );
-  }
-  const gpu = results.torchGpu;
-  if (t && gpu?.available) {
-    // For comparison only: PyTorch on the machine's GPU (CUDA), as a ratio to the CPU reference.
-    const cells = cases.map((name) => {
-      const r = gpu.results.find((x) => x.name === name && x.hidden === s.hidden && x.batch === s.batch);
-      const ref = t.results.find((x) => x.name === name && x.hidden === s.hidden && x.batch === s.batch);
-      return r ? [spread(r), ref ? times(r.median / ref.median) : '–'] : ['–', '–'];
-    });
-    out.push(
-      `| PyTorch GPU | torch ${gpu.version ?? ''} | CUDA, ${gpu.device ?? 'GPU'} (comparison, not the reference) | ${cells.flat().join(' | ')} | – |`,
-    );
-  }
+  };
+  comparison(
+    results.torchAllCores,
+    'PyTorch CPU',
+    (all) => `${all.threads} threads, ${blasName(all.blas) ?? 'BLAS unknown'}`,
+  );
+  comparison(results.torchGpu, 'PyTorch GPU', (gpu) => `CUDA, ${gpu.device ?? 'GPU'}`);
   for (const run of results.backends) {
     const cells = cases.map((name) => {
       const timing = run.timings.find((x) => x.case.name === name);
