@@ -113,7 +113,10 @@ async function trainPopulation(group: Queued[], backend: string): Promise<number
     const wallSeconds = (performance.now() - start) / 1000;
     group.forEach((run, i) => {
       const halted = session.stoppedOf(i);
-      if (halted) stopped++;
+      if (halted) {
+        stopped++;
+        process.stderr.write(`\n${run.variant} seed ${run.seed} stopped: ${halted.reason}\n`);
+      }
       const summary: SummaryRecord = {
         type: 'summary',
         ...(run.variantLabel === undefined ? {} : { variant: run.variantLabel }),
