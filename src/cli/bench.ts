@@ -31,7 +31,18 @@ const log = (line: string) => console.error(`[bench] ${line}`);
 
 // The browser's parts load playwright-core and vite only when they run: the Node parts also run from a bundle
 // on a machine that has neither (bench/device/).
-const startBrowserBench = async (say: typeof log) => (await import('./bench/browser')).startBrowserBench(say);
+const startBrowserBench = async (say: typeof log) => {
+  let browser: typeof import('./bench/browser');
+  try {
+    browser = await import('./bench/browser');
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new Error(
+      `not run: no browser driver here (${(error as Error).message.split(' imported from')[0]})`,
+    );
+  }
+  return browser.startBrowserBench(say);
+};
 
 export async function runBench(args: BenchArgs): Promise<BenchResults> {
   const q = args.quick;
