@@ -11,10 +11,10 @@ import { POPULATION_MAX, populationGroup } from '../lab/populationGroup';
 import { readAsBackendWants } from '../rl/deviceReads';
 import type { Config } from '../rl/hyperparameters';
 import { configFromPreset } from '../rl/presets';
-import type { MetricRecord, SummaryRecord } from '../train/metrics';
+import { EvalOutcome, type MetricRecord, type SummaryRecord } from '../train/metrics';
 import { populationProblem } from '../train/populationFit';
 import { PopulationSession } from '../train/populationSession';
-import { parseTrainArgs } from './args';
+import { parseTrainArgs, type TrainArgs } from './args';
 import { activateNodeBackend } from './backend';
 import { runTrain } from './train';
 
@@ -37,8 +37,7 @@ export function populationFlagProblem(trainFlags: string[]): string | null {
 
 interface Queued extends PopulationJob {
   config: Config;
-  preset: string;
-  variantLabel: string | undefined;
+  flags: TrainArgs;
 }
 
 /** Trains every job, population by population; returns how many runs failed or stopped before their end. */
@@ -47,16 +46,12 @@ export async function trainAsPopulations(
   progress: (done: number) => void,
 ): Promise<number> {
   const queue: Queued[] = jobs.map((job) => {
-    const args = parseTrainArgs(job.args);
-    return {
-      ...job,
-      config: configFromPreset(args.preset, args.overrides),
-      preset: args.preset,
-      variantLabel: args.variant,
-    };
+    const flags = parseTrainArgs(job.args);
+    return { ...job, flags, config: configFromPreset(flags.preset, flags.overrides) };
   });
-  const first = parseTrainArgs(jobs[0]?.args ?? []);
-  const backend = await activateNodeBackend(first.backend, first.threads);
+  if (!queue.length) return 0;
+  const { backend: requested, threads } = queue[0].flags;
+  const backend = await activateNodeBackend(requested, threads);
   let failures = 0;
   let done = 0;
   while (queue.length) {
@@ -86,21 +81,16 @@ async function trainPopulation(group: Queued[], backend: string): Promise<number
     mkdirSync(dirname(run.out), { recursive: true });
     return createWriteStream(run.out);
   });
-  const evals: { last: number | null; best: number | null; lastStep: number }[] = group.map(() => ({
-    last: null,
-    best: null,
-    lastStep: 0,
-  }));
+  const evals = group.map(() => new EvalOutcome());
+  // Where each run's records end: a run that stopped by itself stopped at its last record's step.
+  const lastStep = group.map(() => 0);
   const start = performance.now();
   const session = await PopulationSession.create(
     group.map((run) => run.config),
     (i, record: MetricRecord) => {
       files[i].write(`${JSON.stringify(record)}\n`);
-      evals[i].lastStep = record.step;
-      if (record.type === 'eval') {
-        evals[i].last = record.mean;
-        evals[i].best = Math.max(evals[i].best ?? -Infinity, record.mean);
-      }
+      lastStep[i] = record.step;
+      evals[i].observe(record);
     },
   );
   let stopped = 0;
@@ -119,11 +109,11 @@ async function trainPopulation(group: Queued[], backend: string): Promise<number
       }
       const summary: SummaryRecord = {
         type: 'summary',
-        ...(run.variantLabel === undefined ? {} : { variant: run.variantLabel }),
+        ...(run.flags.variant === undefined ? {} : { variant: run.flags.variant }),
         env: run.config.env,
-        preset: run.preset,
+        preset: run.flags.preset,
         seed: run.config.seed,
-        steps: halted ? evals[i].lastStep : session.step,
+        steps: halted ? lastStep[i] : session.step,
         episodes: session.episodesOf(i),
         // The population's wall time: every run trained all of it, side by side with the others.
         wallSeconds,

@@ -12,7 +12,7 @@ import { type Config, parseConfig } from '../rl/hyperparameters';
 import { exportPolicy, WEIGHTS_FILE } from '../rl/policyExport';
 import { configFromPreset, presetAvailable } from '../rl/presets';
 import { type Checkpoint, decodeCheckpoint, encodeCheckpoint } from '../train/checkpointFile';
-import type { EvalRecord, MetricRecord, SummaryRecord } from '../train/metrics';
+import { EvalOutcome, type MetricRecord, type SummaryRecord } from '../train/metrics';
 import { TrainingSession } from '../train/session';
 import { parseTrainArgs, trainUsage, UsageError } from './args';
 import { activateNodeBackend, webgpuAdapterInUse } from './backend';
@@ -84,17 +84,13 @@ export async function runTrain(argv: string[]): Promise<number> {
   }
   // Every record of the run, for the checkpoints (a resumed run starts with the ones before it).
   const history: MetricRecord[] = [];
-  let lastEval: EvalRecord | null = null;
-  let bestEval: number | null = null;
+  const evals = new EvalOutcome();
   const bar = args.quiet ? null : new ProgressBar(config.totalSteps);
   const checkpointFile = args.checkpoint ?? args.resume;
   const keep = (record: MetricRecord): void => {
     if (checkpointFile) history.push(record);
     out?.write(`${JSON.stringify(record)}\n`);
-    if (record.type === 'eval') {
-      lastEval = record;
-      bestEval = Math.max(bestEval ?? -Infinity, record.mean);
-    }
+    evals.observe(record);
   };
   const onRecord = (record: MetricRecord): void => {
     keep(record);
@@ -141,7 +137,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     }
     // Let the event loop run between chunks: the JSONL stream flushes and Ctrl-C is heard.
     await new Promise((resolve) => setImmediate(resolve));
-    bar?.update(session.step, (lastEval as EvalRecord | null)?.mean ?? null);
+    bar?.update(session.step, evals.last);
   }
   bar?.finish();
   // The last good checkpoint stays: a run that diverged does not overwrite it.
@@ -173,8 +169,8 @@ export async function runTrain(argv: string[]): Promise<number> {
     episodes: session.episodes,
     wallSeconds: earlierSeconds + (performance.now() - start) / 1000,
     backend,
-    finalEval: (lastEval as EvalRecord | null)?.mean ?? null,
-    bestEval,
+    finalEval: evals.last,
+    bestEval: evals.best,
     stoppedReason: session.stoppedReason,
   };
   session.dispose();

@@ -91,6 +91,18 @@ export interface Divergence {
   update: number;
 }
 
+/** A run's evaluations as they come, for its summary: the last one's mean return and the best. */
+export class EvalOutcome {
+  last: number | null = null;
+  best: number | null = null;
+
+  observe(record: MetricRecord): void {
+    if (record.type !== 'eval') return;
+    this.last = record.mean;
+    this.best = Math.max(this.best ?? Number.NEGATIVE_INFINITY, record.mean);
+  }
+}
+
 /**
  * A run's outcome, last in a run's records: written by `npm run train` (and each run of `npm run sweep`) and by
  * the ablation lab for the runs it trains in the page, so that either loads into the other.
